@@ -1,0 +1,168 @@
+"""``python -m fusion``: train, evaluate and list models from the command line.
+
+Every failure a user can cause (bad argument, unknown name, missing file) prints one line naming
+the fix on stderr and exits with status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from fusion.errors import ConfigError, FusionError
+
+DEFAULT_TRAIN_OUT = Path("runs")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line that points at ``--help``."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def parse_corruption(items: Sequence[str] | None) -> dict[str, float] | None:
+    """``["image=0.5", "audio=0"]`` -> ``{"image": 0.5, "audio": 0.0}``; None when none given."""
+    if not items:
+        return None
+    from fusion.modalities import MODALITIES
+
+    corruption = {}
+    for item in items:
+        modality, _, level = item.partition("=")
+        if modality not in MODALITIES or not level:
+            raise ConfigError(f"--corruption takes MODALITY=LEVEL with MODALITY in {', '.join(MODALITIES)}, got {item!r}")
+        try:
+            value = float(level)
+        except ValueError:
+            raise ConfigError(f"--corruption level must be a number in [0, 1], got {level!r}") from None
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"--corruption level must be in [0, 1], got {value}")
+        corruption[modality] = value
+    return corruption
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from fusion.config import FUSION_STRATEGIES
+    from fusion.data.avdigits import TASKS
+    from fusion.modalities import MODALITIES
+    from fusion.operators import list_operators
+    from fusion.strategies import COMBINERS
+
+    parser = OneLineParser(prog="python -m fusion", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    names = [*FUSION_STRATEGIES, *MODALITIES]
+
+    train = commands.add_parser("train", help="train one model on a built-in task")
+    train.add_argument("--task", required=True, choices=TASKS)
+    train.add_argument("--strategy", required=True, choices=names, help="a fusion strategy, or a modality for a unimodal baseline")
+    train.add_argument("--operator", choices=list_operators(), help="early / hybrid fusion operator")
+    train.add_argument("--combiner", choices=COMBINERS.names(), help="late fusion combiner")
+    train.add_argument("--epochs", type=int, default=None, help="default: the shipped models' setting")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", type=Path, default=DEFAULT_TRAIN_OUT, help="checkpoint root; writes OUT/TASK/NAME/ (default: runs)")
+
+    train_all = commands.add_parser("train-all", help="retrain every shipped model (all tasks and strategies)")
+    train_all.add_argument("--out", type=Path, default=None, help="checkpoint root (default: assets/checkpoints)")
+    train_all.add_argument("--seed", type=int, default=0)
+
+    evaluate = commands.add_parser("evaluate", help="accuracy on the test split, as JSON with --json")
+    evaluate.add_argument("--task", required=True, choices=TASKS)
+    evaluate.add_argument("--strategy", default="all", choices=[*names, "all"])
+    evaluate.add_argument("--corruption", nargs="+", metavar="MODALITY=LEVEL", help="default: the task's standard corruption")
+    evaluate.add_argument("--split", default="test", choices=("train", "val", "test"))
+    evaluate.add_argument("--seed", type=int, default=0, help="corruption seed")
+    evaluate.add_argument("--checkpoint", type=Path, default=None, help="checkpoint root holding TASK/NAME/ (default: shipped)")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    commands.add_parser("models", help="list the shipped models with their parameter counts and test accuracy")
+    return parser
+
+
+def command_train(args: argparse.Namespace) -> int:
+    from fusion.checkpoints import checkpoint_dir, save_checkpoint
+    from fusion.datasets import caption_vocabulary
+    from fusion.evaluate import evaluate
+    from fusion.presets import default_config, default_settings
+    from fusion.train import train_model
+
+    config = default_config(args.task, args.strategy, caption_vocabulary(), args.operator, args.combiner)
+    settings = default_settings(config, seed=args.seed, epochs=args.epochs)
+    if settings.epochs < 1:
+        raise ConfigError("--epochs must be at least 1")
+    start = time.perf_counter()
+    result = train_model(config, settings)
+    metrics = {**evaluate(result.model), "best_epoch": result.best_epoch, "train_seconds": round(time.perf_counter() - start, 1)}
+    folder = save_checkpoint(result.model, checkpoint_dir(args.out, args.task, config.name), metrics)
+    print(f"saved {folder} (test accuracy {metrics['accuracy']:.3f}, {metrics['parameters']} parameters)")
+    return 0
+
+
+def command_train_all(args: argparse.Namespace) -> int:
+    from fusion.shipped import retrain_shipped
+
+    rows = retrain_shipped(args.out, seed=args.seed)
+    for row in rows:
+        print(f"{row['task']:>7} {row['strategy']:>7}  accuracy {row['accuracy']:.3f}  ({row['train_seconds']} s)")
+    return 0
+
+
+def command_evaluate(args: argparse.Namespace) -> int:
+    from fusion.checkpoints import checkpoint_dir, load_checkpoint, shipped_root
+    from fusion.evaluate import evaluate
+    from fusion.presets import model_names
+
+    corruption = parse_corruption(args.corruption)
+    root = args.checkpoint or shipped_root()
+    if not Path(root).is_dir():
+        raise FusionError(f"checkpoint folder {root} does not exist; train with `python -m fusion train --out {root}`")
+    names = model_names(args.task) if args.strategy == "all" else [args.strategy]
+    results = []
+    for name in names:
+        folder = checkpoint_dir(root, args.task, name)
+        if args.strategy == "all" and not folder.is_dir():
+            continue
+        model = load_checkpoint(folder)
+        results.append(evaluate(model, args.split, corruption, args.seed))
+    if not results:
+        raise FusionError(f"no checkpoints for task {args.task!r} under {root}")
+    if args.json:
+        print(json.dumps({"task": args.task, "results": results}))
+    else:
+        print(f"{'strategy':>9} {'accuracy':>9} {'n':>5} {'parameters':>11}")
+        for row in results:
+            print(f"{row['strategy']:>9} {row['accuracy']:>9.3f} {row['n']:>5} {row['parameters']:>11}")
+    return 0
+
+
+def command_models(args: argparse.Namespace) -> int:
+    from fusion.checkpoints import checkpoint_dir, read_config, read_metrics, shipped_root
+    from fusion.presets import SHIPPED
+
+    for task, name in SHIPPED:
+        folder = checkpoint_dir(shipped_root(), task, name)
+        metrics = read_metrics(folder) or {}
+        config = read_config(folder)
+        detail = config.operator or config.combiner
+        print(f"{task:>7} {name:>7} {detail:>8}  accuracy {metrics.get('accuracy', float('nan')):.3f}  "
+              f"{metrics.get('parameters', '?')} parameters")
+    return 0
+
+
+COMMANDS = {"train": command_train, "train-all": command_train_all, "evaluate": command_evaluate, "models": command_models}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except FusionError as error:
+        print(f"python -m fusion {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,64 @@
+"""Model configuration: a small frozen dataclass, turned into JSON beside each checkpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from fusion.errors import ConfigError
+
+FUSION_STRATEGIES = ("early", "late", "hybrid")
+UNIMODAL = "unimodal"
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to rebuild a model. ``depth`` is the number of transformer blocks of the
+    strategy's main stack (joint for early, per modality for late, unimodal for hybrid)."""
+
+    task: str
+    strategy: str  # early | late | hybrid | unimodal
+    modalities: tuple[str, ...]
+    num_classes: int
+    operator: str | None = None  # early and hybrid
+    combiner: str | None = None  # late and unimodal
+    width: int = 32
+    heads: int = 2
+    depth: int = 2
+    mlp_ratio: float = 2.0
+    dropout: float = 0.1
+    vocabulary: tuple[str, ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "modalities", tuple(sorted(self.modalities)))
+        object.__setattr__(self, "vocabulary", tuple(self.vocabulary))
+        if self.strategy not in (*FUSION_STRATEGIES, UNIMODAL):
+            raise ConfigError(f"unknown strategy {self.strategy!r}; choose one of: {', '.join(FUSION_STRATEGIES)}")
+        if self.strategy == UNIMODAL and len(self.modalities) != 1:
+            raise ConfigError("a unimodal model takes exactly one modality")
+        if "text" in self.modalities and not self.vocabulary:
+            raise ConfigError("a model that reads text needs a vocabulary")
+
+    @property
+    def name(self) -> str:
+        """The name used in results: the strategy, or the modality for a unimodal baseline."""
+        return self.modalities[0] if self.strategy == UNIMODAL else self.strategy
+
+    def replace(self, **changes: Any) -> ModelConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown model config keys: {', '.join(unknown)}")
+        data = dict(data)
+        data["modalities"] = tuple(data.get("modalities", ()))
+        data["vocabulary"] = tuple(data.get("vocabulary", ()))
+        return cls(**data)

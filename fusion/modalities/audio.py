@@ -1,0 +1,76 @@
+"""Audio modality: 16 kHz mono waveform -> log-mel spectrogram (librosa) -> frame-group tokens."""
+
+from __future__ import annotations
+
+import functools
+import librosa
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+SAMPLE_RATE = 16000
+N_FFT = 512
+HOP_LENGTH = 320  # 20 ms
+N_MELS = 32
+NUM_FRAMES = 60  # 1.2 s of audio
+FRAMES_PER_TOKEN = 3
+NUM_AUDIO_TOKENS = NUM_FRAMES // FRAMES_PER_TOKEN
+TOP_DB = 80.0
+
+
+@functools.lru_cache(maxsize=1)
+def _mel_filterbank() -> Tensor:
+    return torch.from_numpy(
+        librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS, fmin=50.0, fmax=8000.0)
+    )
+
+
+def log_mel(waves: np.ndarray | Tensor) -> Tensor:
+    """``[N, samples]`` waveforms at 16 kHz -> ``[N, 32, 60]`` log-mel in [-1, 1].
+
+    Same numbers as ``librosa.feature.melspectrogram`` (Hann window, constant padding), computed
+    with a batched ``torch.stft`` because librosa's per-clip loop is ~15x slower. Each clip is
+    referenced to its own loudest bin (so loudness does not matter) and floored ``TOP_DB`` below it;
+    ``-TOP_DB .. 0`` dB maps to ``-1 .. 1``.
+    """
+    waves = torch.as_tensor(np.asarray(waves, dtype=np.float32)).reshape(-1, np.shape(waves)[-1])
+    needed = (NUM_FRAMES - 1) * HOP_LENGTH + 1
+    if waves.shape[1] < needed:
+        waves = torch.nn.functional.pad(waves, (0, needed - waves.shape[1]))
+    spectrum = torch.stft(
+        waves, N_FFT, HOP_LENGTH, window=torch.hann_window(N_FFT), center=True, pad_mode="constant",
+        return_complex=True,
+    )
+    mel = (_mel_filterbank() @ spectrum.abs().square())[..., :NUM_FRAMES]
+    reference = mel.amax(dim=(1, 2), keepdim=True).clamp_min(1e-10)
+    db = 10.0 * torch.log10(torch.maximum(mel, reference * 10 ** (-TOP_DB / 10)) / reference)
+    return db / (TOP_DB / 2) + 1.0
+
+
+def audio_inputs(waves: np.ndarray) -> Tensor:
+    """Model input for audio: the log-mel spectrogram ``[N, 32, 60]``."""
+    return log_mel(waves)
+
+
+def to_frame_groups(spectrogram: Tensor) -> Tensor:
+    """``[B, 32, 60]`` -> ``[B, 20, 96]``: token t covers frames ``3t .. 3t+2``."""
+    batch = spectrogram.shape[0]
+    frames = spectrogram[..., :NUM_FRAMES].transpose(1, 2)  # [B, 60, 32]
+    return frames.reshape(batch, NUM_AUDIO_TOKENS, FRAMES_PER_TOKEN * N_MELS)
+
+
+class AudioTokenizer(nn.Module):
+    """Linear embedding of groups of log-mel frames plus a learned position per group."""
+
+    num_tokens = NUM_AUDIO_TOKENS
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.proj = nn.Linear(FRAMES_PER_TOKEN * N_MELS, width)
+        self.position = nn.Parameter(torch.zeros(1, NUM_AUDIO_TOKENS, width))
+        nn.init.normal_(self.position, std=0.02)
+
+    def forward(self, spectrogram: Tensor) -> tuple[Tensor, Tensor]:
+        tokens = self.proj(to_frame_groups(spectrogram)) + self.position
+        valid = torch.ones(tokens.shape[:2], dtype=torch.bool, device=tokens.device)
+        return tokens, valid

@@ -1,0 +1,43 @@
+"""Image modality: 8x8 digit images in [0, 1] -> 2x2 patch tokens on a 4x4 grid."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+IMAGE_SIZE = 8
+PATCH_SIZE = 2
+PATCH_GRID = (IMAGE_SIZE // PATCH_SIZE, IMAGE_SIZE // PATCH_SIZE)
+NUM_PATCHES = PATCH_GRID[0] * PATCH_GRID[1]
+PATCH_FEATURES = PATCH_SIZE * PATCH_SIZE
+
+
+def image_inputs(images: np.ndarray) -> Tensor:
+    """``[N, 8, 8]`` float images in [0, 1] -> model input tensor (same shape, float32)."""
+    return torch.as_tensor(np.ascontiguousarray(images, dtype=np.float32))
+
+
+def to_patches(images: Tensor) -> Tensor:
+    """``[B, 8, 8]`` -> ``[B, 16, 4]``: row-major 2x2 patches (token t covers grid cell divmod(t, 4))."""
+    batch = images.shape[0]
+    grid_h, grid_w = PATCH_GRID
+    patches = images.reshape(batch, grid_h, PATCH_SIZE, grid_w, PATCH_SIZE).permute(0, 1, 3, 2, 4)
+    return patches.reshape(batch, NUM_PATCHES, PATCH_FEATURES)
+
+
+class ImageTokenizer(nn.Module):
+    """Linear patch embedding plus a learned position per grid cell."""
+
+    num_tokens = NUM_PATCHES
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.proj = nn.Linear(PATCH_FEATURES, width)
+        self.position = nn.Parameter(torch.zeros(1, NUM_PATCHES, width))
+        nn.init.normal_(self.position, std=0.02)
+
+    def forward(self, images: Tensor) -> tuple[Tensor, Tensor]:
+        tokens = self.proj(to_patches(images)) + self.position
+        valid = torch.ones(tokens.shape[:2], dtype=torch.bool, device=tokens.device)
+        return tokens, valid
