@@ -44,8 +44,8 @@ def read_config(folder: Path | str) -> ModelConfig:
     if not path.is_file():
         raise CheckpointError(f"no {CONFIG} in {folder}; train one with `python -m fusion train` or pick another folder")
     try:
-        return ModelConfig.from_dict(json.loads(path.read_text()))
-    except (json.JSONDecodeError, TypeError, ConfigError) as error:
+        return ModelConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError, AttributeError, ConfigError) as error:
         raise CheckpointError(f"{path} is not a valid model config: {error}") from None
 
 
@@ -60,7 +60,10 @@ def load_checkpoint(folder: Path | str) -> FusionModel:
         state = load_file(str(weights))
     except (SafetensorError, OSError) as error:
         raise CheckpointError(f"{weights} is not a readable safetensors file: {error}") from None
-    model = build_model(config)
+    try:
+        model = build_model(config)
+    except (ConfigError, TypeError, ValueError) as error:
+        raise CheckpointError(f"{folder / CONFIG} describes a model that cannot be built: {error}") from None
     try:
         missing, unexpected = model.load_state_dict(state, strict=False)
     except RuntimeError as error:  # shape mismatches

@@ -10,6 +10,7 @@ from typing import Any
 from fusion.errors import ConfigError
 
 FUSION_STRATEGIES = ("early", "late", "hybrid")
+KNOWN_MODALITIES = ("audio", "image", "text")  # sorted; fusion.modalities.MODALITIES mirrors this
 UNIMODAL = "unimodal"
 
 
@@ -35,7 +36,13 @@ class ModelConfig:
         object.__setattr__(self, "modalities", tuple(sorted(self.modalities)))
         object.__setattr__(self, "vocabulary", tuple(self.vocabulary))
         if self.strategy not in (*FUSION_STRATEGIES, UNIMODAL):
-            raise ConfigError(f"unknown strategy {self.strategy!r}; choose one of: {', '.join(FUSION_STRATEGIES)}")
+            known = ", ".join((*FUSION_STRATEGIES, UNIMODAL))
+            raise ConfigError(f"unknown strategy {self.strategy!r}; choose one of: {known}")
+        unknown = [m for m in self.modalities if m not in KNOWN_MODALITIES]
+        if unknown or not self.modalities:
+            raise ConfigError(
+                f"unknown or no modalities {unknown}; choose from: {', '.join(KNOWN_MODALITIES)}"
+            )
         if self.strategy == UNIMODAL and len(self.modalities) != 1:
             raise ConfigError("a unimodal model takes exactly one modality")
         if "text" in self.modalities and not self.vocabulary:

@@ -28,3 +28,28 @@ def retrain_shipped(out: Path | str | None = None, seed: int = 0) -> list[dict[s
         save_checkpoint(result.model, checkpoint_dir(root, task, name), metrics)
         rows.append(metrics)
     return rows
+
+
+def shipped_models(root: Path | str | None = None) -> list[dict[str, Any]]:
+    """One row per shipped model: task, name, strategy details, parameter count and test metrics."""
+    from fusion.checkpoints import read_config, read_metrics
+
+    root = Path(root) if root is not None else shipped_root()
+    rows = []
+    for task, name in SHIPPED:
+        folder = checkpoint_dir(root, task, name)
+        config = read_config(folder)
+        metrics = read_metrics(folder) or {}
+        rows.append(
+            {
+                "task": task,
+                "model": name,
+                "fusion": config.operator or config.combiner,
+                "modalities": ", ".join(config.modalities),
+                "parameters": metrics.get("parameters"),
+                "test accuracy": metrics.get("accuracy"),
+                "n": metrics.get("n"),
+                "corruption": ", ".join(f"{m}={v}" for m, v in metrics.get("corruption", {}).items()) or "none",
+            }
+        )
+    return rows

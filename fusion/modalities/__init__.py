@@ -7,11 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 from torch import Tensor, nn
 
+from fusion.config import KNOWN_MODALITIES
 from fusion.modalities.audio import AudioTokenizer, audio_inputs
 from fusion.modalities.image import ImageTokenizer, image_inputs
 from fusion.modalities.text import TextTokenizer, encode_texts
 
-MODALITIES = ("audio", "image", "text")
+MODALITIES = KNOWN_MODALITIES
 
 
 def create_tokenizer(modality: str, width: int, vocabulary: Sequence[str]) -> nn.Module:

@@ -1,9 +1,9 @@
 """Hybrid fusion: unimodal layers, then cross-modal attention, then a decision that mixes heads.
 
 1. Each modality has its own self-attention stack (``depth`` blocks) with a [CLS] token.
-2. Cross-modal attention: each modality's tokens attend to the tokens of the *other* present
-   modalities (one shared block; a learned null key keeps the attention defined when no other
-   modality is present). Its [CLS] then summarises what it found.
+2. Cross-modal attention: each modality's [CLS] and tokens attend to the input tokens of the
+   *other* present modalities (one shared block; a learned null key keeps the attention defined
+   when no other modality is present). Its [CLS] then summarises what it found.
 3. The fusion operator combines the per-modality cross-attended [CLS] vectors; a fused head reads it.
 4. Decision: learned softmax weights mix the fused logits with the unimodal heads' logits (the
    unimodal heads read the step-1 [CLS]; absent modalities get weight 0).
@@ -43,19 +43,22 @@ class HybridFusion(FusionModel):
             layout = (("cls", 0, 1), (m, 1, sequence.shape[1]))
             attention.update({f"{m}.{i}": AttentionMap(w, layout, layout) for i, w in enumerate(weights)})
             unimodal[m] = cls
-            sequences[m] = (sequence, torch.cat([torch.ones(batch, 1, dtype=torch.bool), tokens[m][1]], 1))
+            sequences[m] = sequence
 
         crossed = {}
         for m in self.modalities:
+            # Keys: a null token, then the other modalities' input tokens (not their [CLS]), so each
+            # key segment maps back onto that modality's input; absent ones are masked out.
             others = [o for o in self.modalities if o != m]
-            keys = torch.cat([self.null_key.expand(batch, -1, -1), *[sequences[o][0] for o in others]], dim=1)
-            key_valid = torch.cat([torch.ones(batch, 1, dtype=torch.bool), *[sequences[o][1] for o in others]], 1)
+            keys = torch.cat([self.null_key.expand(batch, -1, -1), *[sequences[o][:, 1:] for o in others]], dim=1)
+            key_valid = torch.cat([torch.ones(batch, 1, dtype=torch.bool), *[tokens[o][1] for o in others]], dim=1)
             key_layout, start = [("null", 0, 1)], 1
             for o in others:
-                key_layout.append((o, start, start + sequences[o][0].shape[1]))
-                start += sequences[o][0].shape[1]
-            out, weights = self.cross(sequences[m][0], key_valid, context=keys)
-            query_layout = (("cls", 0, 1), (m, 1, sequences[m][0].shape[1]))
+                length = tokens[o][0].shape[1]
+                key_layout.append((o, start, start + length))
+                start += length
+            out, weights = self.cross(sequences[m], key_valid, context=keys)
+            query_layout = (("cls", 0, 1), (m, 1, sequences[m].shape[1]))
             attention[f"cross.{m}"] = AttentionMap(weights, query_layout, tuple(key_layout))
             crossed[m] = out[:, 0]
 

@@ -1,0 +1,194 @@
+"""AV-Digits, the built-in tri-modal dataset: 8x8 handwritten digits, spoken digits, captions.
+
+The files live in assets/avdigits (built by tools/build_avdigits.py; format in its README.md).
+Two tasks: "digits" (which digit? image + audio + text, 10 classes) and "match" (is the spoken
+digit the written one? image + audio, 2 classes). Corruption is applied at load time
+(fusion.data.corruption); the raw arrays are decoded once per root and cached.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import pathlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from fusion.data.corruption import STANDARD_CORRUPTION, PCABasis, apply_corruption
+
+TASKS = ("digits", "match")
+SPLITS = ("train", "val", "test")
+SAMPLE_RATE = 16000
+MAX_AUDIO_SAMPLES = 19200  # 1.2 s
+TASK_MODALITIES = {"digits": ("audio", "image", "text"), "match": ("audio", "image")}
+TASK_NUM_CLASSES = {"digits": 10, "match": 2}
+
+PIXEL_MAX = 16  # load_digits pixel values are 0..16
+_CLIP_NAME = re.compile(r"s(\d{2})_d(\d)")
+_INT_COLUMNS = {"index", "digit", "image_index", "label", "speaker", "speed", "pitch"}
+
+
+def default_root() -> pathlib.Path:
+    """<repo>/assets/avdigits."""
+    return pathlib.Path(__file__).resolve().parents[2] / "assets" / "avdigits"
+
+
+def _root(root) -> pathlib.Path:
+    return default_root() if root is None else pathlib.Path(root).resolve()
+
+
+@dataclass(frozen=True, eq=False)
+class TaskSplit:
+    """One split of one task; every array has one row per sample."""
+
+    task: str
+    split: str
+    image: np.ndarray         # float32 [N, 8, 8] in [0, 1]
+    audio: np.ndarray         # float32 [N, MAX_AUDIO_SAMPLES], zero-padded at the end
+    audio_length: np.ndarray  # int64 [N] real samples before padding
+    text: list[str]           # captions; unused by "match"
+    label: np.ndarray         # int64 [N]
+    index: np.ndarray         # int64 [N] row in samples.csv ("digits") or match.csv ("match")
+    image_digit: np.ndarray   # int64 [N]
+    audio_digit: np.ndarray   # int64 [N]
+    speaker: np.ndarray       # int64 [N]
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+
+# -------------------------------------------------------------------------------- cached raw data
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+@functools.lru_cache(maxsize=16)
+def _table(root: pathlib.Path, name: str) -> dict[str, np.ndarray]:
+    """A CSV file of the dataset as {column: read-only array}."""
+    path = root / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing; rebuild with `python tools/build_avdigits.py`")
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return {column: _read_only(np.array([row[column] for row in rows],
+                                        dtype=np.int64 if column in _INT_COLUMNS else object))
+            for column in rows[0]}
+
+
+@functools.lru_cache(maxsize=4)
+def _images(root: pathlib.Path) -> np.ndarray:
+    """Raw uint8 images [N, 8, 8] with values 0..16."""
+    images = np.load(root / "images.npy", allow_pickle=False)
+    if images.dtype != np.uint8 or images.shape[1:] != (8, 8) or images.max() > PIXEL_MAX:
+        raise ValueError(f"{root / 'images.npy'} is not uint8 [N, 8, 8] with values 0..{PIXEL_MAX}")
+    return _read_only(images)
+
+
+def _clip_path(clip: str, root: pathlib.Path) -> pathlib.Path:
+    if not _CLIP_NAME.fullmatch(clip):
+        raise ValueError(f"clip names look like 's07_d3' (speaker 07, digit 3), got {clip!r}")
+    return root / "audio" / f"{clip}.flac"
+
+
+def _decode(path: pathlib.Path) -> np.ndarray:
+    import soundfile as sf
+
+    wave, rate = sf.read(path, dtype="float32", always_2d=True)
+    if rate != SAMPLE_RATE or wave.shape[1] != 1 or len(wave) > MAX_AUDIO_SAMPLES:
+        raise ValueError(f"{path} must be mono {SAMPLE_RATE} Hz and at most {MAX_AUDIO_SAMPLES} "
+                         f"samples; it has {wave.shape[1]} channel(s), {rate} Hz, "
+                         f"{len(wave)} samples")
+    return wave[:, 0]
+
+
+@dataclass(frozen=True, eq=False)
+class _ClipBank:
+    """Every clip of a root decoded once: padded waves [M, MAX_AUDIO_SAMPLES] and lengths [M]."""
+
+    row: dict[str, int]
+    waves: np.ndarray
+    lengths: np.ndarray
+
+
+@functools.lru_cache(maxsize=4)
+def _clip_bank(root: pathlib.Path) -> _ClipBank:
+    paths = sorted((root / "audio").glob("*.flac"))
+    if not paths:
+        raise FileNotFoundError(f"no clips in {root / 'audio'}; rebuild with "
+                                "`python tools/build_avdigits.py`")
+    waves = np.zeros((len(paths), MAX_AUDIO_SAMPLES), dtype=np.float32)
+    lengths = np.zeros(len(paths), dtype=np.int64)
+    for i, path in enumerate(paths):
+        wave = _decode(path)
+        waves[i, :len(wave)], lengths[i] = wave, len(wave)
+    row = {path.stem: i for i, path in enumerate(paths)}
+    return _ClipBank(row, _read_only(waves), _read_only(lengths))
+
+
+def load_clip(clip: str, root=None) -> np.ndarray:
+    """The float32 waveform (16 kHz, unpadded) of one clip, e.g. "s07_d3"."""
+    path = _clip_path(clip, _root(root))
+    if not path.is_file():
+        raise ValueError(f"no clip {clip!r} in {path.parent}")
+    return _decode(path)
+
+
+@functools.lru_cache(maxsize=4)
+def _train_image_pca(root: pathlib.Path) -> PCABasis:
+    samples = _table(root, "samples.csv")
+    train = samples["index"][samples["split"] == "train"]
+    return PCABasis.fit(_images(root)[train] / PIXEL_MAX)
+
+
+def train_image_pca(root=None) -> PCABasis:
+    """PCA of the train images (scaled to [0, 1]), the basis of the standard image corruption."""
+    return _train_image_pca(_root(root))
+
+
+# ----------------------------------------------------------------------------------------- tasks
+def _choose(kind: str, value: str, choices) -> None:
+    if value not in choices:
+        raise ValueError(f"unknown {kind} {value!r}; choose one of {tuple(choices)}")
+
+
+def load_task(task: str, split: str, corruption: Mapping[str, float] | None = None, seed: int = 0,
+              root=None, *, image_kind: str = "pca") -> TaskSplit:
+    """One split of a task, with corruption applied.
+
+    corruption: {modality: level in [0, 1]}; None means STANDARD_CORRUPTION[task], {} means clean.
+    seed: seed of the per-sample corruption. image_kind: see corruption.IMAGE_KINDS.
+    """
+    _choose("task", task, TASKS)
+    _choose("split", split, SPLITS)
+    levels = dict(STANDARD_CORRUPTION[task] if corruption is None else corruption)
+    for modality in levels:
+        _choose(f"modality for task {task!r}", modality, TASK_MODALITIES[task])
+    root = _root(root)
+
+    samples = _table(root, "samples.csv")
+    table = samples if task == "digits" else _table(root, "match.csv")
+    rows = np.flatnonzero(table["split"] == split)
+    index = table["index"][rows].copy()
+    image_index = index if task == "digits" else table["image_index"][rows]
+    label = table["digit" if task == "digits" else "label"][rows].copy()
+
+    bank = _clip_bank(root)
+    clip_names = table["clip"][rows]
+    clip_rows = np.array([bank.row[name] for name in clip_names], dtype=np.int64)
+    parsed = np.array([_CLIP_NAME.fullmatch(name).groups() for name in clip_names], dtype=np.int64)
+    speaker, audio_digit = parsed[:, 0].copy(), parsed[:, 1].copy()
+
+    image = _images(root)[image_index].astype(np.float32) / PIXEL_MAX
+    audio, audio_length = bank.waves[clip_rows], bank.lengths[clip_rows].copy()
+    text = list(samples["caption"][image_index])
+    pca = _train_image_pca(root) if levels.get("image") and image_kind == "pca" else None
+    image, audio, text = apply_corruption(image, audio, audio_length, text, index, levels, seed,
+                                          image_kind=image_kind, pca=pca)
+    return TaskSplit(task=task, split=split, image=image, audio=audio, audio_length=audio_length,
+                     text=text, label=label, index=index,
+                     image_digit=samples["digit"][image_index].copy(), audio_digit=audio_digit,
+                     speaker=speaker)

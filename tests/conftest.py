@@ -1,0 +1,116 @@
+"""Shared fixtures: a tiny vocabulary, random model inputs and tiny model configs.
+
+Deliberately independent of ``fusion.presets`` and ``fusion.data`` (they need data files): configs
+are built directly from ``fusion.config.ModelConfig``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import torch
+
+from fusion.config import ModelConfig
+from fusion.modalities.audio import N_MELS, NUM_FRAMES
+from fusion.modalities.image import IMAGE_SIZE
+from fusion.modalities.text import MAX_TEXT_TOKENS, PAD, UNK
+
+VOCABULARY = (PAD, UNK, "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+@dataclass(frozen=True)
+class TinyTask:
+    modalities: tuple[str, ...]
+    num_classes: int
+    unimodal: str  # the modality of this task's unimodal baseline
+
+
+# A 3-modality 10-class task and a 2-modality 2-class task (the latter without text).
+TINY_TASKS = {
+    "tri": TinyTask(("audio", "image", "text"), 10, unimodal="text"),
+    "duo": TinyTask(("audio", "image"), 2, unimodal="image"),
+}
+
+
+def build_tiny_config(
+    task: str, strategy: str, operator: str | None = None, combiner: str | None = None, **overrides: Any
+) -> ModelConfig:
+    """A tiny ModelConfig (width 8, depth 1, 2 heads) for one of ``TINY_TASKS``."""
+    spec = TINY_TASKS[task]
+    modalities = (spec.unimodal,) if strategy == "unimodal" else spec.modalities
+    settings: dict[str, Any] = dict(
+        task=task,
+        strategy=strategy,
+        modalities=modalities,
+        num_classes=spec.num_classes,
+        operator=operator,
+        combiner=combiner,
+        width=8,
+        heads=2,
+        depth=1,
+        mlp_ratio=2.0,
+        dropout=0.1,  # non-zero so that forgetting eval mode would show
+    )
+    settings.update(overrides)
+    settings.setdefault("vocabulary", VOCABULARY if "text" in settings["modalities"] else ())
+    return ModelConfig(**settings)
+
+
+def random_inputs(
+    modalities: Sequence[str], batch: int = 4, seed: int = 0, vocab_size: int = len(VOCABULARY)
+) -> dict[str, torch.Tensor]:
+    """Random model inputs: image ``[B, 8, 8]`` in [0, 1], audio log-mel ``[B, 32, 60]`` in [-1, 1],
+    text ids ``[B, 16]`` with 1..16 real tokens per row followed by 0 padding."""
+    generator = torch.Generator().manual_seed(seed)
+    make: dict[str, Callable[[], torch.Tensor]] = {
+        "image": lambda: torch.rand(batch, IMAGE_SIZE, IMAGE_SIZE, generator=generator),
+        "audio": lambda: torch.rand(batch, N_MELS, NUM_FRAMES, generator=generator) * 2 - 1,
+        "text": lambda: _random_text(batch, generator, vocab_size),
+    }
+    return {m: make[m]() for m in modalities}
+
+
+def _random_text(batch: int, generator: torch.Generator, vocab_size: int) -> torch.Tensor:
+    ids = torch.randint(1, vocab_size, (batch, MAX_TEXT_TOKENS), generator=generator)
+    lengths = torch.randint(1, MAX_TEXT_TOKENS + 1, (batch,), generator=generator)
+    lengths[0] = 1  # always exercise a row that is almost all padding
+    return ids.masked_fill(torch.arange(MAX_TEXT_TOKENS) >= lengths.unsqueeze(1), 0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_thread() -> None:
+    """Tiny tensors: one intra-op thread is fastest, and on a busy 2-core machine OpenMP's
+    spinning threads make tiny forward passes orders of magnitude slower."""
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _seeded() -> None:
+    """Every test starts from the same torch seed, so failures reproduce."""
+    torch.manual_seed(0)
+
+
+@pytest.fixture
+def vocabulary() -> tuple[str, ...]:
+    return VOCABULARY
+
+
+@pytest.fixture
+def tiny_config() -> Callable[..., ModelConfig]:
+    """``tiny_config(task, strategy, operator=None, combiner=None, **overrides)``."""
+    return build_tiny_config
+
+
+@pytest.fixture
+def make_inputs() -> Callable[..., dict[str, torch.Tensor]]:
+    """``make_inputs(modalities, batch=4, seed=0)``."""
+    return random_inputs
+
+
+@pytest.fixture
+def inputs() -> dict[str, torch.Tensor]:
+    """A batch of 4 for all three modalities."""
+    return random_inputs(TINY_TASKS["tri"].modalities, batch=4)

@@ -1,0 +1,226 @@
+"""ModelConfig <-> JSON, unknown names, and safetensors checkpoints (never pickle)."""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+
+import fusion
+from fusion.checkpoints import CONFIG, WEIGHTS, load_checkpoint, read_metrics, save_checkpoint
+from fusion.config import ModelConfig
+from fusion.errors import CheckpointError, ConfigError
+from fusion.modalities import MODALITIES
+from fusion.operators import list_operators
+from fusion.strategies import COMBINERS, STRATEGIES, FusionModel, build_model
+
+MODELS = [  # (task, strategy, operator, combiner)
+    pytest.param(("tri", "early", "concat", None), id="tri-early-concat"),
+    pytest.param(("tri", "hybrid", "gated", None), id="tri-hybrid-gated"),
+    pytest.param(("duo", "early", "tensor", None), id="duo-early-tensor"),
+    pytest.param(("duo", "late", None, "logit_sum"), id="duo-late-logit_sum"),
+    pytest.param(("tri", "unimodal", None, "learned"), id="tri-unimodal-learned"),
+]
+
+
+def logits(model: FusionModel, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Logits with every modality absent from row 1, present elsewhere."""
+    batch = len(next(iter(inputs.values())))
+    present = {m: torch.arange(batch) != 1 for m in model.modalities}
+    with torch.no_grad():
+        return model(inputs, present).logits
+
+
+# --- config ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", MODELS)
+def test_config_survives_a_json_round_trip(case, tiny_config) -> None:
+    config = tiny_config(*case, mlp_ratio=3.0, dropout=0.25)
+    data = json.loads(config.to_json())
+    assert data["modalities"] == list(config.modalities) and data["mlp_ratio"] == 3.0
+    assert ModelConfig.from_dict(data) == config
+
+
+def test_modalities_are_kept_in_sorted_order(tiny_config) -> None:
+    config = tiny_config("tri", "late", combiner="mean", modalities=("text", "audio", "image"))
+    assert config.modalities == ("audio", "image", "text")
+
+
+def test_unknown_config_keys_raise_a_config_error_naming_them(tiny_config) -> None:
+    data = json.loads(tiny_config("duo", "late", combiner="mean").to_json())
+    with pytest.raises(ConfigError, match="colour"):
+        ModelConfig.from_dict({**data, "colour": "red"})
+
+
+def _unknown(task: str, strategy: str, **changes) -> Callable[[Callable[..., ModelConfig]], FusionModel]:
+    return lambda tiny_config: build_model(tiny_config(task, strategy, **changes))
+
+
+UNKNOWN_NAMES = [  # (make the model, the known names the error must list)
+    pytest.param(
+        _unknown("duo", "bogus"),
+        STRATEGIES.names,
+        id="strategy",
+    ),
+    pytest.param(_unknown("duo", "early", operator="bogus"), list_operators, id="early-operator"),
+    pytest.param(_unknown("duo", "hybrid", operator="bogus"), list_operators, id="hybrid-operator"),
+    pytest.param(_unknown("duo", "late", combiner="bogus"), COMBINERS.names, id="late-combiner"),
+    pytest.param(_unknown("duo", "unimodal", combiner="bogus"), COMBINERS.names, id="unimodal-combiner"),
+    pytest.param(
+        _unknown("duo", "late", combiner="mean", modalities=("audio", "bogus")),
+        lambda: list(MODALITIES),
+        id="modality",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "known"), UNKNOWN_NAMES)
+def test_an_unknown_name_raises_a_config_error_listing_the_known_ones(make, known, tiny_config) -> None:
+    with pytest.raises(ConfigError) as error:
+        make(tiny_config)
+    message = str(error.value)
+    assert "bogus" in message
+    for name in known():
+        assert name in message, f"{name!r} missing from: {message}"
+
+
+# --- checkpoints ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", MODELS)
+def test_a_saved_checkpoint_loads_to_identical_logits(case, tiny_config, make_inputs, tmp_path: Path) -> None:
+    model = build_model(tiny_config(*case)).eval()
+    with torch.no_grad():
+        for parameter in model.parameters():  # make every tensor matter, zero-initialised ones included
+            parameter.add_(torch.randn_like(parameter) * 0.1)
+    inputs = make_inputs(model.modalities)
+    folder = save_checkpoint(model, tmp_path / "ckpt", metrics={"accuracy": 0.5})
+    torch.manual_seed(1234)  # the rebuilt model starts from other random weights
+    loaded = load_checkpoint(folder)
+    assert loaded.config == model.config
+    assert not loaded.training
+    assert torch.equal(logits(loaded, inputs), logits(model, inputs))
+    assert read_metrics(folder) == {"accuracy": 0.5}
+
+
+def _write(name: str, content: bytes | str) -> Callable[[Path], None]:
+    data = content.encode() if isinstance(content, str) else content
+    return lambda folder: (folder / name).write_bytes(data)
+
+
+def _truncate(folder: Path) -> None:
+    data = (folder / WEIGHTS).read_bytes()
+    (folder / WEIGHTS).write_bytes(data[: len(data) // 2])
+
+
+def _delete(name: str) -> Callable[[Path], None]:
+    return lambda folder: (folder / name).unlink()
+
+
+def _edit_config(**changes) -> Callable[[Path], None]:
+    def mutate(folder: Path) -> None:
+        data = json.loads((folder / CONFIG).read_text())
+        (folder / CONFIG).write_text(json.dumps({**data, **changes}))
+
+    return mutate
+
+
+def _drop_config_key(key: str) -> Callable[[Path], None]:
+    def mutate(folder: Path) -> None:
+        data = json.loads((folder / CONFIG).read_text())
+        (folder / CONFIG).write_text(json.dumps({k: v for k, v in data.items() if k != key}))
+
+    return mutate
+
+
+BROKEN = [
+    pytest.param(_write(WEIGHTS, b"\x00" * 8 + b"not safetensors" * 20), id="garbage-weights"),
+    pytest.param(_write(WEIGHTS, b""), id="empty-weights"),
+    pytest.param(_truncate, id="truncated-weights"),
+    pytest.param(_delete(WEIGHTS), id="missing-weights"),
+    pytest.param(_delete(CONFIG), id="missing-config"),
+    pytest.param(_write(CONFIG, "{not json"), id="invalid-json"),
+    pytest.param(_write(CONFIG, "[1, 2]"), id="config-not-an-object"),
+    pytest.param(_drop_config_key("task"), id="config-missing-a-key"),
+    pytest.param(_edit_config(colour="red"), id="config-unknown-key"),
+    pytest.param(_edit_config(strategy="bogus"), id="config-unknown-strategy"),
+    pytest.param(_edit_config(width=16), id="mismatch-width"),
+    pytest.param(_edit_config(depth=2), id="mismatch-depth"),
+    pytest.param(_edit_config(num_classes=3), id="mismatch-classes"),
+    pytest.param(_edit_config(mlp_ratio=4.0), id="mismatch-mlp"),
+    pytest.param(_edit_config(modalities=["audio", "image"]), id="mismatch-modalities"),
+    pytest.param(_edit_config(vocabulary=["<pad>", "<unk>", "a"]), id="mismatch-vocabulary"),
+    pytest.param(_edit_config(strategy="early", operator="sum"), id="mismatch-strategy"),
+    pytest.param(
+        _edit_config(operator="bogus"),
+        id="config-unknown-operator",
+    ),
+    pytest.param(
+        _edit_config(modalities=["audio", "smell", "text"]),
+        id="config-unknown-modality",
+    ),
+    pytest.param(
+        _edit_config(width="wide"),
+        id="config-wrong-type",
+    ),
+    pytest.param(
+        _write(CONFIG, b"\xff\xfe\x00 binary"),
+        id="config-not-utf8",
+    ),
+]
+
+
+@pytest.mark.parametrize("mutate", BROKEN)
+def test_a_broken_checkpoint_raises_a_checkpoint_error(mutate, tiny_config, tmp_path: Path) -> None:
+    model = build_model(tiny_config("tri", "hybrid", "gated"))
+    folder = save_checkpoint(model, tmp_path / "ckpt")
+    load_checkpoint(folder)  # intact, it loads
+    mutate(folder)
+    with pytest.raises(CheckpointError):
+        load_checkpoint(folder)
+
+
+def test_a_folder_without_a_checkpoint_raises_a_checkpoint_error(tmp_path: Path) -> None:
+    with pytest.raises(CheckpointError, match=CONFIG):
+        load_checkpoint(tmp_path / "nothing here")
+
+
+# --- no pickle --------------------------------------------------------------------------------
+
+PICKLING_MODULES = {"pickle", "cPickle", "_pickle", "dill", "cloudpickle", "joblib", "shelve", "marshal"}
+PACKAGE = Path(fusion.__file__).parent
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+
+
+def _pickle_uses(tree: ast.AST) -> list[str]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] in PICKLING_MODULES]
+        elif isinstance(node, ast.ImportFrom):
+            module = (node.module or "").split(".")[0]
+            if module in PICKLING_MODULES or (module == "torch" and any(a.name == "load" for a in node.names)):
+                found.append(f"from {node.module} import ...")
+        elif isinstance(node, ast.Attribute) and node.attr == "load" and ast.unparse(node.value) == "torch":
+            found.append("torch.load")
+        elif isinstance(node, ast.keyword) and node.arg in ("allow_pickle", "pickle_module"):
+            if not (isinstance(node.value, ast.Constant) and node.value.value is False):
+                found.append(f"{node.arg}=")
+    return found
+
+
+def test_the_source_scan_finds_pickle() -> None:
+    source = "import pickle\nx = torch.load(p)\nnp.load(p, allow_pickle=True)\nnp.load(p, allow_pickle=False)"
+    assert _pickle_uses(ast.parse(source)) == ["pickle", "torch.load", "allow_pickle="]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(PACKAGE.parent)))
+def test_no_source_file_uses_pickle(path: Path) -> None:
+    source = path.read_text()
+    assert "torch.load(" not in source
+    assert _pickle_uses(ast.parse(source)) == []
