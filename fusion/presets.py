@@ -14,18 +14,18 @@ from fusion.errors import ConfigError
 from fusion.modalities import MODALITIES
 from fusion.train import TrainSettings
 
-DEFAULT_OPERATOR = {"early": "concat", "hybrid": "gated"}
+DEFAULT_OPERATOR = {"early": "product", "hybrid": "product"}
 DEFAULT_COMBINER = "mean"
 
 # (task, strategy) -> architecture overrides of ModelConfig's defaults.
 ARCHITECTURE: dict[tuple[str, str], dict] = {
     ("digits", "early"): {"depth": 4, "width": 32},
     ("digits", "late"): {"depth": 1, "width": 36},
-    ("digits", "hybrid"): {"depth": 1, "width": 32},
+    ("digits", "hybrid"): {"depth": 1, "width": 30},
     ("digits", UNIMODAL): {"depth": 1, "width": 36},
     ("match", "early"): {"depth": 4, "width": 32},
-    ("match", "late"): {"depth": 1, "width": 40},
-    ("match", "hybrid"): {"depth": 1, "width": 36},
+    ("match", "late"): {"depth": 1, "width": 36},
+    ("match", "hybrid"): {"depth": 1, "width": 32},
 }
 
 
@@ -72,7 +72,7 @@ def default_config(
 
 SHIPPED: tuple[tuple[str, str], ...] = tuple((task, name) for task in TASKS for name in model_names(task))
 
-EPOCHS = {"digits": 30, "match": 30}
+EPOCHS = {"digits": 30, "match": 40}
 
 
 def default_settings(config: ModelConfig, seed: int = 0, epochs: int | None = None) -> TrainSettings:

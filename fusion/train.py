@@ -4,6 +4,12 @@ Each epoch draws fresh corruption (the task's standard level, seed from the epoc
 the corrupted task rather than one noise pattern; ``match`` pairs are re-drawn every epoch from the
 training images and training speakers, half of them matching. The checkpoint kept is the epoch
 with the best validation accuracy.
+
+On ``match``, a binary label alone is too weak a signal to learn digit identity from in a few
+epochs, so training adds an auxiliary loss: a linear probe on each modality's own embedding
+predicts the digit of that side (known at training time). The probes are dropped after training;
+the model's input and output stay the binary match task, and late fusion still cannot see the
+interaction (each of its networks sees one side only).
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from fusion.config import ModelConfig
+from fusion.data.corruption import STANDARD_CORRUPTION
 from fusion.datasets import TensorSplit, tensor_split
 from fusion.evaluate import score
 from fusion.strategies import FusionModel, build_model
@@ -31,7 +38,12 @@ class TrainSettings:
     weight_decay: float = 1e-2
     modality_dropout: float = 0.3  # each modality of each sample is absent with this probability
     auxiliary_weight: float = 0.5  # weight of the per-modality heads' own losses (late, hybrid)
+    digit_probe_weight: float = 1.0  # match only: weight of the per-modality digit probes' loss
     corruption_refresh: int = 5  # epochs between fresh corruption draws
+    # Each training sample sees the task's standard corruption scaled by one of these factors, so
+    # models work on clean and on corrupted inputs alike (a model trained only at the standard
+    # level fails on clean uploads).
+    corruption_mix: tuple[tuple[float, float], ...] = ((1.0, 0.6), (0.5, 0.2), (0.0, 0.2))  # (factor, share)
     seed: int = 0
 
 
@@ -51,16 +63,31 @@ class TrainResult:
     stopped: bool = False
 
 
-def epoch_data(config: ModelConfig, epoch: int, settings: TrainSettings) -> tuple[dict[str, Tensor], Tensor]:
-    """The training inputs and labels of one epoch."""
+EpochData = tuple[dict[str, Tensor], Tensor, dict[str, Tensor]]  # inputs, labels, per-modality digits
+
+
+def epoch_data(config: ModelConfig, epoch: int, settings: TrainSettings) -> EpochData:
+    """The training inputs, labels and (match only) per-modality digit targets of one epoch."""
     draw = settings.seed * 1000 + epoch // settings.corruption_refresh
     if config.task == "match":
         return match_pairs(tensor_split("digits", "train", {}, 0, config.vocabulary or None), draw)
-    data = tensor_split(config.task, "train", None, draw, config.vocabulary or None)
-    return data.inputs, data.labels
+    return mixed_corruption(config, draw, settings.corruption_mix), tensor_split(config.task, "train", {}).labels, {}
 
 
-def match_pairs(digits: TensorSplit, seed: int) -> tuple[dict[str, Tensor], Tensor]:
+def mixed_corruption(config: ModelConfig, draw: int, mix: tuple[tuple[float, float], ...]) -> dict[str, Tensor]:
+    """Training inputs where each sample has the standard corruption scaled by a factor drawn from ``mix``."""
+    standard = STANDARD_CORRUPTION[config.task]
+    versions = [
+        tensor_split(config.task, "train", {m: level * factor for m, level in standard.items()}, draw, config.vocabulary or None)
+        for factor, _ in mix
+    ]
+    shares = np.array([share for _, share in mix])
+    pick = torch.from_numpy(np.random.default_rng(draw).choice(len(mix), size=len(versions[0]), p=shares / shares.sum()))
+    rows = torch.arange(len(pick))
+    return {m: torch.stack([v.inputs[m] for v in versions])[pick, rows] for m in versions[0].inputs}
+
+
+def match_pairs(digits: TensorSplit, seed: int) -> EpochData:
     """Pair every training image with a training clip: same digit for half of them, else another digit."""
     rng = np.random.default_rng(seed)
     image_digit = digits.raw.image_digit
@@ -74,21 +101,38 @@ def match_pairs(digits: TensorSplit, seed: int) -> tuple[dict[str, Tensor], Tens
         wanted = image_digit[i] if labels[i] else rng.choice([d for d in range(10) if d != image_digit[i]])
         audio_index[i] = rng.choice(by_digit[int(wanted)])
     inputs = {"image": digits.inputs["image"], "audio": digits.inputs["audio"][torch.from_numpy(audio_index)]}
-    return inputs, torch.from_numpy(labels)
+    sides = {"image": torch.from_numpy(image_digit), "audio": torch.from_numpy(audio_digit[audio_index])}
+    return inputs, torch.from_numpy(labels), sides
 
 
 def drop_modalities(modalities: list[str], batch: int, probability: float, generator: torch.Generator) -> dict[str, Tensor]:
     return {m: torch.rand(batch, generator=generator) >= probability for m in modalities}
 
 
-def loss_of(model: FusionModel, inputs: dict[str, Tensor], labels: Tensor, present: dict[str, Tensor], aux: float):
-    output = model(inputs, present)
+def masked_cross_entropy(logits: Tensor, labels: Tensor, keep: Tensor) -> Tensor:
+    if not keep.any():
+        return logits.sum() * 0.0
+    return torch.nn.functional.cross_entropy(logits[keep], labels[keep])
+
+
+def loss_of(
+    model: FusionModel,
+    batch: dict[str, Tensor],
+    labels: Tensor,
+    present: dict[str, Tensor],
+    sides: dict[str, Tensor],
+    probes: nn.ModuleDict,
+    settings: TrainSettings,
+) -> tuple[Tensor, Tensor]:
+    output = model(batch, present)
     loss = torch.nn.functional.cross_entropy(output.logits, labels)
-    if output.modality_logits and aux > 0:
-        for m, logits in output.modality_logits.items():
-            keep = present[m]
-            if keep.any():
-                loss = loss + aux * torch.nn.functional.cross_entropy(logits[keep], labels[keep]) / len(model.modalities)
+    share = 1.0 / len(model.modalities)
+    for m, logits in (output.modality_logits or {}).items():
+        loss = loss + settings.auxiliary_weight * share * masked_cross_entropy(logits, labels, present[m])
+    for m, digits in sides.items():
+        if m in probes and m in output.embeddings:
+            probe_logits = probes[m](output.embeddings[m])
+            loss = loss + settings.digit_probe_weight * share * masked_cross_entropy(probe_logits, digits, present[m])
     return loss, output.logits
 
 
@@ -103,8 +147,10 @@ def train_model(
     torch.manual_seed(settings.seed)
     generator = torch.Generator().manual_seed(settings.seed)
     model = build_model(config)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
-    inputs, _ = epoch_data(config, 0, settings)
+    inputs, _, sides = epoch_data(config, 0, settings)
+    probes = nn.ModuleDict({m: nn.Linear(config.width, 10) for m in sides if m in model.modalities})
+    parameters = [*model.parameters(), *probes.parameters()]
+    optimizer = torch.optim.AdamW(parameters, lr=settings.learning_rate, weight_decay=settings.weight_decay)
     steps_per_epoch = -(-len(next(iter(inputs.values()))) // settings.batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, settings.learning_rate, total_steps=settings.epochs * steps_per_epoch, pct_start=0.15
@@ -114,7 +160,7 @@ def train_model(
     best_accuracy, best_state = -1.0, None
     bar = tqdm(range(settings.epochs), desc=f"{config.task}/{config.name}", disable=not progress, leave=False)
     for epoch in bar:
-        inputs, labels = epoch_data(config, epoch, settings)
+        inputs, labels, sides = epoch_data(config, epoch, settings)
         model.train()
         order = torch.randperm(len(labels), generator=generator)
         total_loss, correct = 0.0, 0
@@ -122,10 +168,11 @@ def train_model(
             rows = order[start : start + settings.batch_size]
             batch = {m: inputs[m][rows] for m in model.modalities}
             present = drop_modalities(model.modalities, len(rows), settings.modality_dropout, generator)
-            loss, logits = loss_of(model, batch, labels[rows], present, settings.auxiliary_weight)
+            batch_sides = {m: digits[rows] for m, digits in sides.items()}
+            loss, logits = loss_of(model, batch, labels[rows], present, batch_sides, probes, settings)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(parameters, 1.0)
             optimizer.step()
             scheduler.step()
             total_loss += loss.item() * len(rows)

@@ -16,7 +16,7 @@ import numpy as np
 MODALITY_CODES = {"image": 1, "audio": 2, "text": 3}
 IMAGE_KINDS = ("pca", "noise", "occlusion")
 STANDARD_CORRUPTION: dict[str, dict[str, float]] = {
-    "digits": {"image": 0.75, "audio": 0.55, "text": 0.0},
+    "digits": {"image": 0.75, "audio": 0.7, "text": 0.0},
     "match": {},
 }
 _PINK_FLOOR = 1e-3  # lowest frequency (fraction of the sample rate) that 1/f shaping boosts
