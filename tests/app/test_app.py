@@ -1,0 +1,21 @@
+"""The app's pages render without exceptions (Streamlit AppTest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_models_page_lists_every_shipped_model_with_its_accuracy() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "Fusion Explorer"
+    assert [s.value for s in at.subheader] == ["Task `digits`", "Task `match`"]
+    tables = [frame.value for frame in at.dataframe]
+    assert [len(t) for t in tables] == [6, 3]
+    digits = tables[0].set_index("model")
+    assert set(digits.index) == {"early", "late", "hybrid", "audio", "image", "text"}
+    assert digits.loc["early", "test accuracy"] > digits.loc["audio", "test accuracy"]

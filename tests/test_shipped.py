@@ -1,0 +1,59 @@
+"""The shipped checkpoints: they load, reproduce their recorded metrics, and meet the targets that
+the README's results table states. Sizes of the three strategies of a task are comparable."""
+
+from __future__ import annotations
+
+import pytest
+
+from fusion.checkpoints import checkpoint_dir, load_checkpoint, read_metrics, shipped_root
+from fusion.config import FUSION_STRATEGIES
+from fusion.datasets import caption_vocabulary
+from fusion.evaluate import evaluate
+from fusion.presets import SHIPPED, default_config, model_names
+from fusion.strategies import build_model
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[tuple[str, str], dict]:
+    """Test-split results of every shipped model at its task's standard corruption."""
+    return {(task, name): evaluate(load_checkpoint(checkpoint_dir(shipped_root(), task, name))) for task, name in SHIPPED}
+
+
+@pytest.mark.parametrize(("task", "name"), SHIPPED, ids=[f"{t}-{n}" for t, n in SHIPPED])
+def test_a_shipped_checkpoint_reproduces_its_recorded_metrics(results, task: str, name: str) -> None:
+    recorded = read_metrics(checkpoint_dir(shipped_root(), task, name))
+    assert recorded is not None, "metrics.json must be recorded beside the checkpoint"
+    measured = results[(task, name)]
+    for key in ("strategy", "accuracy", "n", "nll", "parameters", "corruption"):
+        assert measured[key] == recorded[key], key
+
+
+def test_digits_fusion_beats_every_single_modality_by_ten_points(results) -> None:
+    best_unimodal = max(results[("digits", m)]["accuracy"] for m in ("audio", "image", "text"))
+    for strategy in FUSION_STRATEGIES:
+        assert results[("digits", strategy)]["accuracy"] >= best_unimodal + 0.10, strategy
+    assert max(results[("digits", s)]["accuracy"] for s in FUSION_STRATEGIES) >= 0.85
+
+
+def test_digits_single_modalities_are_weak_at_the_standard_corruption(results) -> None:
+    for modality in ("audio", "image"):
+        assert 0.50 <= results[("digits", modality)]["accuracy"] <= 0.75, modality
+    assert 0.15 <= results[("digits", "text")]["accuracy"] <= 0.40
+
+
+def test_match_needs_the_interaction_that_late_fusion_cannot_see(results) -> None:
+    assert results[("match", "late")]["accuracy"] <= 0.60
+    assert results[("match", "early")]["accuracy"] >= 0.90
+    assert results[("match", "hybrid")]["accuracy"] >= 0.90
+
+
+@pytest.mark.parametrize("task", ["digits", "match"])
+def test_the_strategies_of_a_task_have_comparable_parameter_counts(task: str) -> None:
+    counts = {s: build_model(default_config(task, s, caption_vocabulary())).num_parameters() for s in FUSION_STRATEGIES}
+    assert max(counts.values()) <= 1.25 * min(counts.values()), counts
+
+
+def test_every_model_of_every_task_is_shipped() -> None:
+    for task in ("digits", "match"):
+        for name in model_names(task):
+            assert (checkpoint_dir(shipped_root(), task, name) / "model.safetensors").is_file()
