@@ -24,4 +24,4 @@ except FusionError as error:
 else:
     for task in dict.fromkeys(row["task"] for row in rows):
         st.subheader(f"Task `{task}`")
-        st.dataframe([row for row in rows if row["task"] == task], hide_index=True, use_container_width=True)
+        st.dataframe([row for row in rows if row["task"] == task], hide_index=True)

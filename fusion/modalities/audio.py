@@ -6,7 +6,9 @@ import functools
 import librosa
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import Tensor
+
+from fusion.modalities.linear_tokenizer import LinearTokenizer
 
 SAMPLE_RATE = 16000
 N_FFT = 512
@@ -59,18 +61,11 @@ def to_frame_groups(spectrogram: Tensor) -> Tensor:
     return frames.reshape(batch, NUM_AUDIO_TOKENS, FRAMES_PER_TOKEN * N_MELS)
 
 
-class AudioTokenizer(nn.Module):
+class AudioTokenizer(LinearTokenizer):
     """Linear embedding of groups of log-mel frames plus a learned position per group."""
 
     num_tokens = NUM_AUDIO_TOKENS
+    token_features = FRAMES_PER_TOKEN * N_MELS
 
-    def __init__(self, width: int) -> None:
-        super().__init__()
-        self.proj = nn.Linear(FRAMES_PER_TOKEN * N_MELS, width)
-        self.position = nn.Parameter(torch.zeros(1, NUM_AUDIO_TOKENS, width))
-        nn.init.normal_(self.position, std=0.02)
-
-    def forward(self, spectrogram: Tensor) -> tuple[Tensor, Tensor]:
-        tokens = self.proj(to_frame_groups(spectrogram)) + self.position
-        valid = torch.ones(tokens.shape[:2], dtype=torch.bool, device=tokens.device)
-        return tokens, valid
+    def split(self, spectrogram: Tensor) -> Tensor:
+        return to_frame_groups(spectrogram)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import Tensor
+
+from fusion.modalities.linear_tokenizer import LinearTokenizer
 
 IMAGE_SIZE = 8
 PATCH_SIZE = 2
@@ -26,18 +28,11 @@ def to_patches(images: Tensor) -> Tensor:
     return patches.reshape(batch, NUM_PATCHES, PATCH_FEATURES)
 
 
-class ImageTokenizer(nn.Module):
+class ImageTokenizer(LinearTokenizer):
     """Linear patch embedding plus a learned position per grid cell."""
 
     num_tokens = NUM_PATCHES
+    token_features = PATCH_FEATURES
 
-    def __init__(self, width: int) -> None:
-        super().__init__()
-        self.proj = nn.Linear(PATCH_FEATURES, width)
-        self.position = nn.Parameter(torch.zeros(1, NUM_PATCHES, width))
-        nn.init.normal_(self.position, std=0.02)
-
-    def forward(self, images: Tensor) -> tuple[Tensor, Tensor]:
-        tokens = self.proj(to_patches(images)) + self.position
-        valid = torch.ones(tokens.shape[:2], dtype=torch.bool, device=tokens.device)
-        return tokens, valid
+    def split(self, images: Tensor) -> Tensor:
+        return to_patches(images)
