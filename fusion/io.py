@@ -1,0 +1,429 @@
+"""Bytes or path -> validated arrays, one per modality: the single path for uploads (app and CLI).
+
+* :func:`decode_image` -> float32 ``[8, 8]`` in [0, 1], white strokes on black like the digits.
+* :func:`decode_audio` -> :class:`AudioClip` (16 kHz mono float32, at most 1.2 s, peak 0.9).
+* :func:`decode_text` -> :class:`TextInput` (stripped text, at most 1,000 characters).
+
+Anything that cannot be decoded raises :class:`fusion.errors.InputError` with one sentence saying
+what is wrong and what to do; no Pillow, soundfile or numpy exception escapes.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import struct
+import tempfile
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fusion.data.avdigits import MAX_AUDIO_SAMPLES, SAMPLE_RATE
+from fusion.errors import InputError
+from fusion.modalities.image import IMAGE_SIZE
+
+AUDIO_PEAK = 0.9  # the built-in clips are peak-normalised to this too (tools/build_avdigits.py)
+TRIM_TOP_DB = 35
+
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
+WORK_SIDE = 512  # larger images are box-downscaled to this side before cropping
+INK_THRESHOLD = 0.25  # fraction of the strongest ink that counts for the bounding box
+MIN_INK = 0.02  # weaker contrast than this (on a 0..1 scale) is an empty image
+CROP_MARGIN = 0.05  # margin around the ink box, as a fraction of its longer side
+
+MAX_AUDIO_BYTES = 50 * 1024 * 1024
+MAX_AUDIO_SECONDS = 600.0
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768000
+MIN_AUDIO_SECONDS = 0.05
+SILENCE_PEAK = 1e-4
+
+MAX_TEXT_CHARS = 1000
+MAX_TEXT_INPUT_CHARS = 10_000
+MAX_CONTROL_FRACTION = 0.10
+
+Source = bytes | bytearray | memoryview | str | os.PathLike
+
+
+@dataclass(frozen=True)
+class AudioClip:
+    """A decoded clip: ``waveform`` float32 mono at 16 kHz, at most 1.2 s, peak 0.9."""
+
+    waveform: np.ndarray
+    original_rate: int
+    original_channels: int
+    original_seconds: float
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def seconds(self) -> float:
+        return len(self.waveform) / SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class TextInput:
+    """Validated text (stripped, NFC, at most 1,000 characters) and what was changed."""
+
+    text: str
+    warnings: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# ------------------------------------------------------------------------------------------ bytes
+
+def _clean(message: str) -> str:
+    """Drop object reprs (``<_io.BytesIO object at 0x...>``) and trailing dots from errors."""
+    message = re.sub(r"Error opening\s*<[^<>]* at 0x[0-9a-fA-F]+>:\s*", "", message)
+    return re.sub(r"\s*<[^<>]* at 0x[0-9a-fA-F]+>:?", "", message).strip().rstrip(".")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MB"
+
+
+def _read_source(data, what: str, max_bytes: int) -> bytes:
+    """bytes-like or a path -> bytes, refusing wrong types, missing files and oversize data."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        if len(raw) > max_bytes:
+            raise InputError(f"the {what} is {len(raw) / 1024 / 1024:.1f} MB, more than the "
+                             f"{_mb(max_bytes)} limit; upload a smaller file.")
+    elif isinstance(data, (str, os.PathLike)):
+        try:
+            path = Path(data)
+            if not path.exists():
+                raise InputError(f"no such file: {str(path)!r}; check the path.")
+            if not path.is_file():
+                raise InputError(f"{str(path)!r} is not a file; give the path of a {what} file.")
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise InputError(f"the {what} file {path.name!r} is {size / 1024 / 1024:.1f} MB, "
+                                 f"more than the {_mb(max_bytes)} limit; use a smaller file.")
+            raw = path.read_bytes()
+        except InputError:
+            raise
+        except (OSError, ValueError) as error:  # permissions, NUL in the path, name too long...
+            raise InputError(f"could not open the {what} file {str(data)!r} ({error}); "
+                             "check the path and its permissions.") from None
+    else:
+        raise InputError(f"a {what} must be given as bytes or a file path, not "
+                         f"{type(data).__name__}.")
+    if not raw:
+        raise InputError(f"the {what} file is empty (0 bytes); upload a non-empty file.")
+    return raw
+
+
+# ------------------------------------------------------------------------------------------ image
+
+def _image_too_large(width: int, height: int) -> InputError:
+    return InputError(f"the image is {width}x{height} = {width * height / 1e6:.0f} megapixels, "
+                      f"more than the {MAX_IMAGE_PIXELS / 1e6:.0f} megapixel limit; "
+                      "resize it and try again.")
+
+
+def _open_image(raw: bytes):
+    """Decode the first frame, guarding against decompression bombs; returns a loaded PIL image."""
+    from PIL import Image, ImageOps
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(raw))
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _image_too_large(width, height)
+            if width == 0 or height == 0:
+                raise InputError("the image has zero width or height; upload a real picture.")
+            image.load()
+            try:
+                image = ImageOps.exif_transpose(image)
+            except Exception:  # a broken EXIF block is no reason to refuse the picture
+                pass
+    except InputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise InputError(f"the image is too large to decode safely ({error}); the limit is "
+                         f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels, so resize it.") from None
+    except Image.UnidentifiedImageError:
+        raise InputError("could not read the image: the data is not in an image format Pillow "
+                         "recognises; upload a PNG, JPEG, BMP, GIF or WebP file.") from None
+    except Exception as error:  # truncated data, bad chunks, ...
+        message = _clean(str(error)) or type(error).__name__
+        raise InputError(f"could not read the image: {message}; upload a PNG, JPEG, BMP, GIF or "
+                         "WebP file.") from None
+    return image
+
+
+def _grayscale(image) -> np.ndarray:
+    """Any mode -> float32 [H, W] in [0, 1]; transparency is composited on white."""
+    from PIL import Image
+
+    mode = image.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        gray = np.asarray(image, dtype=np.float64)
+        if mode.startswith("I;16"):
+            gray = gray / 65535.0
+        else:  # 32-bit int / float: no fixed range, so stretch what is there
+            low, high = np.nanmin(gray), np.nanmax(gray)
+            gray = (gray - low) / (high - low) if high > low else np.zeros_like(gray)
+        return np.nan_to_num(gray, nan=0.0).astype(np.float32)
+    has_alpha = "A" in image.getbands() or (mode == "P" and "transparency" in image.info)
+    if has_alpha or mode in ("PA", "LA", "La", "RGBa"):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+
+
+def _resize(gray: np.ndarray, width: int, height: int) -> np.ndarray:
+    from PIL import Image
+
+    resized = Image.fromarray(np.ascontiguousarray(gray, dtype=np.float32), mode="F").resize(
+        (width, height), Image.Resampling.BOX)
+    return np.asarray(resized, dtype=np.float32)
+
+
+def decode_image(data: Source) -> np.ndarray:
+    """An image file (bytes or path) -> float32 ``[8, 8]`` in [0, 1] in the style of the digits.
+
+    Transparency goes on white, colour to grey; a light background is inverted so strokes are bright
+    on black; the ink's bounding box (plus a small margin) is padded to a square, box-filtered down
+    to 8x8 and scaled so its maximum is 1.
+    """
+    raw = _read_source(data, "image", MAX_IMAGE_BYTES)
+    image = _open_image(raw)
+    try:
+        gray = _grayscale(image)
+    except Exception as error:
+        raise InputError(f"could not read the image: unsupported pixel format {image.mode!r} "
+                         f"({error}); save it as an RGB or greyscale PNG.") from None
+    height, width = gray.shape
+    if max(height, width) > WORK_SIDE:  # keep the rest cheap; box filtering keeps thin strokes
+        scale = WORK_SIDE / max(height, width)
+        gray = _resize(gray, max(1, round(width * scale)), max(1, round(height * scale)))
+        height, width = gray.shape
+
+    ring = max(1, round(0.02 * min(height, width)))
+    border = np.concatenate([gray[:ring].ravel(), gray[-ring:].ravel(),
+                             gray[:, :ring].ravel(), gray[:, -ring:].ravel()])
+    background = float(np.median(border))
+    if background > 0.5:  # dark ink on light paper, like a scan: make the strokes bright
+        gray, background = 1.0 - gray, 1.0 - background
+    ink = np.clip(gray - background, 0.0, None)
+    strongest = float(ink.max())
+    if strongest < MIN_INK:
+        raise InputError("the image is empty (a single colour); upload a picture of a digit "
+                         "drawn in a colour that contrasts with its background.")
+
+    rows, cols = np.nonzero(ink >= INK_THRESHOLD * strongest)
+    top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    side = max(bottom - top, right - left)
+    margin = int(round(CROP_MARGIN * side))
+    side += 2 * margin
+    square = np.zeros((side, side), dtype=np.float32)
+    crop = ink[top:bottom, left:right]
+    y0, x0 = (side - crop.shape[0]) // 2, (side - crop.shape[1]) // 2
+    square[y0:y0 + crop.shape[0], x0:x0 + crop.shape[1]] = crop
+
+    small = _resize(square, IMAGE_SIZE, IMAGE_SIZE)
+    peak = float(small.max())
+    if not np.isfinite(peak) or peak <= 0:
+        raise InputError("the image is empty (a single colour); upload a picture of a digit.")
+    return np.clip(small / peak, 0.0, 1.0).astype(np.float32)
+
+
+# ------------------------------------------------------------------------------------------ audio
+
+def _looks_like_mp3(raw: bytes) -> bool:
+    return raw[:3] == b"ID3" or (len(raw) > 1 and raw[0] == 0xFF and (raw[1] & 0xE0) == 0xE0)
+
+
+def _check_wav_complete(raw: bytes) -> None:
+    """A RIFF/WAVE file whose data chunk is shorter than its header says was cut off."""
+    if raw[:4] != b"RIFF" or raw[8:12] != b"WAVE":
+        return
+    offset = 12
+    while offset + 8 <= len(raw):
+        kind, size = raw[offset:offset + 4], struct.unpack("<I", raw[offset + 4:offset + 8])[0]
+        if kind == b"data":
+            present = len(raw) - offset - 8
+            if 0 < size < 0xFFFFFFFF and present < size:  # 0 / 0xFFFFFFFF: size left unknown
+                raise InputError(f"the WAV file is truncated: its header announces {size:,} bytes "
+                                 f"of audio but only {present:,} are there; upload the complete "
+                                 "file.")
+            return
+        offset += 8 + size + (size & 1)
+
+
+def _read_with_soundfile(raw: bytes) -> tuple[np.ndarray, int]:
+    import soundfile as sf
+
+    _check_wav_complete(raw)
+    with sf.SoundFile(io.BytesIO(raw)) as f:
+        rate, channels, frames = int(f.samplerate), int(f.channels), int(f.frames)
+        _check_header(rate, channels, frames)
+        wave = f.read(dtype="float32", always_2d=True)
+    return wave, rate
+
+
+def _read_with_librosa(raw: bytes) -> tuple[np.ndarray, int]:
+    """MP3 fallback (audioread: ffmpeg / GStreamer / Core Audio, whichever is installed)."""
+    import librosa
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.mp3"
+        path.write_bytes(raw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wave, rate = librosa.load(path, sr=None, mono=False, duration=MAX_AUDIO_SECONDS + 1)
+    wave = np.asarray(wave, dtype=np.float32)
+    wave = wave[:, None] if wave.ndim == 1 else wave.T
+    return wave, int(rate)
+
+
+def _check_header(rate: int, channels: int, frames: int) -> None:
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise InputError(f"the clip's sample rate is {rate} Hz, outside {MIN_SAMPLE_RATE}.."
+                         f"{MAX_SAMPLE_RATE} Hz; re-export it at e.g. 16 or 44.1 kHz.")
+    if channels < 1:
+        raise InputError("the clip has no audio channels; upload a mono or stereo recording.")
+    if frames > MAX_AUDIO_SECONDS * rate:
+        raise InputError(f"the clip is {frames / rate / 60:.1f} minutes long, more than the "
+                         f"{MAX_AUDIO_SECONDS / 60:.0f} minute limit; cut it to the spoken digit.")
+
+
+def _loudest_window(wave: np.ndarray, length: int) -> np.ndarray:
+    energy = np.concatenate([[0.0], np.cumsum(wave.astype(np.float64) ** 2)])
+    window = energy[length:] - energy[:-length]
+    start = int(np.argmax(window))
+    return wave[start:start + length]
+
+
+def decode_audio(data: Source) -> AudioClip:
+    """An audio file (WAV, FLAC, OGG, MP3; bytes or path) -> :class:`AudioClip`.
+
+    Mixed to mono, resampled to 16 kHz, silence trimmed at the ends (35 dB, like the dataset), the
+    loudest 1.2 s kept if it is still longer (with a warning), peak-normalised to 0.9.
+    """
+    raw = _read_source(data, "audio", MAX_AUDIO_BYTES)
+    try:
+        wave, rate = _read_with_soundfile(raw)
+    except InputError:
+        raise
+    except Exception as error:  # sf.LibsndfileError, RuntimeError, TypeError on odd headers...
+        reason = _clean(str(error)) or type(error).__name__
+        if not _looks_like_mp3(raw):
+            raise InputError(f"could not read the audio: {reason}; upload a WAV, FLAC, OGG or MP3 "
+                             "file.") from None
+        try:
+            wave, rate = _read_with_librosa(raw)
+        except Exception as fallback:
+            detail = _clean(str(fallback)) or reason
+            raise InputError(f"could not read the audio as MP3 ({detail}); convert it "
+                             "to WAV or FLAC and try again.") from None
+        _check_header(rate, wave.shape[1], wave.shape[0])
+
+    frames, channels = wave.shape
+    if frames == 0:
+        raise InputError("the clip contains no samples; record or upload a clip of a spoken digit.")
+    if frames < MIN_AUDIO_SECONDS * rate:
+        raise InputError(f"the clip is only {1000 * frames / rate:.0f} ms long; upload at least "
+                         f"{MIN_AUDIO_SECONDS:.1f} s of a spoken digit.")
+    if not np.all(np.isfinite(wave)):
+        raise InputError("the clip contains invalid samples (NaN or infinity); re-export it as "
+                         "16-bit PCM WAV.")
+    seconds = frames / rate
+    mono = wave.mean(axis=1, dtype=np.float64)
+    if np.max(np.abs(mono)) < SILENCE_PEAK:
+        raise InputError("the clip is silent; record again closer to the microphone.")
+
+    import librosa
+
+    if rate != SAMPLE_RATE:
+        mono = librosa.resample(mono, orig_sr=rate, target_sr=SAMPLE_RATE, res_type="soxr_hq")
+        if mono.size == 0:
+            raise InputError(f"the clip is too short ({frames} samples); upload at least a tenth "
+                             "of a second of audio.")
+    notes: list[str] = []
+    trimmed, _ = librosa.effects.trim(mono, top_db=TRIM_TOP_DB)  # like the dataset, every clip
+    if trimmed.size:
+        mono = trimmed
+    if len(mono) > MAX_AUDIO_SAMPLES:
+        mono = _loudest_window(mono, MAX_AUDIO_SAMPLES)
+        notes.append(f"the clip is {seconds:.1f} s long; kept the loudest "
+                     f"{MAX_AUDIO_SAMPLES / SAMPLE_RATE:.1f} s.")
+    elif seconds > MAX_AUDIO_SAMPLES / SAMPLE_RATE:
+        notes.append(f"the clip is {seconds:.1f} s long; trimmed the silence at its ends to "
+                     f"{len(mono) / SAMPLE_RATE:.2f} s.")
+    peak = float(np.max(np.abs(mono)))
+    if peak < SILENCE_PEAK:
+        raise InputError("the clip is silent; record again closer to the microphone.")
+    waveform = (AUDIO_PEAK * mono / peak).astype(np.float32)
+    waveform.setflags(write=False)
+    return AudioClip(waveform, int(rate), int(channels), float(seconds), tuple(notes))
+
+
+# ------------------------------------------------------------------------------------------- text
+
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def decode_text(data: str | bytes) -> TextInput:
+    """A caption (str, or UTF-8 bytes) -> :class:`TextInput`, stripped and NFC-normalised.
+
+    Any Unicode is accepted. Binary-looking data (NUL, or over 10 % control characters), empty text
+    and text over 10,000 characters are refused; over 1,000 characters is truncated with a warning.
+    """
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        if len(raw) > 4 * MAX_TEXT_INPUT_CHARS + 4:
+            raise InputError(f"the text is {len(raw):,} bytes, more than the "
+                             f"{MAX_TEXT_INPUT_CHARS:,} character limit; shorten it.")
+        if b"\x00" in raw:
+            raise InputError("the text contains NUL bytes, so it looks like a binary file; "
+                             "upload a plain-text (.txt) file.")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InputError(f"text must be UTF-8 (byte {error.start} is not); re-save the file "
+                             "as UTF-8.") from None
+    elif isinstance(data, str):
+        text = data
+    else:
+        raise InputError(f"text must be given as a string or UTF-8 bytes, not "
+                         f"{type(data).__name__}.")
+    if len(text) > 2 * MAX_TEXT_INPUT_CHARS and len(text.strip()) > MAX_TEXT_INPUT_CHARS:
+        raise InputError(f"the text is {len(text.strip()):,} characters, more than the "
+                         f"{MAX_TEXT_INPUT_CHARS:,} limit; shorten it to a caption.")
+    if "\x00" in text:
+        raise InputError("the text contains NUL characters, so it looks like binary data; give "
+                         "plain text.")
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        raise InputError("the text contains unpaired surrogate characters (not valid Unicode); "
+                         "re-save it as UTF-8.")
+    text = unicodedata.normalize("NFC", text).strip()
+    if not text:
+        raise InputError("the text is empty; type a caption, e.g. 'the digit is odd'.")
+    if len(text) > MAX_TEXT_INPUT_CHARS:
+        raise InputError(f"the text is {len(text):,} characters, more than the "
+                         f"{MAX_TEXT_INPUT_CHARS:,} limit; shorten it to a caption.")
+    controls = [c for c in text if unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS]
+    if len(controls) > MAX_CONTROL_FRACTION * len(text):
+        raise InputError(f"{len(controls)} of the text's {len(text)} characters are control "
+                         "characters, so it looks like binary data; give plain text.")
+    notes: list[str] = []
+    if controls:
+        bad = set(controls)
+        text = "".join(" " if c in bad else c for c in text).strip()
+        notes.append(f"replaced {len(controls)} control character(s) with spaces.")
+    if len(text) > MAX_TEXT_CHARS:
+        notes.append(f"the text is {len(text):,} characters long; kept the first "
+                     f"{MAX_TEXT_CHARS:,}.")
+        text = text[:MAX_TEXT_CHARS].rstrip()
+    return TextInput(text, tuple(notes))
