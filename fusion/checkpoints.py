@@ -78,3 +78,22 @@ def load_checkpoint(folder: Path | str) -> FusionModel:
 def read_metrics(folder: Path | str) -> dict[str, Any] | None:
     path = Path(folder) / METRICS
     return json.loads(path.read_text()) if path.is_file() else None
+
+
+def load_models(task: str, names: list[str], root: Path | str | None = None, skip_missing: bool = False) -> dict[str, FusionModel]:
+    """Load ``root/task/name`` for each name (default root: the shipped checkpoints).
+
+    With ``skip_missing``, names without a checkpoint folder are left out instead of raising.
+    """
+    root = Path(root) if root is not None else shipped_root()
+    if not root.is_dir():
+        raise CheckpointError(f"checkpoint folder {root} does not exist; train with `python -m fusion train --out {root}`")
+    models = {}
+    for name in names:
+        folder = checkpoint_dir(root, task, name)
+        if skip_missing and not folder.is_dir():
+            continue
+        models[name] = load_checkpoint(folder)
+    if not models:
+        raise CheckpointError(f"no checkpoints for task {task!r} under {root}")
+    return models

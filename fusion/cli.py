@@ -25,17 +25,31 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
-def parse_corruption(items: Sequence[str] | None) -> dict[str, float] | None:
+def seed_type(text: str) -> int:
+    """argparse type for seeds: a non-negative integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
+    return value
+
+
+def parse_corruption(items: Sequence[str] | None, task: str) -> dict[str, float] | None:
     """``["image=0.5", "audio=0"]`` -> ``{"image": 0.5, "audio": 0.0}``; None when none given."""
     if not items:
         return None
-    from fusion.modalities import MODALITIES
+    from fusion.data.avdigits import TASK_MODALITIES
 
+    modalities = TASK_MODALITIES[task]
     corruption = {}
     for item in items:
         modality, _, level = item.partition("=")
-        if modality not in MODALITIES or not level:
-            raise ConfigError(f"--corruption takes MODALITY=LEVEL with MODALITY in {', '.join(MODALITIES)}, got {item!r}")
+        if modality not in modalities or not level:
+            raise ConfigError(
+                f"--corruption takes MODALITY=LEVEL with MODALITY one of task {task}'s {', '.join(modalities)}; got {item!r}"
+            )
         try:
             value = float(level)
         except ValueError:
@@ -63,21 +77,38 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--operator", choices=list_operators(), help="early / hybrid fusion operator")
     train.add_argument("--combiner", choices=COMBINERS.names(), help="late fusion combiner")
     train.add_argument("--epochs", type=int, default=None, help="default: the shipped models' setting")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=seed_type, default=0)
     train.add_argument("--out", type=Path, default=DEFAULT_TRAIN_OUT, help="checkpoint root; writes OUT/TASK/NAME/ (default: runs)")
 
     train_all = commands.add_parser("train-all", help="retrain every shipped model (all tasks and strategies)")
     train_all.add_argument("--out", type=Path, default=None, help="checkpoint root (default: assets/checkpoints)")
-    train_all.add_argument("--seed", type=int, default=0)
+    train_all.add_argument("--seed", type=seed_type, default=0)
 
     evaluate = commands.add_parser("evaluate", help="accuracy on the test split, as JSON with --json")
     evaluate.add_argument("--task", required=True, choices=TASKS)
     evaluate.add_argument("--strategy", default="all", choices=[*names, "all"])
     evaluate.add_argument("--corruption", nargs="+", metavar="MODALITY=LEVEL", help="default: the task's standard corruption")
     evaluate.add_argument("--split", default="test", choices=("train", "val", "test"))
-    evaluate.add_argument("--seed", type=int, default=0, help="corruption seed")
+    evaluate.add_argument("--seed", type=seed_type, default=0, help="corruption seed")
     evaluate.add_argument("--checkpoint", type=Path, default=None, help="checkpoint root holding TASK/NAME/ (default: shipped)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    interactions = commands.add_parser("interactions", help="EMAP non-additive share of each strategy (cross-modal interaction)")
+    interactions.add_argument("--task", required=True, choices=TASKS)
+    interactions.add_argument("--strategy", default="all", choices=[*names, "all"])
+    interactions.add_argument("--n", type=int, default=64, help="test samples; the grid has N x N combinations (default 64)")
+    interactions.add_argument("--seed", type=seed_type, default=0, help="corruption seed")
+    interactions.add_argument("--checkpoint", type=Path, default=None, help="checkpoint root holding TASK/NAME/ (default: shipped)")
+    interactions.add_argument("--json", action="store_true", help="print one JSON object")
+
+    robust = commands.add_parser("robustness", help="accuracy vs corruption level per modality, and with each modality missing")
+    robust.add_argument("--task", required=True, choices=TASKS)
+    robust.add_argument("--strategy", default="all", choices=[*names, "all"])
+    robust.add_argument("--levels", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0], metavar="LEVEL")
+    robust.add_argument("--split", default="test", choices=("train", "val", "test"))
+    robust.add_argument("--seed", type=seed_type, default=0, help="corruption seed")
+    robust.add_argument("--checkpoint", type=Path, default=None, help="checkpoint root holding TASK/NAME/ (default: shipped)")
+    robust.add_argument("--json", action="store_true", help="print one JSON object")
 
     commands.add_parser("models", help="list the shipped models with their parameter counts and test accuracy")
     return parser
@@ -90,6 +121,8 @@ def command_train(args: argparse.Namespace) -> int:
     from fusion.presets import default_config, default_settings
     from fusion.train import train_model
 
+    if args.out.exists() and not args.out.is_dir():
+        raise ConfigError(f"--out {args.out} is a file; give a folder (it will hold {args.task}/{args.strategy}/)")
     config = default_config(args.task, args.strategy, caption_vocabulary(), args.operator, args.combiner)
     settings = default_settings(config, seed=args.seed, epochs=args.epochs)
     if settings.epochs < 1:
@@ -111,25 +144,21 @@ def command_train_all(args: argparse.Namespace) -> int:
     return 0
 
 
-def command_evaluate(args: argparse.Namespace) -> int:
-    from fusion.checkpoints import checkpoint_dir, load_checkpoint, shipped_root
-    from fusion.evaluate import evaluate
+def selected_models(args: argparse.Namespace) -> dict:
+    """The models named by ``--strategy`` (``all``: every model of the task) under ``--checkpoint``."""
+    from fusion.checkpoints import load_models
     from fusion.presets import model_names
 
-    corruption = parse_corruption(args.corruption)
-    root = args.checkpoint or shipped_root()
-    if not Path(root).is_dir():
-        raise FusionError(f"checkpoint folder {root} does not exist; train with `python -m fusion train --out {root}`")
-    names = model_names(args.task) if args.strategy == "all" else [args.strategy]
-    results = []
-    for name in names:
-        folder = checkpoint_dir(root, args.task, name)
-        if args.strategy == "all" and not folder.is_dir():
-            continue
-        model = load_checkpoint(folder)
-        results.append(evaluate(model, args.split, corruption, args.seed))
-    if not results:
-        raise FusionError(f"no checkpoints for task {args.task!r} under {root}")
+    every = args.strategy == "all"
+    names = model_names(args.task) if every else [args.strategy]
+    return load_models(args.task, names, args.checkpoint, skip_missing=every)
+
+
+def command_evaluate(args: argparse.Namespace) -> int:
+    from fusion.evaluate import evaluate
+
+    corruption = parse_corruption(args.corruption, args.task)
+    results = [evaluate(model, args.split, corruption, args.seed) for model in selected_models(args).values()]
     if args.json:
         print(json.dumps({"task": args.task, "results": results}))
     else:
@@ -137,6 +166,42 @@ def command_evaluate(args: argparse.Namespace) -> int:
         for row in results:
             print(f"{row['strategy']:>9} {row['accuracy']:>9.3f} {row['n']:>5} {row['parameters']:>11}")
     return 0
+
+
+def command_interactions(args: argparse.Namespace) -> int:
+    from fusion.explain.interactions import task_interactions
+
+    if args.n < 2:
+        raise ConfigError("--n must be at least 2 (EMAP needs a grid of samples)")
+    strategies = task_interactions(selected_models(args), args.task, args.n, args.seed)
+    print(json.dumps({"task": args.task, "strategies": strategies}) if args.json else _table(strategies))
+    return 0
+
+
+def command_robustness(args: argparse.Namespace) -> int:
+    from fusion.explain.robustness import robustness
+
+    levels = sorted(set(args.levels))
+    if any(not 0.0 <= level <= 1.0 for level in levels):
+        raise ConfigError("--levels must lie in [0, 1]")
+    result = robustness(selected_models(args), args.task, levels, args.split, args.seed)
+    strategies = {
+        name: {"curves": result.curves[name], "missing": result.missing[name], "full": result.full[name]}
+        for name in result.full
+    }
+    payload = {"task": args.task, "levels": list(result.levels), "standard_corruption": result.standard,
+               "n": result.n, "strategies": strategies}
+    print(json.dumps(payload) if args.json else _table({n: {"full": v["full"], **{f"no {m}": a for m, a in v["missing"].items()}} for n, v in strategies.items()}))
+    return 0
+
+
+def _table(rows: dict[str, dict]) -> str:
+    """A plain table of ``{row name: {column: number}}`` for the non-JSON output."""
+    columns = list(dict.fromkeys(c for row in rows.values() for c, v in row.items() if isinstance(v, (int, float))))
+    lines = [f"{'':>9} " + " ".join(f"{c:>24}" for c in columns)]
+    for name, row in rows.items():
+        lines.append(f"{name:>9} " + " ".join(f"{row.get(c, float('nan')):>24.4f}" for c in columns))
+    return "\n".join(lines)
 
 
 def command_models(args: argparse.Namespace) -> int:
@@ -153,7 +218,14 @@ def command_models(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": command_train, "train-all": command_train_all, "evaluate": command_evaluate, "models": command_models}
+COMMANDS = {
+    "train": command_train,
+    "train-all": command_train_all,
+    "evaluate": command_evaluate,
+    "interactions": command_interactions,
+    "robustness": command_robustness,
+    "models": command_models,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -162,6 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except FusionError as error:
         print(f"python -m fusion {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a folder that cannot be written, a disk that is full
+        print(f"python -m fusion {args.command}: error: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -21,3 +21,18 @@ __all__ = [
     "shapley_values",
     "subset_key",
 ]
+
+# Attention maps on the input geometry (``AttentionMaps``) and the geometry helpers.
+from fusion.explain.attention import AttentionMaps, AttentionResult, attention_rollout  # noqa: E402
+from fusion.explain.geometry import audio_frames, audio_spectrogram, image_heatmap, text_words, to_geometry  # noqa: E402
+
+__all__ += [
+    "AttentionMaps",
+    "AttentionResult",
+    "attention_rollout",
+    "audio_frames",
+    "audio_spectrogram",
+    "image_heatmap",
+    "text_words",
+    "to_geometry",
+]
