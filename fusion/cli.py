@@ -110,6 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     robust.add_argument("--checkpoint", type=Path, default=None, help="checkpoint root holding TASK/NAME/ (default: shipped)")
     robust.add_argument("--json", action="store_true", help="print one JSON object")
 
+    explain = commands.add_parser("explain", help="prediction, Shapley values, attention and Integrated Gradients for one sample")
+    explain.add_argument("--task", required=True, choices=TASKS)
+    explain.add_argument("--sample", type=int, help="index of a test sample (at the standard corruption unless --corruption)")
+    explain.add_argument("--image", type=Path, help="an image file (PNG, JPG, ...)")
+    explain.add_argument("--audio", type=Path, help="an audio file (WAV, FLAC, OGG, MP3)")
+    text = explain.add_mutually_exclusive_group()
+    text.add_argument("--text", help="a caption")
+    text.add_argument("--text-file", type=Path, help="a UTF-8 file holding the caption")
+    explain.add_argument("--strategy", default="all", choices=[*names, "all"], help="default: early, late and hybrid")
+    explain.add_argument("--target", type=int, default=None, help="class to explain (default: each model's prediction)")
+    explain.add_argument("--corruption", nargs="+", metavar="MODALITY=LEVEL")
+    explain.add_argument("--seed", type=seed_type, default=0, help="corruption seed")
+    explain.add_argument("--checkpoint", type=Path, default=None, help="checkpoint root holding TASK/NAME/ (default: shipped)")
+    explain.add_argument("--json", action="store_true", help="print one JSON object")
+
     commands.add_parser("models", help="list the shipped models with their parameter counts and test accuracy")
     return parser
 
@@ -168,6 +183,59 @@ def command_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_explain(args: argparse.Namespace) -> int:
+    import torch
+
+    from fusion.config import FUSION_STRATEGIES
+    from fusion.checkpoints import load_models
+    from fusion.data.avdigits import TASK_MODALITIES
+    from fusion.explain.analysis import explain_sample
+    from fusion.samples import corrupt_sample, sample_from_files, sample_from_split
+
+    files = {"image": args.image, "audio": args.audio, "text": args.text, "text_file": args.text_file}
+    given = [k for k, v in files.items() if v is not None]
+    if (args.sample is None) == (not given):
+        raise ConfigError("give either --sample N or at least one of --image, --audio, --text, --text-file")
+    if args.sample is not None and given:
+        raise ConfigError("--sample cannot be combined with --image / --audio / --text")
+    unused = [k for k in given if k.split("_")[0] not in TASK_MODALITIES[args.task]]
+    if unused:
+        raise ConfigError(f"task {args.task} does not read {unused[0].split('_')[0]}; it uses {', '.join(TASK_MODALITIES[args.task])}")
+    corruption = parse_corruption(args.corruption, args.task)
+    if args.sample is not None:
+        sample = sample_from_split(args.task, args.sample, corruption, args.seed)
+    else:
+        text = args.text if args.text is not None else (read_bytes(args.text_file) if args.text_file else None)
+        sample = sample_from_files(args.image, args.audio, text)
+        if corruption:
+            sample = corrupt_sample(sample, corruption, args.seed)
+    for warning in sample.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    names = list(FUSION_STRATEGIES) if args.strategy == "all" else [args.strategy]
+    models = load_models(args.task, names, args.checkpoint, skip_missing=args.strategy == "all")
+    if args.target is not None and not 0 <= args.target < next(iter(models.values())).config.num_classes:
+        raise ConfigError(f"--target must be a class of task {args.task}")
+    torch.set_num_threads(1)  # tiny models: extra OpenMP threads only spin (see benchmarks/explore_analysis.py)
+    strategies = explain_sample(models, sample, args.target)
+    payload = {"task": args.task, "sample": args.sample, "label": sample.label, "strategies": strategies}
+    if args.json:
+        print(json.dumps(payload))
+    else:
+        for name, row in strategies.items():
+            shapley = ", ".join(f"{m} {v:+.3f}" for m, v in row.get("shapley", {}).items())
+            print(f"{name:>7}: predicts {row.get('predicted')}  Shapley (probability): {shapley}")
+    return 0
+
+
+def read_bytes(path: Path) -> bytes:
+    from fusion.errors import InputError
+
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror}.") from None
+
+
 def command_interactions(args: argparse.Namespace) -> int:
     from fusion.explain.interactions import task_interactions
 
@@ -222,6 +290,7 @@ COMMANDS = {
     "train": command_train,
     "train-all": command_train_all,
     "evaluate": command_evaluate,
+    "explain": command_explain,
     "interactions": command_interactions,
     "robustness": command_robustness,
     "models": command_models,

@@ -1,7 +1,7 @@
 """Deterministic training with modality dropout.
 
-Each epoch draws fresh corruption (the task's standard level, seed from the epoch) so models learn
-the corrupted task rather than one noise pattern; ``match`` pairs are re-drawn every epoch from the
+Every ``corruption_refresh`` epochs (default 5) training draws fresh corruption (seeded) so models
+learn the corrupted task rather than one noise pattern, and ``match`` pairs are re-drawn from the
 training images and training speakers, half of them matching. The checkpoint kept is the epoch
 with the best validation accuracy.
 

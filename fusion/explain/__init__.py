@@ -36,3 +36,8 @@ __all__ += [
     "text_words",
     "to_geometry",
 ]
+
+# Integrated Gradients over all present modalities jointly (captum).
+from fusion.explain.gradients import GradientResult, IntegratedGradients  # noqa: E402
+
+__all__ += ["GradientResult", "IntegratedGradients"]

@@ -1,0 +1,269 @@
+"""Integrated Gradients (Sundararajan et al. 2017) over every present modality at once, with captum.
+
+What is attributed, per present modality:
+
+- ``image``: the pixels ``[8, 8]``;
+- ``audio``: the log-mel bins ``[32, 60]``;
+- ``text``: the word-token EMBEDDINGS (the output of ``model.tokenizers["text"].embed``; ids are
+  discrete, so the path runs through embedding space). The attribution is summed over the
+  embedding dimension to one value per token, and only real (non-padding) tokens are kept.
+
+Baselines are "the modality with no content" (each overridable with ``baselines``):
+
+- ``image``: all zeros, a blank page;
+- ``audio``: all -1, the silence floor of the log-mel scale;
+- ``text``: the padding token's embedding at every position (zeros, since ``padding_idx=0``).
+
+All present modalities travel JOINTLY along one straight path from the baseline to the input
+(captum with a tuple of inputs), so completeness holds for the sum over all of them:
+``sum(attributions) = f(input) - f(baseline)`` for the target LOGIT, up to the quadrature error
+that captum reports as the convergence delta. Absent modalities are not attributed: they are held
+absent by the present mask at every step (their inputs never influence the output).
+
+Speed: the whole path is ONE batched call (``internal_batch_size=None``): all ``steps`` points in
+one forward and one backward pass (plus the two end-point forwards of captum's delta).
+
+The text embedding is replaced with a temporary forward hook on ``model.tokenizers["text"].embed``
+that returns the interpolated embeddings; the hook is removed in a ``finally`` block, so the model
+is left exactly as it was (no parameter, mode or hook changes; gradients are taken with
+``torch.autograd.grad`` and never accumulate into ``.grad``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+from captum.attr import IntegratedGradients as CaptumIntegratedGradients
+from torch import Tensor
+
+from fusion.explain.base import Explainer, select_modalities
+from fusion.modalities.text import decode_tokens
+
+METHODS = ("gausslegendre", "riemann_trapezoid")
+DEFAULT_BASELINES = {
+    "image": "blank image (all pixels 0)",
+    "audio": "silence (log-mel at the -1 floor)",
+    "text": "padding-token embeddings (zeros)",
+}
+_DEFAULT_VALUES = {"image": 0.0, "audio": -1.0}
+
+
+@dataclass(frozen=True)
+class GradientResult:
+    """Integrated Gradients of one sample for one target logit, keyed by present modality.
+
+    ``attributions``: ``image`` ``[8, 8]``, ``audio`` ``[32, 60]``, ``text`` ``[n_words]`` (one value
+    per real token, in order, matching ``words``). ``shares``: each modality's L1 attribution over
+    the total L1 of the present modalities (sum to 1; equal shares if every attribution is 0).
+    ``convergence_delta``: captum's ``sum(attributions) - (f(input) - f(baseline))`` on the logit.
+    ``logit`` / ``baseline_logit``: the target logit at the input and at the baseline.
+    """
+
+    attributions: dict[str, np.ndarray]
+    words: tuple[str, ...]
+    shares: dict[str, float]
+    convergence_delta: float
+    target: int
+    steps: int
+    baselines: dict[str, str]
+    logit: float
+    baseline_logit: float
+    method: str = "gausslegendre"
+
+    @property
+    def modalities(self) -> tuple[str, ...]:
+        return tuple(self.attributions)
+
+    def total(self) -> float:
+        """Sum of all attributions (completeness: about ``logit - baseline_logit``)."""
+        return float(sum(a.sum() for a in self.attributions.values()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly: arrays become nested lists."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["attributions"] = {m: a.tolist() for m, a in self.attributions.items()}
+        out["words"] = list(self.words)
+        out["shares"] = dict(self.shares)
+        out["baselines"] = dict(self.baselines)
+        return out
+
+
+class IntegratedGradients(Explainer):
+    """Integrated Gradients of a target logit over all present modalities, jointly.
+
+    ``IntegratedGradients(model, steps=25, baselines=None, method="gausslegendre")``:
+    ``baselines`` maps a modality to a float (a constant input / embedding value) or a tensor that
+    broadcasts to the attributed input (``[1, 8, 8]``, ``[1, 32, 60]``, text ``[1, 16, D]``).
+
+    ``attribute(inputs, target=None, present=None)``: ``inputs`` with batch dimension 1 (all of
+    the model's modalities; placeholders are fine for absent ones); ``present`` (names, or a mask
+    mapping names to bools) chooses the attributed modalities, default all; the others are held
+    absent. ``target`` defaults to the class predicted with that present mask.
+    """
+
+    name = "Integrated Gradients"
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        steps: int = 25,
+        baselines: Mapping[str, float | Tensor] | None = None,
+        method: str = "gausslegendre",
+    ) -> None:
+        super().__init__(model)
+        if int(steps) < 1:
+            raise ValueError(f"{self.name}: steps must be at least 1 (got {steps})")
+        if method not in METHODS:
+            raise ValueError(f"{self.name}: method must be one of {', '.join(METHODS)} (got {method!r})")
+        baselines = dict(baselines or {})
+        unknown = [m for m in baselines if m not in self.modalities]
+        if unknown:
+            raise ValueError(
+                f"{self.name}: baseline for unknown modality {', '.join(map(str, unknown))}; "
+                f"this model reads: {', '.join(self.modalities)}"
+            )
+        self.steps = int(steps)
+        self.method = method
+        self.baselines = baselines
+
+    # --- the path's end points ----------------------------------------------------------------------
+
+    def _text_embed(self) -> torch.nn.Module:
+        try:
+            return self.model.tokenizers["text"].embed
+        except (AttributeError, KeyError, TypeError):
+            raise ValueError(f"{self.name}: the model has no tokenizers['text'].embed to attribute text through") from None
+
+    def _endpoint(self, modality: str, value: Tensor) -> Tensor:
+        """The attributed input of ``modality`` for one sample (text: its token embeddings)."""
+        if modality == "text":
+            with torch.no_grad():
+                return self._text_embed()(value).detach()
+        return value.detach()
+
+    def _baseline(self, modality: str, value: Tensor, start: Tensor) -> tuple[Tensor, str]:
+        override = self.baselines.get(modality)
+        if override is None:
+            if modality == "text":
+                with torch.no_grad():  # the padding token's embedding at every position
+                    return self._text_embed()(torch.zeros_like(value)).detach(), DEFAULT_BASELINES["text"]
+            if modality in _DEFAULT_VALUES:
+                return torch.full_like(start, _DEFAULT_VALUES[modality]), DEFAULT_BASELINES[modality]
+            return torch.zeros_like(start), "zeros"
+        if isinstance(override, Tensor):
+            try:
+                tensor = torch.broadcast_to(override.detach().to(start.dtype), start.shape).clone()
+            except RuntimeError:
+                raise ValueError(
+                    f"{self.name}: the {modality} baseline of shape {tuple(override.shape)} does not fit the "
+                    f"attributed input of shape {tuple(start.shape)}"
+                ) from None
+            return tensor, f"custom tensor {tuple(override.shape)}"
+        return torch.full_like(start, float(override)), f"constant {float(override):g}"
+
+    @contextmanager
+    def _replaced_text(self, holder: dict[str, Tensor]) -> Iterator[None]:
+        """While active, the text embedding layer returns ``holder["text"]`` instead of its output."""
+
+        def hook(module: torch.nn.Module, args: Any, output: Tensor) -> Tensor:
+            replacement = holder["text"]
+            if replacement.shape != output.shape:
+                raise RuntimeError(
+                    f"text embedding replacement of shape {tuple(replacement.shape)} does not match {tuple(output.shape)}"
+                )
+            return replacement
+
+        handle = self._text_embed().register_forward_hook(hook)
+        try:
+            yield
+        finally:
+            handle.remove()
+
+    # --- the analysis ------------------------------------------------------------------------------
+
+    def attribute(
+        self,
+        inputs: Mapping[str, Tensor],
+        target: int | None = None,
+        present: Iterable[str] | Mapping[str, Any] | None = None,
+    ) -> GradientResult:
+        self.check_eval_mode()
+        self.check_inputs(inputs, batch=1)
+        attributed = select_modalities(self.modalities, present)
+        if not attributed:
+            raise ValueError(f"{self.name}: no modality is present; there is nothing to attribute")
+
+        starts = tuple(self._endpoint(m, inputs[m]) for m in attributed)
+        pairs = [self._baseline(m, inputs[m], start) for m, start in zip(attributed, starts)]
+        bases = tuple(b for b, _ in pairs)
+        descriptions = {m: d for m, (_, d) in zip(attributed, pairs)}
+        index = {m: k for k, m in enumerate(attributed)}
+
+        def forward(*tensors: Tensor) -> Tensor:
+            rows = tensors[0].shape[0]
+            batch = {}
+            for m in self.modalities:
+                if m in index and m != "text":
+                    batch[m] = tensors[index[m]]
+                else:  # ids of the text (its embedding is replaced) and placeholders of absent ones
+                    batch[m] = inputs[m].expand(rows, *inputs[m].shape[1:])
+            mask = {m: torch.full((rows,), m in index, dtype=torch.bool) for m in self.modalities}
+            holder = {"text": tensors[index["text"]]} if "text" in index else {}
+            if not holder:
+                return self.model(batch, mask).logits
+            with self._replaced_text(holder):
+                return self.model(batch, mask).logits
+
+        # input and baseline in one forward pass: the default target and both end-point logits
+        with torch.no_grad():
+            ends = forward(*(torch.cat([s, b]) for s, b in zip(starts, bases))).detach().to(torch.float64)
+        num_classes = ends.shape[-1]
+        if target is None:
+            target = int(ends[0].argmax())
+        target = int(target)
+        if not 0 <= target < num_classes:
+            raise ValueError(f"{self.name}: target {target} is not a class of this model (0..{num_classes - 1})")
+
+        attributions, delta = CaptumIntegratedGradients(forward).attribute(
+            starts,
+            baselines=bases,
+            target=target,
+            n_steps=self.steps,
+            method=self.method,
+            internal_batch_size=None,
+            return_convergence_delta=True,
+        )
+
+        values: dict[str, np.ndarray] = {}
+        words: tuple[str, ...] = ()
+        for m, attribution in zip(attributed, attributions):
+            a = attribution.detach().to(torch.float64)[0]
+            if m == "text":
+                ids = inputs["text"][0]
+                a = a.sum(-1)[ids != 0]
+                vocabulary = getattr(getattr(self.model, "config", None), "vocabulary", None)
+                words = (
+                    tuple(decode_tokens(ids, vocabulary)) if vocabulary else tuple(str(int(i)) for i in ids if int(i) != 0)
+                )
+            values[m] = a.numpy()
+        l1 = {m: float(np.abs(a).sum()) for m, a in values.items()}
+        total = sum(l1.values())
+        shares = {m: (v / total if total > 0 else 1.0 / len(l1)) for m, v in l1.items()}
+
+        return GradientResult(
+            attributions=values,
+            words=words,
+            shares=shares,
+            convergence_delta=float(delta.reshape(-1)[0]),
+            target=target,
+            steps=self.steps,
+            baselines=descriptions,
+            logit=float(ends[0, target]),
+            baseline_logit=float(ends[1, target]),
+            method=self.method,
+        )
