@@ -84,46 +84,39 @@ def build_parser() -> argparse.ArgumentParser:
     train_all.add_argument("--out", type=Path, default=None, help="checkpoint root (default: assets/checkpoints)")
     train_all.add_argument("--seed", type=seed_type, default=0)
 
-    evaluate = commands.add_parser("evaluate", help="accuracy on the test split, as JSON with --json")
-    evaluate.add_argument("--task", required=True, choices=TASKS)
-    evaluate.add_argument("--strategy", default="all", choices=[*names, "all"])
+    def analysis(name: str, help_text: str, strategy_help: str | None = None) -> argparse.ArgumentParser:
+        """A command that reads shipped (or --checkpoint) models of one task."""
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--task", required=True, choices=TASKS)
+        command.add_argument("--strategy", default="all", choices=[*names, "all"], help=strategy_help)
+        command.add_argument("--seed", type=seed_type, default=0, help="corruption seed")
+        command.add_argument("--checkpoint", type=Path, default=None, help="checkpoint root holding TASK/NAME/ (default: shipped)")
+        command.add_argument("--json", action="store_true", help="print one JSON object")
+        return command
+
+    evaluate = analysis("evaluate", "accuracy on the test split, as JSON with --json")
     evaluate.add_argument("--corruption", nargs="+", metavar="MODALITY=LEVEL", help="default: the task's standard corruption")
     evaluate.add_argument("--split", default="test", choices=("train", "val", "test"))
-    evaluate.add_argument("--seed", type=seed_type, default=0, help="corruption seed")
-    evaluate.add_argument("--checkpoint", type=Path, default=None, help="checkpoint root holding TASK/NAME/ (default: shipped)")
-    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
-    interactions = commands.add_parser("interactions", help="EMAP non-additive share of each strategy (cross-modal interaction)")
-    interactions.add_argument("--task", required=True, choices=TASKS)
-    interactions.add_argument("--strategy", default="all", choices=[*names, "all"])
+    interactions = analysis("interactions", "EMAP non-additive share of each strategy (cross-modal interaction)")
     interactions.add_argument("--n", type=int, default=64, help="test samples; the grid has N x N combinations (default 64)")
-    interactions.add_argument("--seed", type=seed_type, default=0, help="corruption seed")
-    interactions.add_argument("--checkpoint", type=Path, default=None, help="checkpoint root holding TASK/NAME/ (default: shipped)")
-    interactions.add_argument("--json", action="store_true", help="print one JSON object")
 
-    robust = commands.add_parser("robustness", help="accuracy vs corruption level per modality, and with each modality missing")
-    robust.add_argument("--task", required=True, choices=TASKS)
-    robust.add_argument("--strategy", default="all", choices=[*names, "all"])
+    robust = analysis("robustness", "accuracy vs corruption level per modality, and with each modality missing")
     robust.add_argument("--levels", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0], metavar="LEVEL")
     robust.add_argument("--split", default="test", choices=("train", "val", "test"))
-    robust.add_argument("--seed", type=seed_type, default=0, help="corruption seed")
-    robust.add_argument("--checkpoint", type=Path, default=None, help="checkpoint root holding TASK/NAME/ (default: shipped)")
-    robust.add_argument("--json", action="store_true", help="print one JSON object")
 
-    explain = commands.add_parser("explain", help="prediction, Shapley values, attention and Integrated Gradients for one sample")
-    explain.add_argument("--task", required=True, choices=TASKS)
+    explain = analysis(
+        "explain", "prediction, Shapley values, attention and Integrated Gradients for one sample",
+        strategy_help="default: early, late and hybrid",
+    )
     explain.add_argument("--sample", type=int, help="index of a test sample (at the standard corruption unless --corruption)")
     explain.add_argument("--image", type=Path, help="an image file (PNG, JPG, ...)")
     explain.add_argument("--audio", type=Path, help="an audio file (WAV, FLAC, OGG, MP3)")
     text = explain.add_mutually_exclusive_group()
     text.add_argument("--text", help="a caption")
     text.add_argument("--text-file", type=Path, help="a UTF-8 file holding the caption")
-    explain.add_argument("--strategy", default="all", choices=[*names, "all"], help="default: early, late and hybrid")
     explain.add_argument("--target", type=int, default=None, help="class to explain (default: each model's prediction)")
     explain.add_argument("--corruption", nargs="+", metavar="MODALITY=LEVEL")
-    explain.add_argument("--seed", type=seed_type, default=0, help="corruption seed")
-    explain.add_argument("--checkpoint", type=Path, default=None, help="checkpoint root holding TASK/NAME/ (default: shipped)")
-    explain.add_argument("--json", action="store_true", help="print one JSON object")
 
     commands.add_parser("models", help="list the shipped models with their parameter counts and test accuracy")
     return parser
@@ -268,7 +261,8 @@ def _table(rows: dict[str, dict]) -> str:
     columns = list(dict.fromkeys(c for row in rows.values() for c, v in row.items() if isinstance(v, (int, float))))
     lines = [f"{'':>9} " + " ".join(f"{c:>24}" for c in columns)]
     for name, row in rows.items():
-        lines.append(f"{name:>9} " + " ".join(f"{row.get(c, float('nan')):>24.4f}" for c in columns))
+        cells = (row.get(c, float("nan")) for c in columns)
+        lines.append(f"{name:>9} " + " ".join(f"{v:>24}" if isinstance(v, int) else f"{v:>24.4f}" for v in cells))
     return "\n".join(lines)
 
 
