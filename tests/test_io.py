@@ -214,3 +214,20 @@ def test_audio_edge_cases_raise():
         decode_audio(buffer.getvalue())
     with pytest.raises(InputError, match="sample rate"):
         decode_audio(_wav_bytes(np.zeros(100), 500))
+
+
+def test_mp3_decodes_like_the_dataset():
+    """A real MP3 (encoded here by libsndfile's LAME, 44.1 kHz stereo) of a dataset clip."""
+    original, _ = sf.read(pathlib.Path(__file__).parents[1] / "assets" / "avdigits" / "audio" / "s00_d7.flac",
+                          dtype="float32")
+    import librosa
+
+    stereo = np.stack([librosa.resample(original, orig_sr=SAMPLE_RATE, target_sr=44100)] * 2, axis=1)
+    encoded = io.BytesIO()
+    sf.write(encoded, stereo, 44100, format="MP3")
+    clip = decode_audio(encoded.getvalue())
+    assert clip.original_rate == 44100 and clip.original_channels == 2
+    assert abs(len(clip.waveform) - len(original)) < 0.1 * len(original)
+    lag = int(np.argmax(np.correlate(clip.waveform, original[: len(original) // 2], mode="valid")))
+    n = min(len(clip.waveform) - lag, len(original))
+    assert _correlation(clip.waveform[lag : lag + n], original[:n]) > 0.8

@@ -13,6 +13,7 @@ from torch import Tensor, nn
 from fusion.checkpoints import checkpoint_dir, load_checkpoint, shipped_root
 from fusion.datasets import tensor_split
 from fusion.explain import EMAP, additive_projection, nonadditive_share
+from fusion.strategies import build_model
 
 
 class Toy(nn.Module):
@@ -122,3 +123,13 @@ def test_shipped_match_models_interaction_ordering() -> None:
     assert 0.0 < shares["late"] < 0.05  # the mean-of-probabilities combiner is nearly, not exactly, additive
     assert shares["early"] > 3 * shares["late"]
     assert shares["hybrid"] > 3 * shares["late"]
+
+
+@pytest.mark.parametrize("setup", ["duo", "tri"])
+def test_a_late_model_with_the_logit_sum_combiner_has_no_nonadditive_share(tiny_config, make_inputs, setup) -> None:
+    model = build_model(tiny_config(setup, "late", combiner="logit_sum")).eval()
+    inputs = make_inputs(model.modalities, batch=6, seed=1)
+    share = EMAP(model, "image", "audio").attribute(inputs).nonadditive_share
+    assert share < 1e-6
+    mean_model = build_model(tiny_config(setup, "late", combiner="mean")).eval()
+    assert EMAP(mean_model, "image", "audio").attribute(inputs).nonadditive_share > share
