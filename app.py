@@ -1,7 +1,33 @@
-"""Fusion Explorer: the Streamlit entry point (``streamlit run app.py``)."""
+"""Fusion Explorer: the Streamlit entry point (``streamlit run app.py``).
+
+The frame: navigation between pages and the shared sidebar controls (task and model source),
+whose keys every page reads through ``pages/common.py``.
+"""
+
+from pathlib import Path
 
 import streamlit as st
 
+from fusion.catalog import model_sources
+from fusion.data.avdigits import TASKS
+
 st.set_page_config(page_title="Fusion Explorer", page_icon="🔀", layout="wide")
-page = st.navigation([st.Page("pages/models.py", title="Shipped models", icon="📦", default=True)])
+
+PAGES = Path(__file__).resolve().parent / "pages"
+pages = [
+    st.Page(PAGES / "explore.py", title="Explore", icon="🔍", default=True),
+    st.Page(PAGES / "compare.py", title="Compare", icon="📊"),
+    st.Page(PAGES / "learn.py", title="Learn", icon="🎓"),
+    st.Page(PAGES / "train.py", title="Train", icon="🏋️"),
+    st.Page(PAGES / "models.py", title="Shipped models", icon="📦"),
+]
+page = st.navigation(pages)
+
+with st.sidebar:
+    task = st.selectbox(
+        "Task", TASKS, key="task",
+        help="digits: which digit (image + audio + text). match: is the spoken digit the written one? (image + audio)",
+    )
+    st.selectbox("Models", model_sources(task), key="source", help="the shipped checkpoints, or one of your training runs")
+
 page.run()

@@ -7,19 +7,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import torch
 
+from fusion.data.avdigits import MAX_AUDIO_SAMPLES
 from fusion.explain.attention import AttentionMaps
 from fusion.explain.gradients import IntegratedGradients
 from fusion.explain.shapley import ModalityShapley
+from fusion.modalities.audio import log_mel
+from fusion.modalities.text import MAX_TEXT_TOKENS, split_words
 from fusion.samples import Sample, sample_inputs
 from fusion.strategies import FusionModel
 
 IG_STEPS = 25
 
 
-def explain_model(model: FusionModel, sample: Sample, target: int | None = None, ig_steps: int = IG_STEPS) -> dict[str, Any]:
+def explain_model(
+    model: FusionModel, sample: Sample, target: int | None = None, ig_steps: int = IG_STEPS, maps: bool = False
+) -> dict[str, Any]:
     """One model's analysis of ``sample``; ``target`` defaults to the predicted class.
+
+    ``maps=True`` adds ``integrated_gradients_maps`` (per present modality: image ``[8][8]``,
+    audio ``[32][60]`` log-mel bins, text ``[n_words]``), which the app draws; the CLI leaves them out.
 
     Shapley values are over the sample's present modalities (absent ones stay absent in every
     coalition) for the target class's probability; ``value_full - value_empty`` equals their sum.
@@ -36,7 +45,7 @@ def explain_model(model: FusionModel, sample: Sample, target: int | None = None,
     shapley = ModalityShapley(model).attribute(inputs, target, players)
     attention = AttentionMaps(model).attribute(inputs, players)
     gradients = IntegratedGradients(model, steps=ig_steps).attribute(inputs, target, players)
-    return {
+    result = {
         "probabilities": [round(float(p), 6) for p in probabilities],
         "predicted": predicted,
         "target": target,
@@ -55,6 +64,22 @@ def explain_model(model: FusionModel, sample: Sample, target: int | None = None,
         "integrated_gradients_delta": gradients.convergence_delta,
         "words": list(gradients.words),
     }
+    if maps:
+        result["integrated_gradients_maps"] = {m: gradients.attributions[m].tolist() for m in gradients.attributions}
+    return result
+
+
+def input_views(sample: Sample) -> dict[str, Any]:
+    """Each present modality as the models see it after preprocessing: image ``[8][8]`` in [0, 1],
+    audio as the log-mel spectrogram ``[32][60]`` in [-1, 1], text as its word tokens."""
+    views: dict[str, Any] = {}
+    if sample.image is not None:
+        views["image"] = np.asarray(sample.image, dtype=float).tolist()
+    if sample.audio is not None:
+        views["audio"] = log_mel(np.array(sample.audio[None, :MAX_AUDIO_SAMPLES]))[0].tolist()
+    if sample.text is not None:
+        views["text"] = split_words(sample.text)[:MAX_TEXT_TOKENS]
+    return views
 
 
 def explain_sample(models: Mapping[str, FusionModel], sample: Sample, target: int | None = None) -> dict[str, dict[str, Any]]:

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_models_page_lists_every_shipped_model_with_its_accuracy() -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/models.py").run()
     assert not at.exception
     assert at.title[0].value == "Fusion Explorer"
     assert [s.value for s in at.subheader] == ["Task `digits`", "Task `match`"]
@@ -19,3 +20,4 @@ def test_the_models_page_lists_every_shipped_model_with_its_accuracy() -> None:
     digits = tables[0].set_index("model")
     assert set(digits.index) == {"early", "late", "hybrid", "audio", "image", "text"}
     assert digits.loc["early", "test accuracy"] > digits.loc["audio", "test accuracy"]
+

@@ -1,0 +1,59 @@
+"""Where models come from: the shipped checkpoints, or a user's training runs.
+
+A run is a folder ``<user dir>/<run name>/`` holding ``<task>/<model>/`` checkpoints (what the
+Train page and ``python -m fusion train --out`` write). The user dir is ``$FUSION_USER_DIR``, by
+default ``user_checkpoints/`` beside ``app.py``; shipped checkpoints are never written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from fusion.checkpoints import CONFIG, checkpoint_dir, load_checkpoint, shipped_root
+from fusion.errors import ConfigError
+from fusion.strategies import FusionModel
+
+SHIPPED = "shipped"
+_RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def user_dir() -> Path:
+    return Path(os.environ.get("FUSION_USER_DIR", Path(__file__).resolve().parent.parent / "user_checkpoints"))
+
+
+def check_run_name(name: str) -> str:
+    """A run name is a plain folder name: letters, digits, ``_ . -`` (no paths, no ``..``)."""
+    if not _RUN_NAME.match(name) or name == SHIPPED or ".." in name:
+        raise ConfigError(
+            f"run name {name!r} is not allowed; use 1-64 letters, digits, '_', '.' or '-' (not {SHIPPED!r})"
+        )
+    return name
+
+
+def source_root(source: str) -> Path:
+    return shipped_root() if source == SHIPPED else user_dir() / check_run_name(source)
+
+
+def model_sources(task: str) -> list[str]:
+    """``shipped`` followed by the user's runs that hold at least one model of ``task``."""
+    runs = []
+    if user_dir().is_dir():
+        for run in sorted(user_dir().iterdir()):
+            if run.is_dir() and _RUN_NAME.match(run.name) and any((run / task).glob(f"*/{CONFIG}")):
+                runs.append(run.name)
+    return [SHIPPED, *runs]
+
+
+def source_models(task: str, source: str, names: list[str]) -> dict[str, tuple[FusionModel, str]]:
+    """name -> (model, where it came from). Names a run lacks come from the shipped checkpoints."""
+    models = {}
+    for name in names:
+        folder = checkpoint_dir(source_root(source), task, name)
+        origin = source
+        if source != SHIPPED and not folder.is_dir():
+            folder, origin = checkpoint_dir(shipped_root(), task, name), SHIPPED
+        if folder.is_dir():
+            models[name] = (load_checkpoint(folder), origin)
+    return models

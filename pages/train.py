@@ -1,0 +1,107 @@
+"""Train: a model of the sidebar task in a background thread, with live curves; the run becomes a
+model source in the sidebar. Each session has its own job (in its session state)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from fusion.catalog import model_sources
+from fusion.datasets import caption_vocabulary
+from fusion.errors import ConfigError
+from fusion.operators import list_operators
+from fusion.presets import DEFAULT_COMBINER, DEFAULT_OPERATOR, default_config, default_settings, model_names
+from fusion.strategies import COMBINERS
+from fusion.train import TrainSettings
+from fusion.training_job import FAILED, FINISHED, TrainingJob
+from fusion.viz.training import training_curves_figure
+from pages.common import cached_models, current_task, show_error
+
+JOB_KEY = "train_job"
+
+
+def start(task: str, name: str, operator: str | None, combiner: str | None, settings: TrainSettings, run: str,
+          overwrite: bool, tiny: bool) -> None:
+    try:
+        config = default_config(task, name, caption_vocabulary(), operator=operator, combiner=combiner)
+        if tiny:
+            config = config.replace(width=8, depth=1)
+        st.session_state[JOB_KEY] = TrainingJob(config, settings, run, overwrite=overwrite).start()
+    except ConfigError as error:
+        st.session_state["train_error"] = error
+
+
+@st.fragment(run_every=1.0)
+def progress_panel() -> None:
+    job: TrainingJob | None = st.session_state.get(JOB_KEY)
+    if job is None:
+        return
+    records = job.records()
+    st.progress(job.fraction(), text=f"{job.config.task}/{job.config.name} → run `{job.run_name}`: "
+                f"epoch {len(records)} of {job.settings.epochs} — {job.status}")
+    st.plotly_chart(training_curves_figure(records, job.settings.epochs), key="train_curves")
+    if not job.done:
+        st.button("Stop", key="train_stop", on_click=job.stop, disabled=job.stop_requested,
+                  help="stop after the current epoch; the best epoch so far is saved")
+        return
+    if job.status == FAILED:
+        st.error(f"Training failed: {job.message}")
+    elif job.saved is not None:
+        (st.success if job.status == FINISHED else st.warning)(job.message)
+        st.markdown(f"Run **`{job.run_name}`** is now selectable in the sidebar's **Models** select "
+                    f"(task `{job.config.task}`).")
+        if not st.session_state.get("train_refreshed"):
+            # New weights under a run name the cache may have seen: load them afresh; redraw the sidebar.
+            cached_models.clear()
+            st.session_state["train_refreshed"] = True
+            st.rerun(scope="app")
+    else:
+        st.warning(job.message)
+
+
+st.title("Train a model")
+task = current_task()
+st.caption(f"Task `{task}` (change it in the sidebar). Training runs in the background; you can leave this page "
+           "and come back. Checkpoints go to your user folder, never into the shipped models.")
+
+job: TrainingJob | None = st.session_state.get(JOB_KEY)
+running = job is not None and not job.done
+
+names = model_names(task)
+strategy_options = [*names]
+with st.form("train_form", border=True):
+    left, right = st.columns(2)
+    name = left.selectbox("Strategy", strategy_options, key="train_strategy",
+                          format_func=lambda n: n if n in ("early", "late", "hybrid") else f"{n} only (baseline)")
+    operators = list_operators()
+    operator = left.selectbox("Fusion operator (early, hybrid)", operators, key="train_operator",
+                              index=operators.index(DEFAULT_OPERATOR["early"]))
+    combiners = COMBINERS.names()
+    combiner = left.selectbox("Combiner (late)", combiners, key="train_combiner", index=combiners.index(DEFAULT_COMBINER))
+    shipped_epochs = default_settings(default_config(task, names[0], caption_vocabulary())).epochs
+    epochs = right.number_input("Epochs", 1, 60, min(shipped_epochs, 10), key="train_epochs",
+                                help=f"the shipped models trained for {shipped_epochs}")
+    dropout = right.slider("Modality dropout", 0.0, 0.9, TrainSettings().modality_dropout, 0.05, key="train_dropout")
+    seed = right.number_input("Seed", 0, 1_000_000, 0, key="train_seed")
+    run = right.text_input("Run name", "run-1", key="train_run", help="letters, digits, '_', '.', '-'")
+    overwrite = right.checkbox("Overwrite this model if the run has it", key="train_overwrite")
+    tiny = right.checkbox("Tiny model (width 8, depth 1) for a quick try", key="train_tiny")
+    submitted = st.form_submit_button("Start", type="primary", disabled=running)
+
+if submitted and not running:
+    strategy = "late" if name not in ("early", "late", "hybrid") else name
+    settings = TrainSettings(epochs=int(epochs), modality_dropout=float(dropout), seed=int(seed))
+    st.session_state.pop("train_refreshed", None)
+    start(task, name, operator if strategy in DEFAULT_OPERATOR else None,
+          combiner if strategy == "late" or name not in ("early", "late", "hybrid") else None,
+          settings, run.strip(), overwrite, tiny)
+
+error = st.session_state.pop("train_error", None)
+if error is not None:
+    show_error(error)
+
+if st.session_state.get(JOB_KEY) is not None:
+    progress_panel()
+
+runs = [s for s in model_sources(task) if s != "shipped"]
+st.caption(f"Your runs with `{task}` models: {', '.join(runs) if runs else 'none yet'}. A single-modality "
+           "baseline is late fusion's network for one modality (it uses the combiner setting too).")

@@ -1,0 +1,55 @@
+"""The Learn page: three architecture diagrams, facts computed from the shipped models, Explore buttons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from fusion.shipped import shipped_models
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def open_learn() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.switch_page("pages/learn.py").run()
+    assert not at.exception
+    return at
+
+
+def test_learn_shows_three_architectures_and_the_facts_with_computed_numbers() -> None:
+    at = open_learn()
+    charts = at.get("plotly_chart")
+    assert len(charts) == 4  # three architectures + the contribution shift
+    accuracy = {(r["task"], r["model"]): r["test accuracy"] for r in shipped_models()}
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["hybrid (fusion)"] == f"{accuracy[('digits', 'hybrid')]:.1%}"
+    assert metrics["audio only"] == f"{accuracy[('digits', 'audio')]:.1%}"
+    assert metrics["late"] == f"{accuracy[('match', 'late')]:.1%}"
+    text = " ".join(m.value for m in at.markdown)
+    assert "at chance" in text and "Shapley" in text
+    assert len([b for b in at.button if b.label == "Open in Explore"]) == 3
+
+
+def test_open_in_explore_prepares_the_case() -> None:
+    at = open_learn()
+    button = next(b for b in at.button if b.key == "explore_match")
+    button.click().run()
+    assert not at.exception
+    assert at.session_state["task"] == "match"
+    # Either the preset waits in session state, or the Explore page (shown) has applied and removed it.
+    if "explore_preset" in at.session_state:
+        preset = at.session_state["explore_preset"]
+        assert preset["strategy"] == "late" and preset["view"] == "side by side"
+        assert set(preset) == {"sample", "strategy", "view", "corruption", "removed"}
+    else:
+        assert [t.value for t in at.title] == ["Explore"]
+        assert at.session_state["explore_strategy"] == "late"
+
+
+def test_open_in_explore_with_a_corruption() -> None:
+    at = open_learn()
+    next(b for b in at.button if b.key == "explore_shift").click().run()
+    assert not at.exception
+    assert at.session_state["task"] == "digits"

@@ -1,0 +1,43 @@
+"""The Train page: a tiny run trains in the background and becomes a model source."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from fusion.catalog import model_sources
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_tiny_run_trains_and_appears_in_the_sidebar(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("FUSION_USER_DIR", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    at.selectbox(key="train_strategy").set_value("early")
+    at.number_input(key="train_epochs").set_value(1)
+    at.checkbox(key="train_tiny").check()
+    at.text_input(key="train_run").input("tiny-1")
+    at.button[[b.label for b in at.button].index("Start")].click().run()
+    assert not at.exception
+    job = at.session_state["train_job"]
+    assert job.join(60), job.message
+    assert job.status == "finished", job.message
+    assert "tiny-1" in model_sources("digits")
+    at.run()
+    assert not at.exception
+    assert any("now selectable" in m.value for m in at.markdown)
+
+
+def test_an_invalid_run_name_is_shown_as_an_error(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("FUSION_USER_DIR", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.switch_page("pages/train.py").run()
+    at.text_input(key="train_run").input("../x")
+    at.button[[b.label for b in at.button].index("Start")].click().run()
+    assert not at.exception
+    assert any("not allowed" in e.value for e in at.error)
+    assert not any(tmp_path.iterdir())

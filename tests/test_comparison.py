@@ -1,0 +1,102 @@
+"""Comparison numbers on the shipped models, and the Compare page's figure builders."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+
+from fusion.catalog import SHIPPED, source_models
+from fusion.comparison import comparison_table, confusion_matrix, latency_per_sample
+from fusion.datasets import tensor_split
+from fusion.evaluate import score
+from fusion.presets import model_names
+from fusion.viz import compare as viz
+
+
+@pytest.fixture(scope="module")
+def digits_models():
+    return {name: model for name, (model, _) in source_models("digits", SHIPPED, model_names("digits")).items()}
+
+
+def test_the_confusion_matrix_counts_every_test_sample_and_its_diagonal_is_the_accuracy(digits_models) -> None:
+    model = digits_models["early"]
+    matrix = confusion_matrix(model, "digits")
+    data = tensor_split("digits", "test", None, 0, model.config.vocabulary)
+    assert matrix.shape == (10, 10)
+    np.testing.assert_array_equal(matrix.sum(1), torch.bincount(data.labels, minlength=10).numpy())
+    accuracy = score(model, data)["accuracy"]
+    assert abs(np.trace(matrix) - accuracy * len(data)) <= 0.5  # score rounds to 4 decimals
+
+
+def test_latency_is_a_positive_median_and_spread(digits_models) -> None:
+    result = latency_per_sample(digits_models["late"], "digits", batch=2, runs=5)
+    assert result["median_ms"] > 0
+    assert result["iqr"] >= 0
+    with pytest.raises(ValueError):
+        latency_per_sample(digits_models["late"], "digits", runs=0)
+
+
+def test_the_table_has_one_row_per_model_with_kind_and_numbers(digits_models) -> None:
+    rows = comparison_table(digits_models, "digits", latency_runs=2)
+    assert [row["model"] for row in rows] == list(digits_models)
+    kinds = {row["model"]: row["kind"] for row in rows}
+    assert kinds["early"] == "fusion strategy" and kinds["audio"] == "unimodal baseline"
+    for row in rows:
+        assert 0 <= row["test accuracy"] <= 1 and row["parameters"] > 0 and row["latency median ms"] > 0
+    assert rows[0]["operator / combiner"].startswith("operator")
+
+
+KINDS = {"early": "fusion strategy", "late": "fusion strategy", "audio": "unimodal baseline"}
+
+
+def test_bar_builders_plot_their_inputs_split_by_kind() -> None:
+    values = {"early": 0.9, "late": 0.8, "audio": 0.6}
+    fig = viz.accuracy_bars(values, KINDS, chance=0.1)
+    assert isinstance(fig, go.Figure)
+    plotted = {x: y for trace in fig.data for x, y in zip(trace.x, trace.y)}
+    assert plotted == values
+    assert [trace.name for trace in fig.data] == ["fusion strategy", "unimodal baseline"]
+    assert fig.data[0].marker.color != fig.data[1].marker.color
+    params = viz.parameter_bars({"early": 100, "late": 120, "audio": 50}, KINDS)
+    assert {x: y for t in params.data for x, y in zip(t.x, t.y)} == {"early": 100, "late": 120, "audio": 50}
+    latency = viz.latency_bars({"early": 0.5, "late": 1.0, "audio": 0.2}, KINDS)
+    assert len(latency.data) == 2
+
+
+def test_the_confusion_heatmap_shows_the_counts() -> None:
+    matrix = np.array([[3, 1], [0, 4]])
+    fig = viz.confusion_heatmap(matrix, ["a", "b"], "early")
+    assert len(fig.data) == 1 and isinstance(fig.data[0], go.Heatmap)
+    np.testing.assert_array_equal(np.asarray(fig.data[0].z), matrix)
+
+
+def test_robustness_curves_have_one_line_per_model_and_modality_plus_chance() -> None:
+    levels = (0.0, 0.5, 1.0)
+    curves = {
+        "early": {"audio": [0.9, 0.8, 0.5], "image": [0.9, 0.7, 0.6]},
+        "audio": {"audio": [0.7, 0.5, 0.1]},  # a baseline reads one modality only
+    }
+    fig = viz.robustness_curves(levels, curves, ["audio", "image"], chance=0.1)
+    lines = [t for t in fig.data if t.name != "chance"]
+    chance = [t for t in fig.data if t.name == "chance"]
+    assert len(lines) == 3 and len(chance) == 2
+    assert all(t.line.dash == "dash" and list(t.y) == [0.1, 0.1] for t in chance)
+    assert list(lines[0].y) == [0.9, 0.8, 0.5]
+    assert sum(bool(t.showlegend) for t in lines) == 2  # one legend entry per model
+
+
+def test_missing_bars_group_full_and_each_absent_modality() -> None:
+    full = {"early": 0.9, "late": 0.8}
+    missing = {"early": {"audio": 0.6, "image": 0.7}, "late": {"audio": 0.5, "image": 0.6}}
+    fig = viz.missing_bars(full, missing, ["audio", "image"])
+    assert [t.name for t in fig.data] == ["all present", "without audio", "without image"]
+    assert list(fig.data[0].y) == [0.9, 0.8] and list(fig.data[1].y) == [0.6, 0.5]
+    assert fig.layout.barmode == "group"
+
+
+def test_emap_bars_plot_the_shares_with_a_readable_axis() -> None:
+    fig = viz.emap_bars({"early": 0.1, "hybrid": 0.01})
+    assert list(fig.data[0].y) == [0.1, 0.01]
+    assert "non-additive" in fig.layout.yaxis.title.text

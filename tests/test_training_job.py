@@ -1,0 +1,88 @@
+"""Background training jobs: progress, stop, saving under the user dir only, refusals."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from fusion.catalog import model_sources
+from fusion.checkpoints import load_checkpoint, read_metrics, shipped_root
+from fusion.datasets import caption_vocabulary
+from fusion.errors import ConfigError
+from fusion.presets import default_config
+from fusion.train import TrainSettings
+from fusion.training_job import FINISHED, STOPPED, TrainingJob
+
+
+def tiny(task: str = "match", name: str = "early"):
+    return default_config(task, name, caption_vocabulary()).replace(width=8, depth=1)
+
+
+def snapshot(root: Path) -> dict[str, float]:
+    return {str(p): p.stat().st_mtime for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_job_trains_records_epochs_and_saves_a_loadable_checkpoint(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("FUSION_USER_DIR", str(tmp_path))
+    before = snapshot(shipped_root())
+    job = TrainingJob(tiny(), TrainSettings(epochs=2), "run-a").start()
+    assert job.join(60)
+    assert job.status == FINISHED, job.message
+    assert [r.epoch for r in job.records()] == [1, 2]
+    folder = tmp_path / "run-a" / "match" / "early"
+    assert job.saved == folder.resolve()
+    model = load_checkpoint(folder)
+    assert model.config.width == 8
+    metrics = read_metrics(folder)
+    assert metrics["task"] == "match" and 0.0 <= metrics["accuracy"] <= 1.0 and metrics["stopped"] is False
+    assert "run-a" in model_sources("match")
+    assert snapshot(shipped_root()) == before
+
+    with pytest.raises(ConfigError, match="already holds"):
+        TrainingJob(tiny(), TrainSettings(epochs=1), "run-a")
+    TrainingJob(tiny(), TrainSettings(epochs=1), "run-a", overwrite=True)  # allowed when asked
+
+
+def test_stop_after_the_first_epoch_saves_the_best_epoch_so_far(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("FUSION_USER_DIR", str(tmp_path))
+    job = TrainingJob(tiny(), TrainSettings(epochs=6), "run-s")
+    original = job._on_epoch
+
+    def record_then_stop(record):
+        original(record)
+        job.stop()
+
+    job._on_epoch = record_then_stop
+    job.start()
+    assert job.join(60)
+    assert job.status == STOPPED, job.message
+    assert 1 <= len(job.records()) <= 2
+    assert read_metrics(tmp_path / "run-s" / "match" / "early")["stopped"] is True
+
+
+@pytest.mark.parametrize("name", ["../x", "", "a/b", "shipped", ".hidden"])
+def test_invalid_run_names_are_refused(tmp_path, monkeypatch, name) -> None:
+    monkeypatch.setenv("FUSION_USER_DIR", str(tmp_path))
+    with pytest.raises(ConfigError, match="not allowed"):
+        TrainingJob(tiny(), TrainSettings(epochs=1), name)
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_shipped_checkpoints_are_refused_as_a_user_dir(monkeypatch) -> None:
+    monkeypatch.setenv("FUSION_USER_DIR", str(shipped_root().parent))
+    with pytest.raises(ConfigError, match="shipped"):
+        TrainingJob(tiny(), TrainSettings(epochs=1), "checkpoints")
+
+
+def test_progress_is_readable_while_running(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("FUSION_USER_DIR", str(tmp_path))
+    job = TrainingJob(tiny(), TrainSettings(epochs=2), "run-p").start()
+    seen = set()
+    deadline = time.monotonic() + 60
+    while not job.done and time.monotonic() < deadline:
+        seen.add(len(job.records()))
+        assert 0.0 <= job.fraction() <= 1.0
+        time.sleep(0.01)
+    assert job.status == FINISHED and job.fraction() == 1.0

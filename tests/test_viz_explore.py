@@ -1,0 +1,91 @@
+"""Figures of the Explore page (fusion.viz.explore): trace types, data shapes, and a waterfall that adds up."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from fusion.viz import explore as viz
+
+RNG = np.random.default_rng(0)
+IMAGE, LOGMEL = RNG.random((8, 8)), RNG.uniform(-1, 1, (32, 60))
+WORDS = ["three", "does", "not", "divide", "it"]
+
+
+def trace_types(figure: go.Figure) -> list[str]:
+    return [trace.type for trace in figure.data]
+
+
+def test_image_figure_is_a_gray_8x8_heatmap_with_an_optional_overlay() -> None:
+    plain = viz.image_figure(IMAGE)
+    assert isinstance(plain, go.Figure) and trace_types(plain) == ["heatmap"]
+    assert np.asarray(plain.data[0].z).shape == (8, 8)
+    overlaid = viz.image_figure(IMAGE, overlay=RNG.random((8, 8)))
+    assert trace_types(overlaid) == ["heatmap", "heatmap"]
+    assert np.asarray(overlaid.data[1].z).min() == 0 and np.asarray(overlaid.data[1].z).max() == pytest.approx(1.0)  # stretched attention
+    assert plain.layout.height == overlaid.layout.height == viz.HEIGHT
+
+
+def test_spectrogram_figure_draws_frame_weights_as_a_line_over_the_bins() -> None:
+    figure = viz.spectrogram_figure(LOGMEL, frame_weights=RNG.random(60))
+    assert trace_types(figure) == ["heatmap", "scatter"]
+    assert np.asarray(figure.data[0].z).shape == (32, 60)
+    assert len(figure.data[1].y) == 60 and max(figure.data[1].y) == pytest.approx(31)
+    assert trace_types(viz.spectrogram_figure(LOGMEL)) == ["heatmap"]
+
+
+def test_token_figure_has_one_cell_per_word() -> None:
+    figure = viz.token_figure(WORDS, [0.1, 0.5, 0.2, 0.1, 0.1])
+    assert trace_types(figure) == ["heatmap"]
+    assert list(figure.data[0].text[0]) == WORDS and len(figure.data[0].z[0]) == 5
+    assert len(viz.token_figure(WORDS).data[0].z[0]) == 5
+
+
+@pytest.mark.parametrize("label", [None, 3])
+def test_probabilities_highlight_the_prediction_and_mark_the_true_label(label: int | None) -> None:
+    probabilities = [0.05] * 10
+    probabilities[7] = 0.55
+    figure = viz.probabilities_figure(probabilities, 7, viz.class_names("digits", 10), label)
+    assert trace_types(figure) == (["bar"] if label is None else ["bar", "scatter"])
+    colours = list(figure.data[0].marker.color)
+    assert colours[7] == viz.PREDICTED and colours.count(viz.PREDICTED) == 1
+    if label is not None:
+        assert list(figure.data[1].x) == ["3"]
+
+
+def test_class_names() -> None:
+    assert viz.class_names("digits", 10) == [str(i) for i in range(10)]
+    assert viz.class_names("match", 2) == ["no match", "match"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_waterfall_goes_from_the_prior_through_the_contributions_to_the_prediction(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    modalities = [m for m in ("audio", "image", "text") if rng.random() < 0.7] or ["image"]
+    empty = float(rng.random())
+    shapley = {m: float(rng.uniform(-0.5, 0.5)) for m in modalities}
+    result = {"value_empty": empty, "shapley": shapley, "value_full": empty + sum(shapley.values())}
+    figure = viz.shapley_waterfall(result, "7")
+    assert trace_types(figure) == ["waterfall"]
+    trace = figure.data[0]
+    assert list(trace.measure) == ["absolute", *["relative"] * len(modalities), "total"]
+    assert list(trace.x) == ["no modality", *sorted(modalities), "all present"]
+    values = list(trace.y)
+    assert values[0] == empty
+    assert values[0] + sum(values[1:-1]) == pytest.approx(values[-1]) == pytest.approx(result["value_full"])
+    assert "P(7)" in figure.layout.title.text
+
+
+def test_gradient_figures_are_diverging_and_centred_on_zero() -> None:
+    image = viz.gradient_image_figure(RNG.normal(size=(8, 8)), share=0.25)
+    assert trace_types(image) == ["heatmap"] and image.data[0].zmid is None
+    assert image.data[0].zmin == -image.data[0].zmax and "25%" in image.layout.title.text
+    audio = viz.gradient_spectrogram_figure(LOGMEL, RNG.normal(size=(32, 60)), share=0.5)
+    assert trace_types(audio) == ["heatmap", "heatmap"]
+    assert np.asarray(audio.data[1].z).shape == (32, 60) and audio.data[1].zmin == -audio.data[1].zmax
+    words = viz.gradient_words_figure(WORDS, [0.3, -0.1, 0.0, 0.2, -0.4], share=0.1)
+    assert trace_types(words) == ["bar"] and len(words.data[0].y) == 5
+    assert list(words.data[0].marker.color) == [viz.UP, viz.DOWN, viz.UP, viz.UP, viz.DOWN]
+    zero = viz.gradient_image_figure(np.zeros((8, 8)))  # all-zero attributions do not divide by zero
+    assert zero.data[0].zmax == 1.0
