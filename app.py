@@ -11,15 +11,15 @@ import streamlit as st
 from fusion.catalog import model_sources
 from fusion.data.avdigits import TASKS
 
-st.set_page_config(page_title="Fusion Explorer", page_icon="🔀", layout="wide")
+st.set_page_config(page_title="Fusion Explorer", page_icon=":material/merge_type:", layout="wide")
 
 PAGES = Path(__file__).resolve().parent / "pages"
 pages = [
-    st.Page(PAGES / "explore.py", title="Explore", icon="🔍", default=True),
-    st.Page(PAGES / "compare.py", title="Compare", icon="📊"),
-    st.Page(PAGES / "learn.py", title="Learn", icon="🎓"),
-    st.Page(PAGES / "train.py", title="Train", icon="🏋️"),
-    st.Page(PAGES / "models.py", title="Shipped models", icon="📦"),
+    st.Page(PAGES / "explore.py", title="Explore", icon=":material/search:", default=True),
+    st.Page(PAGES / "compare.py", title="Compare", icon=":material/bar_chart:"),
+    st.Page(PAGES / "learn.py", title="Learn", icon=":material/school:"),
+    st.Page(PAGES / "train.py", title="Train", icon=":material/model_training:"),
+    st.Page(PAGES / "models.py", title="Shipped models", icon=":material/inventory_2:"),
 ]
 page = st.navigation(pages)
 

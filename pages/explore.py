@@ -81,7 +81,7 @@ def choose_sample(task: str, modalities: tuple) -> tuple[str, int | None, tuple]
         cols[0].number_input(f"test sample (0..{last})", 0, last, key=f"{K}index")
         cols[1].button("◀ prev", key=f"{K}prev", on_click=step, args=(-1,), width="stretch")
         cols[2].button("next ▶", key=f"{K}next", on_click=step, args=(1,), width="stretch")
-        cols[3].button("🎲 random", key=f"{K}random", width="stretch",
+        cols[3].button("random", icon=":material/casino:", key=f"{K}random", width="stretch",
                        on_click=lambda: st.session_state.update({f"{K}index": random.randint(0, last)}))
         return kind, int(st.session_state[f"{K}index"]), ()
     uploads, cols = [], st.columns(len(modalities))

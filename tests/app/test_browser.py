@@ -1,0 +1,37 @@
+"""End to end: the real app (`streamlit run app.py`) in a real browser (Debian's headless Chromium,
+driven by Playwright). `.ci/run` installs chromium; without it this test fails in CI and is skipped
+elsewhere. The screenshot is saved under $FUSION_SCREENSHOT_DIR (default: pytest's tmp_path)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tools.app_server import CHROMIUM, chromium_page, open_explore_side_by_side, running_app
+
+ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+    reason=f"{CHROMIUM} is not installed (apt-get install chromium); CI installs it",
+)
+
+
+def test_explore_side_by_side_renders_three_strategies_without_errors(tmp_path: Path) -> None:
+    shots = Path(os.environ.get("FUSION_SCREENSHOT_DIR", tmp_path))
+    with running_app(env={"FUSION_USER_DIR": str(tmp_path / "runs")}) as (url, _), chromium_page() as page:
+        open_explore_side_by_side(page, url)
+        predictions = page.locator("[data-testid=stMarkdownContainer]").filter(has_text=" predicts ").all_inner_texts()
+        assert {text.split()[0] for text in predictions} >= {"early", "late", "hybrid"}
+        assert page.locator(".js-plotly-plot").count() >= 12  # 3 inputs + per strategy: probs, Shapley, maps
+        assert page.locator(ERRORS).count() == 0
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "explore-side-by-side.png"), full_page=True)
+
+        # another page, and back: the sidebar's task choice holds across pages
+        page.get_by_role("link", name="Compare").click()
+        page.wait_for_selector("text=Confusion", timeout=90_000)
+        assert page.locator(ERRORS).count() == 0
+    assert (shots / "explore-side-by-side.png").stat().st_size > 10_000

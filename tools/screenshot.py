@@ -1,0 +1,26 @@
+"""Save the README's screenshot: the Explore page in side-by-side mode, in headless Chromium.
+
+Usage: python tools/screenshot.py [--out docs/explore-side-by-side.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tools.app_server import ROOT, chromium_page, open_explore_side_by_side, running_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "explore-side-by-side.png")
+    args = parser.parse_args()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with running_app() as (url, _), chromium_page(width=1500, height=2900) as page:
+        open_explore_side_by_side(page, url)
+        page.screenshot(path=str(args.out))
+    print(f"saved {args.out}")
+
+
+if __name__ == "__main__":
+    main()
