@@ -1,5 +1,8 @@
 """Make the CUDA-built torchvision 0.28.0 importable on CPU-only torch 2.13.0.
 
+``import fusion`` installs an import hook; the guard below runs at the first ``import torchvision``
+(by open_clip, transformers or anyone), so the app does not pay for torchvision unless it is used.
+
 torchvision's first import registers fake kernels for its compiled operators; on CPU torch the
 operator schemas are missing, so the import raises ``RuntimeError: operator torchvision::nms does
 not exist`` and transformers' model imports fail after it. When, and only when, that exact error
@@ -9,7 +12,9 @@ stay unavailable; nothing here uses them. open_clip's transforms and transformer
 
 from __future__ import annotations
 
+import copy
 import importlib
+import importlib.abc
 import sys
 
 import torch
@@ -50,3 +55,51 @@ def ensure_torchvision_importable() -> bool:
     patched = True
     importlib.import_module("torchvision")
     return True
+
+
+class _AlreadyImported(importlib.abc.Loader):
+    """Hands the import system a module that the guard has already imported."""
+
+    def __init__(self, module) -> None:
+        self.module = module
+
+    def create_module(self, spec):
+        return self.module
+
+    def exec_module(self, module) -> None:
+        pass
+
+
+class _GuardOnFirstImport(importlib.abc.MetaPathFinder):
+    """Runs ``ensure_torchvision_importable`` when something first imports torchvision.
+
+    ``import fusion`` stays cheap (torchvision takes over a second to import) while open_clip and
+    transformers, which import it, still get the guarded import.
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "torchvision":
+            return None
+        remove_import_hook()
+        if not ensure_torchvision_importable():
+            return None
+        module = sys.modules["torchvision"]
+        spec = copy.copy(module.__spec__)
+        spec.loader = _AlreadyImported(module)
+        return spec
+
+
+_hook = _GuardOnFirstImport()
+
+
+def install_import_hook() -> None:
+    """Guard torchvision lazily: at its first import (at once if it is already imported)."""
+    if "torchvision" in sys.modules:
+        return
+    if _hook not in sys.meta_path:
+        sys.meta_path.insert(0, _hook)
+
+
+def remove_import_hook() -> None:
+    if _hook in sys.meta_path:
+        sys.meta_path.remove(_hook)

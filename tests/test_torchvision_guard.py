@@ -142,3 +142,20 @@ def test_the_missing_nms_operator_is_declared_and_the_import_retried(fake_guard)
     assert isinstance(library, FakeLibrary) and (library.namespace, library.kind) == ("torchvision", "DEF")
     assert [schema.split("(")[0] for schema in library.schemas] == ["nms", "qnms"]
     assert guard.patched is True
+
+
+def test_import_fusion_defers_torchvision_until_someone_imports_it() -> None:
+    result = run_python(
+        """
+        import sys
+        import fusion
+        assert "torchvision" not in sys.modules, "import fusion must not pay for torchvision"
+        import torchvision.transforms
+        import fusion._torchvision as guard
+        assert guard.patched, "the CPU-torch guard ran at torchvision's first import"
+        assert guard._hook not in sys.meta_path
+        print("deferred ok")
+        """
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "deferred ok" in result.stdout

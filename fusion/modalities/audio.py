@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-import librosa
+from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
@@ -20,11 +20,20 @@ NUM_AUDIO_TOKENS = NUM_FRAMES // FRAMES_PER_TOKEN
 TOP_DB = 80.0
 
 
+MEL_FILTERBANK_FILE = Path(__file__).resolve().parents[2] / "assets" / "features" / "mel_filterbank.npy"
+
+
+def librosa_mel_filterbank() -> np.ndarray:
+    """librosa's mel filterbank for our settings ``[32, 257]`` (``tools/build_mel_filterbank.py``
+    saves it; a test checks the saved copy still equals it)."""
+    import librosa  # about a second to import: kept off the app's start-up path
+
+    return librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS, fmin=50.0, fmax=8000.0)
+
+
 @functools.lru_cache(maxsize=1)
 def _mel_filterbank() -> Tensor:
-    return torch.from_numpy(
-        librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS, fmin=50.0, fmax=8000.0)
-    )
+    return torch.from_numpy(np.load(MEL_FILTERBANK_FILE, allow_pickle=False))
 
 
 def log_mel(waves: np.ndarray | Tensor) -> Tensor:
