@@ -1,7 +1,7 @@
 """Benchmark: the whole Explore analysis of one sample, 3 strategies x (prediction + exact Shapley
 + attention + Integrated Gradients with 25 steps), on the shipped `digits` models.
 
-Usage: python benchmarks/explore_analysis.py [--runs 30] [--sample 0] [--threads 1]
+Usage: python -m benchmarks.explore_analysis [--runs 30] [--sample 0] [--threads 1]
 Prints the median and spread over the runs (torch already imported and models loaded, as in the app).
 The models are tiny, so one torch thread is fastest: with more, OpenMP threads spin and compete.
 """

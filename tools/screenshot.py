@@ -1,6 +1,6 @@
 """Save the README's screenshot: the Explore page in side-by-side mode, in headless Chromium.
 
-Usage: python tools/screenshot.py [--out docs/explore-side-by-side.png]
+Usage: python -m tools.screenshot [--out docs/explore-side-by-side.png]
 """
 
 from __future__ import annotations
