@@ -8,7 +8,7 @@ zeros pretending to be data).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from fusion.data.avdigits import MAX_AUDIO_SAMPLES, TASK_MODALITIES, load_task
+from fusion.data.corruption import STANDARD_CORRUPTION, apply_corruption
 from fusion.errors import InputError
 from fusion.modalities import encode_inputs
 from fusion.modalities.image import IMAGE_SIZE
@@ -37,17 +38,23 @@ class Sample:
 def sample_from_split(
     task: str, index: int, corruption: Mapping[str, float] | None = None, seed: int = 0, split: str = "test"
 ) -> Sample:
-    """Row ``index`` of a task split, with the task's standard corruption unless told otherwise."""
-    data = load_task(task, split, corruption=corruption, seed=seed)
+    """Row ``index`` of a task split, with the task's standard corruption unless told otherwise.
+
+    Only this row is corrupted (corruption is seeded per sample, so it equals the row of
+    ``load_task(task, split, corruption, seed)``): moving a slider does not redo the whole split.
+    """
+    data = load_task(task, split, corruption={})
     if not 0 <= index < len(data):
         raise InputError(f"--sample must be in 0..{len(data) - 1} (the {split} split has {len(data)} samples); got {index}.")
     modalities = TASK_MODALITIES[task]
-    return Sample(
+    clean = Sample(
         image=data.image[index] if "image" in modalities else None,
         audio=data.audio[index, : data.audio_length[index]] if "audio" in modalities else None,
         text=data.text[index] if "text" in modalities else None,
         label=int(data.label[index]),
     )
+    levels = STANDARD_CORRUPTION[task] if corruption is None else corruption
+    return corrupt_sample(clean, levels, seed, sample_index=int(data.index[index]))
 
 
 def sample_from_files(image: Path | bytes | None = None, audio: Path | bytes | None = None, text: str | bytes | None = None) -> Sample:
@@ -81,18 +88,22 @@ def sample_inputs(sample: Sample, modalities: Sequence[str], vocabulary: Sequenc
     return inputs, present
 
 
-def corrupt_sample(sample: Sample, corruption: Mapping[str, float], seed: int = 0) -> Sample:
-    """Apply load-time corruption to a sample a person brought (as if it were sample 0 of a split)."""
-    from fusion.data.corruption import corrupt_audio, corrupt_image, corrupt_text
-
-    index = np.zeros(1, dtype=np.int64)
-    image, audio, text = sample.image, sample.audio, sample.text
-    if image is not None and corruption.get("image"):
-        image = corrupt_image(image[None], corruption["image"], seed, index)[0]
-    if audio is not None and corruption.get("audio"):
-        padded = np.zeros((1, MAX_AUDIO_SAMPLES), dtype=np.float32)
-        padded[0, : len(audio)] = audio
-        audio = corrupt_audio(padded, np.array([len(audio)]), corruption["audio"], seed, index)[0, : len(audio)]
-    if text is not None and corruption.get("text"):
-        text = corrupt_text([text], corruption["text"], seed, index)[0]
-    return Sample(image, audio, text, sample.label, sample.warnings)
+def corrupt_sample(sample: Sample, corruption: Mapping[str, float], seed: int = 0, sample_index: int = 0) -> Sample:
+    """Apply load-time corruption to one sample, as ``load_task`` does to the row ``sample_index``
+    (uploads count as sample 0). Modalities the sample lacks are skipped."""
+    levels = {m: level for m, level in corruption.items() if getattr(sample, m) is not None}
+    if not any(levels.values()):
+        return sample
+    length = len(sample.audio) if sample.audio is not None else 0
+    audio = np.zeros((1, MAX_AUDIO_SAMPLES), dtype=np.float32)
+    audio[0, :length] = sample.audio[:MAX_AUDIO_SAMPLES] if sample.audio is not None else 0.0
+    image = sample.image[None] if sample.image is not None else np.zeros((1, IMAGE_SIZE, IMAGE_SIZE), np.float32)
+    image, audio, text = apply_corruption(
+        image, audio, np.array([length]), [sample.text or ""], np.array([sample_index]), levels, seed
+    )
+    return replace(
+        sample,
+        image=image[0] if sample.image is not None else None,
+        audio=audio[0, :length] if sample.audio is not None else None,
+        text=text[0] if sample.text is not None else None,
+    )

@@ -103,3 +103,15 @@ def test_robustness_curves_pass_through_the_headline_accuracy() -> None:
         assert all(abs(acc - 0.5) < 0.1 for acc in result.missing[name].values())
     assert STANDARD_CORRUPTION["match"] == {}
     assert result.curves["early"]["audio"][1] < result.curves["early"]["audio"][0] - 0.2
+
+
+@pytest.mark.parametrize(("task", "corruption"), [("digits", None), ("digits", {"image": 0.3, "audio": 0.9, "text": 0.5}), ("match", None)])
+def test_one_sample_is_corrupted_exactly_like_its_row_of_the_split(task, corruption) -> None:
+    from fusion.data.avdigits import load_task
+
+    split = load_task(task, "test", corruption=corruption, seed=2)
+    for row in (0, 17, 359):
+        sample = sample_from_split(task, row, corruption, seed=2)
+        assert np.array_equal(sample.image, split.image[row])
+        assert np.array_equal(sample.audio, split.audio[row, : split.audio_length[row]])
+        assert sample.text == (split.text[row] if task == "digits" else None)
