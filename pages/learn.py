@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from fusion.catalog import SHIPPED
 from fusion.data.avdigits import TASK_NUM_CLASSES
-from fusion.viz.architecture import MODALITY_COLOURS, architecture_figure
+from fusion.explain.analysis import shapley_shift
+from fusion.viz.architecture import architecture_figure
+from fusion.viz.learn import contribution_figure
 from pages.common import TASK_KEY, current_task, show_error, task_models
 
 PRESET_KEY, SWITCH_KEY = "explore_preset", "learn_open_explore"
@@ -60,35 +61,7 @@ def shipped_accuracy() -> dict[tuple[str, str], float]:
 
 @st.cache_data(show_spinner="Computing Shapley values…")
 def contribution_shift(strategy: str, sample: int, corruption: tuple[tuple[str, float], ...]) -> dict[str, Any]:
-    """Modality Shapley values (probability of the true digit) for one digits test sample, clean and corrupted."""
-    from fusion.explain.analysis import explain_model
-    from fusion.samples import sample_from_split
-
-    model = task_models("digits", SHIPPED)[strategy]
-    clean = sample_from_split("digits", sample, {})
-    corrupted = sample_from_split("digits", sample, dict(corruption))
-    out = {"label": clean.label}
-    for name, case in (("clean", clean), ("corrupted", corrupted)):
-        result = explain_model(model, case, target=clean.label, ig_steps=2)
-        out[name] = {"shapley": result["shapley"], "predicted": result["predicted"],
-                     "probability": result["probabilities"][clean.label]}
-    return out
-
-
-def contribution_figure(shift: dict[str, Any], corruption: dict[str, float]) -> go.Figure:
-    what = ", ".join(f"{m} corrupted to {level:g}" for m, level in corruption.items())
-    fig = go.Figure()
-    for name, title in (("clean", "clean"), ("corrupted", what)):
-        values = shift[name]["shapley"]
-        fig.add_trace(go.Bar(
-            x=list(values), y=list(values.values()), name=title,
-            marker=dict(color=[MODALITY_COLOURS.get(m, "#999") for m in values],
-                        pattern_shape="" if name == "clean" else "/"),
-            text=[f"{v:+.2f}" for v in values.values()], textposition="outside",
-        ))
-    fig.update_layout(barmode="group", height=320, yaxis_title=f"Shapley value (P(digit {shift['label']}))",
-                      margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.2))
-    return fig
+    return shapley_shift(task_models("digits", SHIPPED)[strategy], sample, dict(corruption))
 
 
 def facts() -> None:

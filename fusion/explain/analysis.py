@@ -16,7 +16,7 @@ from fusion.explain.gradients import IntegratedGradients
 from fusion.explain.shapley import ModalityShapley
 from fusion.modalities.audio import log_mel
 from fusion.modalities.text import MAX_TEXT_TOKENS, split_words
-from fusion.samples import Sample, sample_inputs
+from fusion.samples import Sample, sample_from_split, sample_inputs
 from fusion.strategies import FusionModel
 
 IG_STEPS = 25
@@ -85,3 +85,17 @@ def input_views(sample: Sample) -> dict[str, Any]:
 def explain_sample(models: Mapping[str, FusionModel], sample: Sample, target: int | None = None) -> dict[str, dict[str, Any]]:
     """``explain_model`` for every model, keyed by model name."""
     return {name: explain_model(model, sample, target) for name, model in models.items()}
+
+
+def shapley_shift(model: FusionModel, index: int, corruption: Mapping[str, float], task: str = "digits") -> dict[str, Any]:
+    """Modality Shapley values (probability of the true class) of test sample ``index``, clean and
+    with ``corruption``: how the contributions move when a modality degrades."""
+    clean = sample_from_split(task, index, {})
+    out: dict[str, Any] = {"label": clean.label}
+    for name, case in (("clean", clean), ("corrupted", sample_from_split(task, index, corruption))):
+        inputs, present = sample_inputs(case, model.modalities, model.config.vocabulary)
+        result = ModalityShapley(model).attribute(inputs, clean.label, [m for m in model.modalities if present[m].item()])
+        full = result.subset_probabilities[frozenset(result.players)]
+        out[name] = {"shapley": result.values_probability, "probability": result.full_probability,
+                     "predicted": int(np.argmax(full))}
+    return out

@@ -115,3 +115,12 @@ def test_one_sample_is_corrupted_exactly_like_its_row_of_the_split(task, corrupt
         assert np.array_equal(sample.image, split.image[row])
         assert np.array_equal(sample.audio, split.audio[row, : split.audio_length[row]])
         assert sample.text == (split.text[row] if task == "digits" else None)
+
+
+def test_corrupting_the_audio_moves_contribution_away_from_it(digits_models) -> None:
+    from fusion.explain.analysis import shapley_shift
+
+    shift = shapley_shift(digits_models["late"], 0, {"audio": 1.0})
+    for case in ("clean", "corrupted"):
+        assert set(shift[case]["shapley"]) == {"audio", "image", "text"}
+    assert shift["corrupted"]["shapley"]["audio"] < shift["clean"]["shapley"]["audio"]
