@@ -41,7 +41,6 @@ def latency_per_sample(model: FusionModel, task: str, batch: int = 1, runs: int 
     the median and the interquartile range over ``runs`` timed passes after a short warm-up."""
     if batch < 1 or runs < 1:
         raise ValueError("batch and runs must be at least 1")
-    model.eval()
     data = _test_split(model, task)
     inputs = {m: data.inputs[m][:batch] for m in model.modalities}
     for _ in range(LATENCY_WARMUP):
