@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from fusion.catalog import model_sources
+from fusion.catalog import dataset_tasks, model_sources
 from fusion.data.avdigits import TASKS
 
 st.set_page_config(page_title="Fusion Explorer", page_icon=":material/merge_type:", layout="wide")
@@ -19,14 +19,16 @@ pages = [
     st.Page(PAGES / "compare.py", title="Compare", icon=":material/bar_chart:"),
     st.Page(PAGES / "learn.py", title="Learn", icon=":material/school:"),
     st.Page(PAGES / "train.py", title="Train", icon=":material/model_training:"),
+    st.Page(PAGES / "your_data.py", title="Your data", icon=":material/upload_file:"),
     st.Page(PAGES / "models.py", title="Shipped models", icon=":material/inventory_2:"),
 ]
 page = st.navigation(pages)
 
 with st.sidebar:
     task = st.selectbox(
-        "Task", TASKS, key="task",
-        help="digits: which digit (image + audio + text). match: is the spoken digit the written one? (image + audio)",
+        "Task", [*TASKS, *dataset_tasks()], key="task",
+        help="digits: which digit (image + audio + text). match: is the spoken digit the written one? (image + audio). "
+        "Other names: your datasets, with heads trained on the Your data page or with `train --data`.",
     )
     st.selectbox("Models", model_sources(task), key="source", help="the shipped checkpoints, or one of your training runs")
 

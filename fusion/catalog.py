@@ -23,6 +23,12 @@ def user_dir() -> Path:
     return Path(os.environ.get("FUSION_USER_DIR", Path(__file__).resolve().parent.parent / "user_checkpoints"))
 
 
+def datasets_dir() -> Path:
+    """Where zips uploaded on the "Your data" page are unpacked: ``$FUSION_DATASETS_DIR``, by
+    default ``user_datasets/`` beside ``app.py``."""
+    return Path(os.environ.get("FUSION_DATASETS_DIR", Path(__file__).resolve().parent.parent / "user_datasets"))
+
+
 def check_run_name(name: str) -> str:
     """A run name is a plain folder name: letters, digits, ``_ . -`` (no paths, no ``..``)."""
     if not _RUN_NAME.match(name) or name == SHIPPED or ".." in name:
@@ -36,14 +42,36 @@ def source_root(source: str) -> Path:
     return shipped_root() if source == SHIPPED else user_dir() / check_run_name(source)
 
 
+def dataset_tasks() -> list[str]:
+    """Tasks of heads trained on dataset folders (the "Your data" page, ``train --data``) in the
+    user's runs: folders whose models carry a ``dataset.json``."""
+    found = set()
+    if user_dir().is_dir():
+        for path in user_dir().glob("*/*/*/dataset.json"):
+            run, task = path.parents[2].name, path.parents[1].name
+            if _RUN_NAME.match(run) and _RUN_NAME.match(task):
+                found.add(task)
+    return sorted(found)
+
+
+def run_model_names(task: str, source: str) -> list[str]:
+    """The model names a run holds for ``task`` (early, late, hybrid first, then baselines)."""
+    folder = source_root(source) / task
+    names = [p.parent.name for p in folder.glob(f"*/{CONFIG}")] if folder.is_dir() else []
+    order = {"early": 0, "late": 1, "hybrid": 2}
+    return sorted(names, key=lambda n: (order.get(n, 3), n))
+
+
 def model_sources(task: str) -> list[str]:
-    """``shipped`` followed by the user's runs that hold at least one model of ``task``."""
+    """``shipped`` (built-in tasks only) followed by the user's runs that hold a model of ``task``."""
+    from fusion.data.avdigits import TASKS
+
     runs = []
     if user_dir().is_dir():
         for run in sorted(user_dir().iterdir()):
             if run.is_dir() and _RUN_NAME.match(run.name) and any((run / task).glob(f"*/{CONFIG}")):
                 runs.append(run.name)
-    return [SHIPPED, *runs]
+    return [SHIPPED, *runs] if task in TASKS else runs
 
 
 def source_models(task: str, source: str, names: list[str]) -> dict[str, tuple[FusionModel, str]]:

@@ -13,6 +13,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from fusion import cli_userdata
+from fusion.cli_userdata import add_commands, add_encoder_options
 from fusion.errors import ConfigError, FusionError
 
 DEFAULT_TRAIN_OUT = Path("runs")
@@ -71,9 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     names = [*FUSION_STRATEGIES, *MODALITIES]
 
-    train = commands.add_parser("train", help="train one model on a built-in task")
-    train.add_argument("--task", required=True, choices=TASKS)
-    train.add_argument("--strategy", required=True, choices=names, help="a fusion strategy, or a modality for a unimodal baseline")
+    train = commands.add_parser("train", help="train one model on a built-in task, or heads on a dataset folder (--data)")
+    source = train.add_mutually_exclusive_group(required=True)
+    source.add_argument("--task", choices=TASKS)
+    source.add_argument("--data", type=Path, metavar="DIR", help="a dataset folder with manifest.csv (see README)")
+    train.add_argument("--strategy", required=True, choices=[*names, "all"],
+                       help="a fusion strategy, or a modality for a unimodal baseline; 'all' (--data only): every strategy and baseline")
+    add_encoder_options(train)
     train.add_argument("--operator", choices=list_operators(), help="early / hybrid fusion operator")
     train.add_argument("--combiner", choices=COMBINERS.names(), help="late fusion combiner")
     train.add_argument("--epochs", type=int, default=None, help="default: the shipped models' setting")
@@ -87,10 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     def analysis(name: str, help_text: str, strategy_help: str | None = None) -> argparse.ArgumentParser:
         """A command that reads shipped (or --checkpoint) models of one task."""
         command = commands.add_parser(name, help=help_text)
-        command.add_argument("--task", required=True, choices=TASKS)
+        command.add_argument("--task", choices=TASKS, help="a built-in task (or give --checkpoint with models trained on a dataset folder)")
         command.add_argument("--strategy", default="all", choices=[*names, "all"], help=strategy_help)
         command.add_argument("--seed", type=seed_type, default=0, help="corruption seed")
-        command.add_argument("--checkpoint", type=Path, default=None, help="checkpoint root holding TASK/NAME/ (default: shipped)")
+        command.add_argument("--checkpoint", type=Path, default=None,
+                             help="a model folder, or a root holding TASK/NAME/ (default: the shipped models)")
+        command.add_argument("--data", type=Path, metavar="DIR", help="dataset folder of --checkpoint heads (default: the one they were trained on)")
         command.add_argument("--json", action="store_true", help="print one JSON object")
         return command
 
@@ -119,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--corruption", nargs="+", metavar="MODALITY=LEVEL")
 
     commands.add_parser("models", help="list the shipped models with their parameter counts and test accuracy")
+    add_commands(commands)
     return parser
 
 
@@ -129,6 +138,11 @@ def command_train(args: argparse.Namespace) -> int:
     from fusion.presets import default_config, default_settings
     from fusion.train import train_model
 
+    if args.data is not None:
+        return cli_userdata.train_on_data(args)
+    given = [f"--{m}-encoder" for m in cli_userdata.chosen_encoders(args)]
+    if given or args.strategy == "all":
+        raise ConfigError(f"{(given or ['--strategy all'])[0]} applies to --data (a dataset folder), not to a built-in task")
     if args.out.exists() and not args.out.is_dir():
         raise ConfigError(f"--out {args.out} is a file; give a folder (it will hold {args.task}/{args.strategy}/)")
     config = default_config(args.task, args.strategy, caption_vocabulary(), args.operator, args.combiner)
@@ -162,8 +176,22 @@ def selected_models(args: argparse.Namespace) -> dict:
     return load_models(args.task, names, args.checkpoint, skip_missing=every)
 
 
+def needs_heads(args: argparse.Namespace) -> bool:
+    """No --task: the command reads heads trained on a dataset folder (--checkpoint)."""
+    if args.task is not None:
+        if args.data is not None:
+            raise ConfigError("--data goes with --checkpoint (heads trained on a dataset folder), not with --task")
+        return False
+    if args.checkpoint is None:
+        raise ConfigError("give --task (a built-in task) or --checkpoint DIR (models trained with `train --data`)")
+    return True
+
+
 def command_evaluate(args: argparse.Namespace) -> int:
     from fusion.evaluate import evaluate
+
+    if needs_heads(args):
+        return cli_userdata.evaluate_heads(args)
 
     corruption = parse_corruption(args.corruption, args.task)
     results = [evaluate(model, args.split, corruption, args.seed) for model in selected_models(args).values()]
@@ -185,6 +213,12 @@ def command_explain(args: argparse.Namespace) -> int:
     from fusion.explain.analysis import explain_sample
     from fusion.samples import corrupt_sample, sample_from_files, sample_from_split
 
+    if needs_heads(args):
+        if args.corruption:
+            raise ConfigError("--corruption applies to the built-in tasks")
+        if (args.sample is None) == (args.image is None and args.audio is None and args.text is None and args.text_file is None):
+            raise ConfigError("give either --sample N (a test row) or at least one of --image, --audio, --text, --text-file")
+        return cli_userdata.explain_heads(args)
     files = {"image": args.image, "audio": args.audio, "text": args.text, "text_file": args.text_file}
     given = [k for k, v in files.items() if v is not None]
     if (args.sample is None) == (not given):
@@ -230,6 +264,8 @@ def read_bytes(path: Path) -> bytes:
 
 
 def command_interactions(args: argparse.Namespace) -> int:
+    if needs_heads(args):
+        raise ConfigError("interactions runs on the built-in tasks; give --task")
     from fusion.explain.interactions import task_interactions
 
     if args.n < 2:
@@ -240,6 +276,8 @@ def command_interactions(args: argparse.Namespace) -> int:
 
 
 def command_robustness(args: argparse.Namespace) -> int:
+    if needs_heads(args):
+        raise ConfigError("robustness runs on the built-in tasks; give --task")
     from fusion.explain.robustness import robustness
 
     levels = sorted(set(args.levels))
@@ -288,6 +326,8 @@ COMMANDS = {
     "interactions": command_interactions,
     "robustness": command_robustness,
     "models": command_models,
+    "encoders": cli_userdata.command_encoders,
+    "export-avdigits": cli_userdata.command_export,
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -17,31 +17,38 @@ from fusion.config import UNIMODAL
 from fusion.datasets import tensor_split
 from fusion.evaluate import predict_logits, score
 from fusion.strategies import FusionModel
+from fusion.train import Split
 
 LATENCY_WARMUP = 3
 
 
-def _test_split(model: FusionModel, task: str):
-    """The test split at the task's standard corruption, tokenised with the model's vocabulary."""
+SplitOf = Callable[[FusionModel], Split]  # a model's test split (heads read model-specific inputs)
+
+
+def _test_split(model: FusionModel, task: str, split: SplitOf | None = None) -> Split:
+    """``split(model)`` when given (a dataset folder's test split as this head reads it), else the
+    built-in task's test split at its standard corruption, tokenised with the model's vocabulary."""
+    if split is not None:
+        return split(model)
     return tensor_split(task, "test", None, 0, model.config.vocabulary or None)
 
 
-def confusion_matrix(model: FusionModel, task: str) -> np.ndarray:
+def confusion_matrix(model: FusionModel, task: str, split: SplitOf | None = None) -> np.ndarray:
     """``[C, C]`` counts on the test split (standard corruption): row = true class, column = predicted."""
-    data = _test_split(model, task)
-    predicted = predict_logits(model, data.inputs).argmax(-1)
+    data = _test_split(model, task, split)
+    predicted = predict_logits(model, data.inputs, getattr(data, "present", None)).argmax(-1)
     classes = model.config.num_classes
     flat = data.labels.long() * classes + predicted.long()
     return torch.bincount(flat, minlength=classes * classes).reshape(classes, classes).numpy()
 
 
 @torch.no_grad()
-def latency_per_sample(model: FusionModel, task: str, batch: int = 1, runs: int = 20) -> dict[str, float]:
+def latency_per_sample(model: FusionModel, task: str, batch: int = 1, runs: int = 20, split: SplitOf | None = None) -> dict[str, float]:
     """Wall-clock time of one forward pass on ``batch`` test samples, per sample, in milliseconds:
     the median and the interquartile range over ``runs`` timed passes after a short warm-up."""
     if batch < 1 or runs < 1:
         raise ValueError("batch and runs must be at least 1")
-    data = _test_split(model, task)
+    data = _test_split(model, task, split)
     inputs = {m: data.inputs[m][:batch] for m in model.modalities}
     for _ in range(LATENCY_WARMUP):
         model(inputs)
@@ -72,13 +79,17 @@ def model_mechanism(model: FusionModel) -> str:
 
 
 def comparison_table(
-    models: Mapping[str, FusionModel], task: str, latency_runs: int = 20
+    models: Mapping[str, FusionModel], task: str, latency_runs: int = 20, split: SplitOf | None = None
 ) -> list[dict[str, Any]]:
-    """One row per model: model, kind, operator/combiner, parameters, test accuracy, nll, latency."""
+    """One row per model: model, kind, operator/combiner, parameters, test accuracy, nll, latency.
+
+    ``split``: gives a head's test split on a dataset folder, instead of the built-in task's.
+    """
     rows = []
     for name, model in models.items():
-        result = score(model, _test_split(model, task))
-        latency = latency_per_sample(model, task, runs=latency_runs)
+        data = _test_split(model, task, split)
+        result = score(model, data, getattr(data, "present", None))
+        latency = latency_per_sample(model, task, runs=latency_runs, split=split)
         rows.append(
             {
                 "model": name,
@@ -92,3 +103,19 @@ def comparison_table(
             }
         )
     return rows
+
+
+def missing_modality_accuracy(models: Mapping[str, FusionModel], split: SplitOf) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Test accuracy of each model with every modality it has (``full``) and with each one removed
+    (``missing[name][m]``), on ``split(model)``, whose rows may lack modalities (``.present``)."""
+    full, missing = {}, {}
+    for name, model in models.items():
+        data = split(model)
+        present = getattr(data, "present", None) or {m: torch.ones(len(data), dtype=torch.bool) for m in model.modalities}
+        present = {m: present[m] for m in model.modalities}
+        full[name] = score(model, data, present)["accuracy"]
+        if len(model.modalities) > 1:
+            missing[name] = {
+                m: score(model, data, {**present, m: torch.zeros_like(present[m])})["accuracy"] for m in model.modalities
+            }
+    return full, missing

@@ -14,6 +14,22 @@ KNOWN_MODALITIES = ("audio", "image", "text")  # sorted; fusion.modalities.MODAL
 UNIMODAL = "unimodal"
 
 
+@dataclass(frozen=True, order=True)
+class EncoderInput:
+    """A head's input for one modality: ``encoder``'s embeddings of ``features`` values, either
+    ``tokens`` > 1 token vectors (padded; see fusion.modalities.embedding) or 1 pooled vector."""
+
+    modality: str
+    encoder: str
+    features: int
+    tokens: int = 1
+
+    def __post_init__(self) -> None:
+        if self.modality not in KNOWN_MODALITIES or int(self.features) < 1 or int(self.tokens) < 1:
+            raise ConfigError(f"bad encoder input {self!r}: modality one of {', '.join(KNOWN_MODALITIES)}, "
+                              "features and tokens at least 1")
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Everything needed to rebuild a model. ``depth`` is the number of transformer blocks of the
@@ -31,10 +47,17 @@ class ModelConfig:
     mlp_ratio: float = 2.0
     dropout: float = 0.1
     vocabulary: tuple[str, ...] = field(default=(), repr=False)
+    # Fusion heads over frozen encoders (the "your data" path): one EncoderInput per modality; the
+    # model then reads embeddings instead of raw inputs. ``classes`` names the classes.
+    encoders: tuple[EncoderInput, ...] = ()
+    classes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "modalities", tuple(sorted(self.modalities)))
         object.__setattr__(self, "vocabulary", tuple(self.vocabulary))
+        object.__setattr__(self, "classes", tuple(self.classes))
+        object.__setattr__(self, "encoders", tuple(sorted(
+            (e if isinstance(e, EncoderInput) else EncoderInput(*e)) for e in self.encoders)))
         if self.strategy not in (*FUSION_STRATEGIES, UNIMODAL):
             known = ", ".join((*FUSION_STRATEGIES, UNIMODAL))
             raise ConfigError(f"unknown strategy {self.strategy!r}; choose one of: {known}")
@@ -45,8 +68,17 @@ class ModelConfig:
             )
         if self.strategy == UNIMODAL and len(self.modalities) != 1:
             raise ConfigError("a unimodal model takes exactly one modality")
-        if "text" in self.modalities and not self.vocabulary:
+        if self.encoders:
+            if [e.modality for e in self.encoders] != list(self.modalities):
+                raise ConfigError(f"a head over encoders needs one encoder per modality ({', '.join(self.modalities)})")
+        elif "text" in self.modalities and not self.vocabulary:
             raise ConfigError("a model that reads text needs a vocabulary")
+        if self.classes and len(self.classes) != self.num_classes:
+            raise ConfigError(f"{len(self.classes)} class names for {self.num_classes} classes")
+
+    def encoder_input(self, modality: str) -> EncoderInput | None:
+        """What the model reads for ``modality`` when it is a head over a frozen encoder, else None."""
+        return next((e for e in self.encoders if e.modality == modality), None)
 
     @property
     def name(self) -> str:
@@ -68,4 +100,6 @@ class ModelConfig:
         data = dict(data)
         data["modalities"] = tuple(data.get("modalities", ()))
         data["vocabulary"] = tuple(data.get("vocabulary", ()))
+        data["classes"] = tuple(data.get("classes", ()))
+        data["encoders"] = tuple(EncoderInput(**e) if isinstance(e, dict) else EncoderInput(*e) for e in data.get("encoders", ()))
         return cls(**data)

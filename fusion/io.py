@@ -3,6 +3,8 @@
 * :func:`decode_image` -> float32 ``[8, 8]`` in [0, 1], white strokes on black like the digits.
 * :func:`decode_audio` -> :class:`AudioClip` (16 kHz mono float32, at most 1.2 s, peak 0.9).
 * :func:`decode_text` -> :class:`TextInput` (stripped text, at most 1,000 characters).
+* :func:`decode_image_rgb` / :func:`decode_audio_clip`: the same checks, for pretrained encoders
+  (uint8 RGB at most 1024 px per side; 16 kHz mono, the first 10 s).
 
 Anything that cannot be decoded raises :class:`fusion.errors.InputError` with one sentence saying
 what is wrong and what to do; no Pillow, soundfile or numpy exception escapes.
@@ -31,6 +33,7 @@ TRIM_TOP_DB = 35
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
+RGB_MAX_SIDE = 1024  # decode_image_rgb downscales larger images to this side
 WORK_SIDE = 512  # larger images are box-downscaled to this side before cropping
 INK_THRESHOLD = 0.25  # fraction of the strongest ink that counts for the bounding box
 MIN_INK = 0.02  # weaker contrast than this (on a 0..1 scale) is an empty image
@@ -38,6 +41,7 @@ CROP_MARGIN = 0.05  # margin around the ink box, as a fraction of its longer sid
 
 MAX_AUDIO_BYTES = 50 * 1024 * 1024
 MAX_AUDIO_SECONDS = 600.0
+MAX_CLIP_SECONDS = 10.0  # what decode_audio_clip keeps for pretrained encoders
 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768000
 MIN_AUDIO_SECONDS = 0.05
 SILENCE_PEAK = 1e-4
@@ -238,6 +242,30 @@ def decode_image(data: Source) -> np.ndarray:
     return np.clip(small / peak, 0.0, 1.0).astype(np.float32)
 
 
+def decode_image_rgb(data: Source, max_side: int = RGB_MAX_SIDE) -> np.ndarray:
+    """An image file (bytes or path) -> uint8 ``[H, W, 3]`` RGB for pretrained encoders.
+
+    Same checks as :func:`decode_image` (format, size, decompression bombs); transparency goes on
+    white; images larger than ``max_side`` are downscaled (aspect kept) since encoders resize anyway.
+    """
+    from PIL import Image
+
+    image = _open_image(_read_source(data, "image", MAX_IMAGE_BYTES))
+    try:
+        if "A" in image.getbands() or image.mode in ("P", "PA", "LA", "La", "RGBa"):
+            rgba = image.convert("RGBA")
+            image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+        if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+            image = Image.fromarray(np.round(_grayscale(image) * 255).astype(np.uint8), mode="L")
+        image = image.convert("RGB")
+    except Exception as error:
+        raise InputError(f"could not read the image: unsupported pixel format {image.mode!r} "
+                         f"({error}); save it as an RGB or greyscale PNG.") from None
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.BOX)
+    return np.asarray(image, dtype=np.uint8).copy()
+
+
 # ------------------------------------------------------------------------------------------ audio
 
 def _looks_like_mp3(raw: bytes) -> bool:
@@ -305,12 +333,9 @@ def _loudest_window(wave: np.ndarray, length: int) -> np.ndarray:
     return wave[start:start + length]
 
 
-def decode_audio(data: Source) -> AudioClip:
-    """An audio file (WAV, FLAC, OGG, MP3; bytes or path) -> :class:`AudioClip`.
-
-    Mixed to mono, resampled to 16 kHz, silence trimmed at the ends (35 dB, like the dataset), the
-    loudest 1.2 s kept if it is still longer (with a warning), peak-normalised to 0.9.
-    """
+def _read_mono(data: Source) -> tuple[np.ndarray, int, int, float]:
+    """An audio file -> (mono float64 at 16 kHz, original rate, channels, original seconds), with
+    every check on the file itself (format, truncation, length, NaN, silence)."""
     raw = _read_source(data, "audio", MAX_AUDIO_BYTES)
     try:
         wave, rate = _read_with_soundfile(raw)
@@ -338,18 +363,37 @@ def decode_audio(data: Source) -> AudioClip:
     if not np.all(np.isfinite(wave)):
         raise InputError("the clip contains invalid samples (NaN or infinity); re-export it as "
                          "16-bit PCM WAV.")
-    seconds = frames / rate
     mono = wave.mean(axis=1, dtype=np.float64)
     if np.max(np.abs(mono)) < SILENCE_PEAK:
         raise InputError("the clip is silent; record again closer to the microphone.")
-
-    import librosa
-
     if rate != SAMPLE_RATE:
+        import librosa
+
         mono = librosa.resample(mono, orig_sr=rate, target_sr=SAMPLE_RATE, res_type="soxr_hq")
         if mono.size == 0:
             raise InputError(f"the clip is too short ({frames} samples); upload at least a tenth "
                              "of a second of audio.")
+    return mono, int(rate), int(channels), frames / rate
+
+
+def _peak_normalised(mono: np.ndarray) -> np.ndarray:
+    peak = float(np.max(np.abs(mono)))
+    if peak < SILENCE_PEAK:
+        raise InputError("the clip is silent; record again closer to the microphone.")
+    waveform = (AUDIO_PEAK * mono / peak).astype(np.float32)
+    waveform.setflags(write=False)
+    return waveform
+
+
+def decode_audio(data: Source) -> AudioClip:
+    """An audio file (WAV, FLAC, OGG, MP3; bytes or path) -> :class:`AudioClip` like the digits.
+
+    Mixed to mono, resampled to 16 kHz, silence trimmed at the ends (35 dB, like the dataset), the
+    loudest 1.2 s kept if it is still longer (with a warning), peak-normalised to 0.9.
+    """
+    mono, rate, channels, seconds = _read_mono(data)
+    import librosa
+
     notes: list[str] = []
     trimmed, _ = librosa.effects.trim(mono, top_db=TRIM_TOP_DB)  # like the dataset, every clip
     if trimmed.size:
@@ -361,12 +405,19 @@ def decode_audio(data: Source) -> AudioClip:
     elif seconds > MAX_AUDIO_SAMPLES / SAMPLE_RATE:
         notes.append(f"the clip is {seconds:.1f} s long; trimmed the silence at its ends to "
                      f"{len(mono) / SAMPLE_RATE:.2f} s.")
-    peak = float(np.max(np.abs(mono)))
-    if peak < SILENCE_PEAK:
-        raise InputError("the clip is silent; record again closer to the microphone.")
-    waveform = (AUDIO_PEAK * mono / peak).astype(np.float32)
-    waveform.setflags(write=False)
-    return AudioClip(waveform, int(rate), int(channels), float(seconds), tuple(notes))
+    return AudioClip(_peak_normalised(mono), rate, channels, float(seconds), tuple(notes))
+
+
+def decode_audio_clip(data: Source, max_seconds: float = MAX_CLIP_SECONDS) -> AudioClip:
+    """An audio file -> :class:`AudioClip` for pretrained encoders: mono, 16 kHz, peak 0.9, the
+    first ``max_seconds`` kept (with a warning when cut). Same checks as :func:`decode_audio`."""
+    mono, rate, channels, seconds = _read_mono(data)
+    notes: list[str] = []
+    limit = int(max_seconds * SAMPLE_RATE)
+    if len(mono) > limit:
+        mono = mono[:limit]
+        notes.append(f"the clip is {seconds:.1f} s long; kept its first {max_seconds:g} s.")
+    return AudioClip(_peak_normalised(mono), rate, channels, float(seconds), tuple(notes))
 
 
 # ------------------------------------------------------------------------------------------- text

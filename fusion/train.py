@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -64,6 +65,33 @@ class TrainResult:
 
 
 EpochData = tuple[dict[str, Tensor], Tensor, dict[str, Tensor]]  # inputs, labels, per-modality digits
+
+
+class Split(Protocol):
+    """What ``score`` reads: model inputs, labels and (optionally) which modalities each row has."""
+
+    inputs: dict[str, Tensor]
+    labels: Tensor
+
+    def __len__(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What ``train_model`` reads: ``epoch(k)`` -> the (inputs, labels, sides) of epoch ``k``; the
+    validation split scored after each epoch; ``available``: which modalities each training row
+    has (None: all of them), so modality dropout never "restores" a modality a row lacks."""
+
+    epoch: Callable[[int], EpochData]
+    val: Split
+    available: dict[str, Tensor] | None = None
+    setup: Callable[[FusionModel], None] | None = None  # run once on the new model (e.g. input statistics)
+
+
+def builtin_training_data(config: ModelConfig, settings: TrainSettings) -> TrainingData:
+    """A built-in task (digits / match), with fresh corruption every ``corruption_refresh`` epochs."""
+    val = tensor_split(config.task, "val", None, 0, config.vocabulary or None)
+    return TrainingData(lambda epoch: epoch_data(config, epoch, settings), val)
 
 
 def epoch_data(config: ModelConfig, epoch: int, settings: TrainSettings) -> EpochData:
@@ -142,12 +170,17 @@ def train_model(
     on_epoch: Callable[[EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     progress: bool = True,
+    data: TrainingData | None = None,
 ) -> TrainResult:
-    """Train ``config`` from scratch; the same seed gives the same weights."""
+    """Train ``config`` from scratch on ``data`` (default: its built-in task); the same seed gives
+    the same weights."""
+    data = data if data is not None else builtin_training_data(config, settings)
     torch.manual_seed(settings.seed)
     generator = torch.Generator().manual_seed(settings.seed)
     model = build_model(config)
-    inputs, _, sides = epoch_data(config, 0, settings)
+    if data.setup is not None:
+        data.setup(model)
+    inputs, _, sides = data.epoch(0)
     probes = nn.ModuleDict({m: nn.Linear(config.width, 10) for m in sides if m in model.modalities})
     parameters = [*model.parameters(), *probes.parameters()]
     optimizer = torch.optim.AdamW(parameters, lr=settings.learning_rate, weight_decay=settings.weight_decay)
@@ -155,12 +188,11 @@ def train_model(
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, settings.learning_rate, total_steps=settings.epochs * steps_per_epoch, pct_start=0.15
     )
-    val = tensor_split(config.task, "val", None, 0, config.vocabulary or None)
     result = TrainResult(model)
     best_accuracy, best_state = -1.0, None
     bar = tqdm(range(settings.epochs), desc=f"{config.task}/{config.name}", disable=not progress, leave=False)
     for epoch in bar:
-        inputs, labels, sides = epoch_data(config, epoch, settings)
+        inputs, labels, sides = data.epoch(epoch)
         model.train()
         order = torch.randperm(len(labels), generator=generator)
         total_loss, correct = 0.0, 0
@@ -168,6 +200,8 @@ def train_model(
             rows = order[start : start + settings.batch_size]
             batch = {m: inputs[m][rows] for m in model.modalities}
             present = drop_modalities(model.modalities, len(rows), settings.modality_dropout, generator)
+            if data.available is not None:
+                present = {m: keep & data.available[m][rows] for m, keep in present.items()}
             batch_sides = {m: digits[rows] for m, digits in sides.items()}
             loss, logits = loss_of(model, batch, labels[rows], present, batch_sides, probes, settings)
             optimizer.zero_grad(set_to_none=True)
@@ -177,7 +211,7 @@ def train_model(
             scheduler.step()
             total_loss += loss.item() * len(rows)
             correct += (logits.argmax(-1) == labels[rows]).sum().item()
-        val_accuracy = score(model, val)["accuracy"]
+        val_accuracy = score(model, data.val, getattr(data.val, "present", None))["accuracy"]
         record = EpochRecord(epoch + 1, total_loss / len(labels), correct / len(labels), val_accuracy)
         result.history.append(record)
         bar.set_postfix(loss=f"{record.loss:.3f}", val=f"{val_accuracy:.3f}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fusion.catalog import SHIPPED, source_models
+from fusion.catalog import SHIPPED, run_model_names, source_models, source_root
+from fusion.checkpoints import checkpoint_dir
+from fusion.data.avdigits import TASKS
 from fusion.errors import FusionError
 from fusion.presets import model_names
 from fusion.strategies import FusionModel
@@ -27,7 +29,27 @@ def cached_models(task: str, source: str) -> dict[str, tuple[FusionModel, str]]:
 
     Models are only used for inference (eval mode, no mutation), so sessions can share them.
     """
-    return source_models(task, source, model_names(task))
+    names = model_names(task) if task in TASKS else run_model_names(task, source)
+    return source_models(task, source, names)
+
+
+def is_dataset_task(task: str) -> bool:
+    """A task of heads trained on a dataset folder (not a built-in task)."""
+    return task not in TASKS
+
+
+@st.cache_resource(show_spinner="Reading the dataset's embeddings…", max_entries=4)
+def cached_dataset(task: str, source: str):
+    """The dataset a run's heads of ``task`` were trained on, from the embedding cache (shared,
+    read-only). Encodes what the cache lacks (e.g. on another machine)."""
+    from fusion.embeddings.runs import checkpoint_dataset
+
+    names = run_model_names(task, source)
+    if not names:
+        from fusion.errors import CheckpointError
+
+        raise CheckpointError(f"run {source!r} holds no model of {task!r}")
+    return checkpoint_dataset(checkpoint_dir(source_root(source), task, names[0]))
 
 
 def task_models(task: str | None = None, source: str | None = None) -> dict[str, FusionModel]:

@@ -12,7 +12,7 @@ from fusion.data.avdigits import TASK_NUM_CLASSES
 from fusion.explain.analysis import shapley_shift
 from fusion.viz.architecture import architecture_figure
 from fusion.viz.learn import contribution_figure
-from pages.common import TASK_KEY, current_task, show_error, task_models
+from pages.common import TASK_KEY, current_task, is_dataset_task, show_error, task_models
 
 PRESET_KEY, SWITCH_KEY = "explore_preset", "learn_open_explore"
 CONTRIBUTION_SAMPLE = 0  # the digits test sample used to show contributions shifting
@@ -165,5 +165,5 @@ if st.session_state.pop(SWITCH_KEY, False):
     st.switch_page("pages/explore.py")
 
 st.title("Learn: early, late and hybrid fusion")
-architectures(current_task())
+architectures("digits" if is_dataset_task(current_task()) else current_task())  # shipped models only
 facts()

@@ -14,7 +14,7 @@ from fusion.strategies import COMBINERS
 from fusion.train import TrainSettings
 from fusion.training_job import FAILED, FINISHED, TrainingJob
 from fusion.viz.training import training_curves_figure
-from pages.common import cached_models, current_task, show_error
+from pages.common import cached_models, current_task, is_dataset_task, show_error
 
 JOB_KEY = "train_job"
 
@@ -60,6 +60,10 @@ def progress_panel() -> None:
 
 st.title("Train a model")
 task = current_task()
+if is_dataset_task(task):
+    st.info(f"`{task}` is one of your datasets: train its heads on the **Your data** page "
+            "(or with `python -m fusion train --data DIR`). This page trains the built-in tasks.")
+    st.stop()
 st.caption(f"Task `{task}` (change it in the sidebar). Training runs in the background; you can leave this page "
            "and come back. Checkpoints go to your user folder, never into the shipped models.")
 

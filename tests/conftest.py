@@ -114,3 +114,17 @@ def make_inputs() -> Callable[..., dict[str, torch.Tensor]]:
 def inputs() -> dict[str, torch.Tensor]:
     """A batch of 4 for all three modalities."""
     return random_inputs(TINY_TASKS["tri"].modalities, batch=4)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_embedding_cache(tmp_path_factory):
+    """No test writes embeddings into the user's real cache (~/.cache/fusion-explorer)."""
+    import os
+
+    previous = os.environ.get("FUSION_CACHE_DIR")
+    os.environ["FUSION_CACHE_DIR"] = str(tmp_path_factory.mktemp("embedding-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("FUSION_CACHE_DIR", None)
+    else:
+        os.environ["FUSION_CACHE_DIR"] = previous

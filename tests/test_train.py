@@ -215,7 +215,7 @@ def test_drop_modalities_keeps_with_probability_one_minus_p() -> None:
 # ------------------------------------------------------------------------ best epoch, stopping
 def test_the_best_validation_epoch_is_returned_with_ties_to_the_earliest(monkeypatch) -> None:
     scripted = iter([0.5, 0.7, 0.7, 0.6])
-    monkeypatch.setattr(train_module, "score", lambda model, data: {"accuracy": next(scripted)})
+    monkeypatch.setattr(train_module, "score", lambda model, data, present=None: {"accuracy": next(scripted)})
     built = []
     real_build = train_module.build_model
     monkeypatch.setattr(train_module, "build_model", lambda config: built.append(real_build(config)) or built[-1])

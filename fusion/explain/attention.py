@@ -173,10 +173,15 @@ class AttentionMaps(Explainer):
 
         config = getattr(self.model, "config", None)
         strategy = str(getattr(config, "strategy", type(self.model).__name__))
-        ids = inputs["text"][0] if "text" in inputs else None
+        ids = inputs["text"][0] if "text" in inputs and inputs["text"].dtype == torch.long else None
         vocabulary = tuple(getattr(config, "vocabulary", ()))
 
         def geometry(modality: str, vector: Tensor) -> tuple[np.ndarray, list[str] | None]:
+            if config is not None and getattr(config, "encoders", ()) and config.encoder_input(modality):
+                # a head over a frozen encoder: one weight per real token, in token order (the
+                # encoder's TokenLayout maps them onto the input)
+                real = inputs[modality][0, :, -1] > 0.5
+                return vector.detach().to(torch.float64)[real].numpy(), None
             return to_geometry(modality, vector, ids=ids, vocabulary=vocabulary)
 
         common = dict(method=self.method, strategy=strategy, modality_weights=modality_weights)

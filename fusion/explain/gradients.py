@@ -130,6 +130,11 @@ class IntegratedGradients(Explainer):
         self.steps = int(steps)
         self.method = method
         self.baselines = baselines
+        # text read as word ids goes through its embedding layer; a head over a frozen encoder
+        # reads embeddings directly (its tokenizer has a ``baseline``), like image and audio
+        tokenizers = getattr(self.model, "tokenizers", {})
+        self._embedded = {m for m in self.modalities if m in tokenizers and hasattr(tokenizers[m], "baseline")}
+        self._ids_text = "text" not in self._embedded
 
     # --- the path's end points ----------------------------------------------------------------------
 
@@ -141,7 +146,7 @@ class IntegratedGradients(Explainer):
 
     def _endpoint(self, modality: str, value: Tensor) -> Tensor:
         """The attributed input of ``modality`` for one sample (text: its token embeddings)."""
-        if modality == "text":
+        if modality == "text" and self._ids_text:
             with torch.no_grad():
                 return self._text_embed()(value).detach()
         return value.detach()
@@ -149,6 +154,8 @@ class IntegratedGradients(Explainer):
     def _baseline(self, modality: str, value: Tensor, start: Tensor) -> tuple[Tensor, str]:
         override = self.baselines.get(modality)
         if override is None:
+            if modality in self._embedded:
+                return self.model.tokenizers[modality].baseline(start).detach(), "the training set's mean embedding on the real tokens"
             if modality == "text":
                 with torch.no_grad():  # the padding token's embedding at every position
                     return self._text_embed()(torch.zeros_like(value)).detach(), DEFAULT_BASELINES["text"]
@@ -208,12 +215,12 @@ class IntegratedGradients(Explainer):
             rows = tensors[0].shape[0]
             batch = {}
             for m in self.modalities:
-                if m in index and m != "text":
+                if m in index and not (m == "text" and self._ids_text):
                     batch[m] = tensors[index[m]]
                 else:  # ids of the text (its embedding is replaced) and placeholders of absent ones
                     batch[m] = inputs[m].expand(rows, *inputs[m].shape[1:])
             mask = {m: torch.full((rows,), m in index, dtype=torch.bool) for m in self.modalities}
-            holder = {"text": tensors[index["text"]]} if "text" in index else {}
+            holder = {"text": tensors[index["text"]]} if "text" in index and self._ids_text else {}
             if not holder:
                 return self.model(batch, mask).logits
             with self._replaced_text(holder):
@@ -243,7 +250,9 @@ class IntegratedGradients(Explainer):
         words: tuple[str, ...] = ()
         for m, attribution in zip(attributed, attributions):
             a = attribution.detach().to(torch.float64)[0]
-            if m == "text":
+            if m in self._embedded:
+                a = a[..., :-1].sum(-1)[inputs[m][0, :, -1] > 0.5]  # per real token (mask channel dropped)
+            elif m == "text":
                 ids = inputs["text"][0]
                 a = a.sum(-1)[ids != 0]
                 vocabulary = getattr(getattr(self.model, "config", None), "vocabulary", None)

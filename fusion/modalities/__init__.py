@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 from torch import Tensor, nn
 
-from fusion.config import KNOWN_MODALITIES
+from fusion.config import KNOWN_MODALITIES, EncoderInput
+from fusion.modalities.embedding import EmbeddingTokenizer
 from fusion.modalities.audio import AudioTokenizer, audio_inputs
 from fusion.modalities.image import ImageTokenizer, image_inputs
 from fusion.modalities.text import TextTokenizer, encode_texts
@@ -15,7 +16,10 @@ from fusion.modalities.text import TextTokenizer, encode_texts
 MODALITIES = KNOWN_MODALITIES
 
 
-def create_tokenizer(modality: str, width: int, vocabulary: Sequence[str]) -> nn.Module:
+def create_tokenizer(modality: str, width: int, vocabulary: Sequence[str], encoder: EncoderInput | None = None) -> nn.Module:
+    """The built-in tokenizer of ``modality``, or an embedding tokenizer for a head over ``encoder``."""
+    if encoder is not None:
+        return EmbeddingTokenizer(encoder.features, encoder.tokens, width)
     if modality == "image":
         return ImageTokenizer(width)
     if modality == "audio":

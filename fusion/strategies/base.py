@@ -50,7 +50,7 @@ class FusionModel(nn.Module):
         self.config = config
         self.modalities = list(config.modalities)
         self.tokenizers = nn.ModuleDict(
-            {m: create_tokenizer(m, config.width, config.vocabulary) for m in self.modalities}
+            {m: create_tokenizer(m, config.width, config.vocabulary, config.encoder_input(m)) for m in self.modalities}
         )
         self.modality_embedding = nn.ParameterDict(
             {m: nn.Parameter(torch.randn(config.width) * 0.02) for m in self.modalities}

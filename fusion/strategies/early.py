@@ -32,6 +32,17 @@ class TokenStem(nn.Module):
         return torch.nn.functional.gelu(self.flat(squeezed.flatten(1)))
 
 
+class PooledStem(nn.Module):
+    """A single (pooled) token is already one vector: pass it through (zero when absent)."""
+
+    def forward(self, tokens: Tensor, valid: Tensor) -> Tensor:
+        return tokens[:, 0] * valid[:, :1].to(tokens.dtype)
+
+
+def make_stem(num_tokens: int, width: int) -> nn.Module:
+    return TokenStem(num_tokens, width) if num_tokens > 1 else PooledStem()
+
+
 class EarlyFusion(FusionModel):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__(config)
@@ -40,7 +51,7 @@ class EarlyFusion(FusionModel):
         if self.joint:
             self.encoder = ClsEncoder(config, config.depth)
         else:
-            self.stems = nn.ModuleDict({m: TokenStem(self.tokenizers[m].num_tokens, width) for m in self.modalities})
+            self.stems = nn.ModuleDict({m: make_stem(self.tokenizers[m].num_tokens, width) for m in self.modalities})
             self.operator = create_operator(config.operator, {m: width for m in self.modalities}, width)
             self.shared = ResidualMLP(width, int(width * config.mlp_ratio), config.depth)
         self.head = classifier(width, config.num_classes)

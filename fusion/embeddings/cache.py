@@ -1,0 +1,83 @@
+"""On-disk embedding cache keyed by (encoder version, content hash).
+
+One safetensors file per (encoder, input): ``<root>/<encoder slug>/<hash[:2]>/<hash>.safetensors``
+holding ``pooled`` (float32) and ``tokens`` (float16, half the disk; heads are trained in float32),
+with the token layout as JSON metadata. The encoder's ``version`` (weights + preprocessing) is part
+of the folder name, so changing either never reuses stale embeddings. Nothing here unpickles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save_file
+
+from fusion.encoders.base import Encoder, Encoding, TokenLayout
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def default_cache_dir() -> Path:
+    """``$FUSION_CACHE_DIR``, else ``~/.cache/fusion-explorer/embeddings``."""
+    configured = os.environ.get("FUSION_CACHE_DIR")
+    return Path(configured) if configured else Path.home() / ".cache" / "fusion-explorer" / "embeddings"
+
+
+def content_hash(data: bytes | str) -> str:
+    """SHA-256 of a file's bytes, or of a text's UTF-8."""
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def encoder_slug(encoder: Encoder) -> str:
+    """A folder name for an encoder's version: readable name + a short hash of the full version."""
+    digest = hashlib.sha256(f"{encoder.modality}\0{encoder.version}".encode()).hexdigest()[:12]
+    return f"{_UNSAFE.sub('_', encoder.name)[:60]}-{encoder.modality}-{digest}"
+
+
+def as_stored(encoding: Encoding) -> Encoding:
+    """``encoding`` as the cache gives it back (tokens through float16), so a fresh encode and a
+    cache hit are the same numbers: training and later evaluation see identical inputs."""
+    if encoding.tokens is None:
+        return encoding
+    tokens = np.asarray(encoding.tokens, dtype=np.float32).astype(np.float16).astype(np.float32)
+    return Encoding(np.asarray(encoding.pooled, dtype=np.float32), tokens, encoding.layout)
+
+
+class EmbeddingCache:
+    """Get and put ``Encoding``s by (encoder, content hash); corrupt entries count as misses."""
+
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = Path(root) if root is not None else default_cache_dir()
+
+    def path(self, encoder: Encoder, digest: str) -> Path:
+        return self.root / encoder_slug(encoder) / digest[:2] / f"{digest}.safetensors"
+
+    def get(self, encoder: Encoder, digest: str) -> Encoding | None:
+        path = self.path(encoder, digest)
+        if not path.is_file():
+            return None
+        try:
+            tensors = load_file(str(path))
+            with safe_open(str(path), framework="pt") as handle:
+                layout = TokenLayout.from_dict(json.loads(handle.metadata()["layout"]))
+        except (SafetensorError, OSError, KeyError, ValueError, TypeError):
+            return None  # a damaged entry is re-encoded and overwritten
+        tokens = tensors.get("tokens")
+        return Encoding(tensors["pooled"].numpy(), None if tokens is None else tokens.float().numpy(), layout)
+
+    def put(self, encoder: Encoder, digest: str, encoding: Encoding) -> None:
+        path = self.path(encoder, digest)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tensors = {"pooled": torch.from_numpy(np.ascontiguousarray(encoding.pooled, dtype=np.float32))}
+        if encoding.tokens is not None:
+            tensors["tokens"] = torch.from_numpy(np.ascontiguousarray(encoding.tokens, dtype=np.float32)).half()
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        save_file(tensors, str(partial), metadata={"layout": json.dumps(encoding.layout.to_dict())})
+        os.replace(partial, path)  # atomic: a reader never sees half a file

@@ -1,0 +1,173 @@
+"""Trainable fusion heads over frozen encoders: configs, model inputs, training data, evaluation.
+
+Which embedding a head reads per modality: token embeddings (when the encoder has tokens) for the
+strategies that attend over tokens (hybrid cross-attention, late's per-modality networks, early
+with ``concat``: one joint transformer over every modality's tokens); the pooled embedding for
+early fusion with a vector operator (sum, product, tensor, gated, ...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from fusion.config import FUSION_STRATEGIES, UNIMODAL, EncoderInput, ModelConfig
+from fusion.embeddings.extract import EmbeddedDataset
+from fusion.encoders.base import Encoding
+from fusion.errors import ConfigError
+from fusion.evaluate import score
+from fusion.modalities.embedding import embedding_input
+from fusion.train import TrainingData, TrainSettings
+
+DEFAULT_OPERATOR = {"early": "concat", "hybrid": "product"}
+DEFAULT_COMBINER = "mean"
+HEAD_ARCHITECTURE = {"width": 64, "heads": 4, "depth": 1, "dropout": 0.1}
+HEAD_EPOCHS = 30
+_TASK_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def task_name(dataset: EmbeddedDataset) -> str:
+    """The dataset folder's name as a task name (a plain folder name)."""
+    return _TASK_NAME.sub("_", dataset.manifest.name).strip("._") or "dataset"
+
+
+def uses_tokens(strategy: str, operator: str | None) -> bool:
+    return strategy != "early" or operator == "concat"
+
+
+def head_config(
+    dataset: EmbeddedDataset,
+    name: str,
+    operator: str | None = None,
+    combiner: str | None = None,
+    **architecture: Any,
+) -> ModelConfig:
+    """The config of head ``name`` (a strategy, or a modality for a unimodal baseline) on ``dataset``."""
+    if name in dataset.modalities:
+        strategy, modalities = UNIMODAL, (name,)
+    elif name in FUSION_STRATEGIES:
+        strategy, modalities = name, dataset.modalities
+    else:
+        choices = ", ".join([*FUSION_STRATEGIES, *dataset.modalities])
+        raise ConfigError(f"unknown strategy {name!r} for this dataset; choose one of: {choices}")
+    if strategy in FUSION_STRATEGIES and len(modalities) < 2:
+        raise ConfigError(f"{name} fusion needs two modalities; the dataset has only {modalities[0]}")
+    if operator is not None and strategy not in DEFAULT_OPERATOR:
+        raise ConfigError(f"--operator applies to early and hybrid fusion, not to {name!r}")
+    if combiner is not None and strategy not in ("late", UNIMODAL):
+        raise ConfigError(f"--combiner applies to late fusion, not to {name!r}")
+    operator = (operator or DEFAULT_OPERATOR[strategy]) if strategy in DEFAULT_OPERATOR else None
+    tokens = uses_tokens(strategy, operator)
+    inputs = []
+    for m in modalities:
+        dim, token_dim, most = dataset.dims[m]
+        if tokens and token_dim is not None:
+            inputs.append(EncoderInput(m, dataset.encoders[m], token_dim, most))
+        else:
+            inputs.append(EncoderInput(m, dataset.encoders[m], dim, 1))
+    classes = dataset.manifest.classes
+    return ModelConfig(
+        task=task_name(dataset),
+        strategy=strategy,
+        modalities=modalities,
+        num_classes=len(classes),
+        operator=operator,
+        combiner=(combiner or DEFAULT_COMBINER) if strategy in ("late", UNIMODAL) else None,
+        encoders=tuple(inputs),
+        classes=classes,
+        **{**HEAD_ARCHITECTURE, **architecture},
+    )
+
+
+def encoding_vector(encoding: Encoding | None, spec: EncoderInput) -> np.ndarray | None:
+    """The array a head reads from one encoding: its tokens (token heads) or its pooled vector."""
+    if encoding is None:
+        return None
+    if spec.tokens > 1 and encoding.tokens is not None:
+        return encoding.tokens
+    return encoding.pooled
+
+
+def encodings_input(config: ModelConfig, encodings: Sequence[Mapping[str, Encoding | None]]) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """Model inputs and present mask for rows of per-modality encodings (missing key: absent)."""
+    inputs, present = {}, {}
+    for spec in config.encoders:
+        vectors = [encoding_vector(row.get(spec.modality), spec) for row in encodings]
+        inputs[spec.modality] = embedding_input(vectors, spec.tokens, spec.features)
+        present[spec.modality] = torch.tensor([v is not None for v in vectors], dtype=torch.bool)
+    return inputs, present
+
+
+@dataclass(frozen=True)
+class EmbeddedSplit:
+    """One split of a dataset as a head's inputs; ``present`` marks the modalities each row has."""
+
+    inputs: dict[str, Tensor]
+    labels: Tensor
+    present: dict[str, Tensor]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def embedded_split(dataset: EmbeddedDataset, config: ModelConfig, split: str) -> EmbeddedSplit:
+    check_compatible(dataset, config)
+    rows = dataset.rows(split)
+    encodings = [{m: dataset.encodings[m][i] for m in config.modalities} for i in rows]
+    inputs, present = encodings_input(config, encodings)
+    labels = torch.tensor([dataset.manifest.label_index(dataset.manifest.rows[i].label) for i in rows], dtype=torch.long)
+    return EmbeddedSplit(inputs, labels, present)
+
+
+def check_compatible(dataset: EmbeddedDataset, config: ModelConfig) -> None:
+    """The dataset was encoded with the model's encoders and has the model's classes."""
+    for spec in config.encoders:
+        if dataset.encoders.get(spec.modality) != spec.encoder:
+            found = dataset.encoders.get(spec.modality, "nothing")
+            raise ConfigError(
+                f"the model reads {spec.modality} through {spec.encoder}, but the data was encoded with {found}; "
+                f"encode it with --{spec.modality}-encoder {spec.encoder}"
+            )
+    if config.classes and tuple(config.classes) != tuple(dataset.manifest.classes):
+        raise ConfigError(
+            f"the model's classes ({', '.join(config.classes)}) differ from the dataset's "
+            f"({', '.join(dataset.manifest.classes)})"
+        )
+
+
+def training_data(dataset: EmbeddedDataset, config: ModelConfig) -> TrainingData:
+    """The same training tensors every epoch (encoders are frozen: nothing to refresh)."""
+    train = embedded_split(dataset, config, "train")
+    val = embedded_split(dataset, config, "val")
+    if len(val) == 0:
+        raise ConfigError("the dataset has no validation rows; add split=val rows or drop the split column")
+
+    def standardise(model: torch.nn.Module) -> None:
+        for m in model.modalities:
+            model.tokenizers[m].fit_statistics(train.inputs[m])
+
+    return TrainingData(lambda epoch: (train.inputs, train.labels, {}), val, train.present, standardise)
+
+
+def head_settings(seed: int = 0, epochs: int | None = None) -> TrainSettings:
+    return TrainSettings(epochs=HEAD_EPOCHS if epochs is None else epochs, learning_rate=1e-3, seed=seed)
+
+
+def evaluate_head(model: torch.nn.Module, dataset: EmbeddedDataset, split: str = "test") -> dict[str, Any]:
+    """The same result row as ``fusion.evaluate.evaluate``, on the dataset's ``split``."""
+    data = embedded_split(dataset, model.config, split)
+    if len(data) == 0:
+        raise ConfigError(f"the dataset has no {split} rows")
+    return {
+        "strategy": model.config.name,
+        **score(model, data, data.present),
+        "parameters": model.num_parameters(),
+        "split": split,
+        "corruption": {},
+    }

@@ -1,0 +1,87 @@
+"""Figures for heads over frozen encoders: per-token weights drawn on the encoder's token layout
+(an image's patch grid over the picture, audio tokens along time, text tokens in order).
+
+Takes the ``layouts`` and per-token lists of ``fusion.explain.analysis.explain_encoded``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from fusion.viz.explore import ATTENTION, DIVERGING, DOWN, UP, _layout, _stretched, _symmetric, _gradient_title
+
+
+def picture_figure(image: np.ndarray, title: str = "image") -> go.Figure:
+    """An RGB picture as it was given (uint8 ``[H, W, 3]``)."""
+    figure = go.Figure(go.Image(z=np.asarray(image)))
+    figure.update_xaxes(showticklabels=False)
+    figure.update_yaxes(showticklabels=False, scaleanchor="x")
+    return _layout(figure, title)
+
+
+def _grid_over_image(figure: go.Figure, z: np.ndarray, image: np.ndarray | None, **heatmap: Any) -> None:
+    """A ``[rows, cols]`` token grid stretched over the picture (or alone without one)."""
+    rows, cols = z.shape
+    if image is None:
+        figure.add_trace(go.Heatmap(z=z, **heatmap))
+        figure.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
+        return
+    height, width = np.asarray(image).shape[:2]
+    figure.add_trace(go.Image(z=np.asarray(image)))
+    figure.add_trace(go.Heatmap(z=z, x0=width / cols / 2, dx=width / cols, y0=height / rows / 2, dy=height / rows, **heatmap))
+    figure.update_yaxes(showticklabels=False, scaleanchor="x")
+
+
+def token_weights_figure(
+    values: Sequence[float], layout: Mapping[str, Any], title: str, image: np.ndarray | None = None, signed: bool = False
+) -> go.Figure | None:
+    """Per-token ``values`` (attention when not ``signed``, attributions when ``signed``) on the
+    token layout; None for a pooled embedding (one value: nothing to draw on the input)."""
+    values = np.asarray(values, dtype=float)
+    kind = layout.get("kind", "single")
+    if kind == "single" or values.size == 0:
+        return None
+    colours = dict(colorscale=DIVERGING, zmin=-_symmetric(values), zmax=_symmetric(values)) if signed else dict(
+        colorscale=ATTENTION, zmin=0, zmax=1)
+    shown = values if signed else _stretched(values)
+    figure = go.Figure()
+    if kind == "grid" and layout.get("grid") and int(np.prod(layout["grid"])) == values.size:
+        _grid_over_image(figure, shown.reshape(layout["grid"]), image, showscale=False, opacity=0.75 if signed else 1.0, **colours)
+        figure.update_xaxes(showticklabels=False)
+        return _layout(figure, title)
+    labels = list(layout.get("labels") or [])[: values.size]
+    if kind == "frames" and layout.get("seconds"):
+        labels = [f"{start:.1f} s" for start, _ in layout["seconds"][: values.size]]
+    labels = [f"{i + 1}. {w}" for i, w in enumerate(labels)] if labels else [str(i + 1) for i in range(values.size)]
+    if signed:
+        figure.add_trace(go.Bar(x=labels, y=values, marker_color=[UP if v >= 0 else DOWN for v in values]))
+    else:
+        figure.add_trace(go.Bar(x=labels, y=values, marker_color="#FF5000"))
+    figure.update_xaxes(type="category")
+    return _layout(figure, title)
+
+
+def head_result_figures(result: Mapping[str, Any], image: np.ndarray | None = None) -> list[go.Figure | str]:
+    """Attention and Integrated Gradients figures of one head's analysis, modality by modality."""
+    items: list[go.Figure | str] = []
+    layouts = result.get("layouts", {})
+    for m, layout in layouts.items():
+        picture = image if m == "image" else None
+        if m in result.get("attention", {}):
+            figure = token_weights_figure(result["attention"][m], layout, f"attention on the {m} tokens", picture)
+            if figure is not None:
+                items.append(figure)
+        share = result.get("integrated_gradients", {}).get(m)
+        attribution = result.get("integrated_gradients_maps", {}).get(m)
+        figure = None if attribution is None else token_weights_figure(attribution, layout, _gradient_title(m, share), picture, signed=True)
+        if figure is not None:
+            items.append(figure)
+        elif share is not None:
+            items.append(f"IG on {m} (pooled embedding): {share:.0%} of the attribution")
+    if result.get("attention_note"):
+        items.append(f"Attention: {result['attention_note']}")
+    return items

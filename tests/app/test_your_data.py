@@ -1,0 +1,96 @@
+"""The "Your data" page trains heads on a dataset folder in the background; Explore and Compare then
+show them. Zips that try to escape their folder are refused. (AppTest, cheap built-in encoders.)"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fusion.catalog import dataset_tasks, model_sources
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN = "mini"
+
+
+@pytest.fixture()
+def folders(tmp_path, session_cache, monkeypatch) -> Path:
+    monkeypatch.setenv("FUSION_USER_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("FUSION_DATASETS_DIR", str(tmp_path / "datasets"))
+    monkeypatch.setenv("FUSION_CACHE_DIR", str(session_cache))
+    return tmp_path
+
+
+def your_data_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.switch_page("pages/your_data.py").run()
+    assert not at.exception
+    return at
+
+
+def train_on_page(at: AppTest, folder: Path) -> None:
+    at.text_input(key="data_folder").input(str(folder)).run()
+    for modality, encoder in (("image", "pixels"), ("audio", "logmel"), ("text", "words")):
+        at.selectbox(key=f"data_enc_{modality}").set_value(encoder)
+    at.number_input(key="data_epochs").set_value(2)
+    at.text_input(key="data_run").input(RUN)
+    at.button(key="data_start").click().run()
+    assert not at.exception
+    job = at.session_state["data_job"]
+    assert job.join(180), job.progress().message
+    assert job.progress().status == "finished", job.progress().message
+
+
+def test_heads_trained_on_the_page_open_in_explore_and_compare(folders, small_dataset) -> None:
+    at = your_data_page()
+    train_on_page(at, small_dataset)
+    results = at.session_state["data_job"].progress().results
+    assert set(results) == {"early", "late", "hybrid", "audio", "image", "text"}
+    assert dataset_tasks() == ["digits-small"] and model_sources("digits-small") == [RUN]
+    at.run()
+    assert not at.exception
+    assert at.button(key="data_open")  # "Open in Explore"
+
+    explore = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    explore.session_state["task"], explore.session_state["source"] = "digits-small", RUN
+    explore.run()
+    assert not explore.exception
+    predicted = [m.value for m in explore.markdown if " predicts " in m.value]
+    assert predicted and any(f"**{d}**" in predicted[0] for d in "0123456789")
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in explore.get("plotly_chart")]
+    assert any(t.startswith("IG on image") for t in titles)
+
+    explore.switch_page("pages/compare.py").run()
+    assert not explore.exception
+    rows = explore.dataframe[0].value
+    assert set(rows["model"]) == set(results)
+    assert rows.set_index("model")["test accuracy"].to_dict() == {n: m["accuracy"] for n, m in results.items()}
+
+
+def test_a_malformed_manifest_is_shown_as_an_error(folders) -> None:
+    bad = folders / "bad"
+    bad.mkdir()
+    (bad / "manifest.csv").write_text("picture,label\nx.png,1\n")
+    at = your_data_page()
+    at.text_input(key="data_folder").input(str(bad)).run()
+    assert not at.exception
+    assert any("picture" in e.value for e in at.error)
+
+
+def test_a_zip_with_dot_dot_paths_is_refused_and_nothing_is_written(folders) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("data/manifest.csv", "text,label\nhi,1\nho,2\n")
+        archive.writestr("../evil.txt", "gotcha")
+    at = your_data_page()
+    at.file_uploader(key="data_zip").set_value(("data.zip", buffer.getvalue(), "application/zip")).run()
+    at.button(key="data_unpack").click().run()
+    assert not at.exception
+    assert any("../evil.txt" in e.value for e in at.error)
+    assert not (folders / "evil.txt").exists()
+    datasets = folders / "datasets"
+    assert not datasets.exists() or not any(datasets.rglob("*")), "a refused zip leaves nothing behind"
