@@ -195,12 +195,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
 
     corruption = parse_corruption(args.corruption, args.task)
     results = [evaluate(model, args.split, corruption, args.seed) for model in selected_models(args).values()]
-    if args.json:
-        print(json.dumps({"task": args.task, "results": results}))
-    else:
-        print(f"{'strategy':>9} {'accuracy':>9} {'n':>5} {'parameters':>11}")
-        for row in results:
-            print(f"{row['strategy']:>9} {row['accuracy']:>9.3f} {row['n']:>5} {row['parameters']:>11}")
+    cli_userdata.print_evaluation(args.task, results, args.json)
     return 0
 
 

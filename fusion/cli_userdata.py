@@ -14,6 +14,18 @@ from fusion.errors import ConfigError
 MODALITY_ORDER = ("image", "audio", "text")
 
 
+def print_evaluation(task: str, results: list[dict], as_json: bool, title: str | None = None) -> None:
+    """``evaluate``'s output, built-in task or dataset: one JSON object, or a table."""
+    if as_json:
+        print(json.dumps({"task": task, "results": results}))
+        return
+    if title:
+        print(title)
+    print(f"{'strategy':>9} {'accuracy':>9} {'n':>5} {'parameters':>11}")
+    for row in results:
+        print(f"{row['strategy']:>9} {row['accuracy']:>9.3f} {row['n']:>5} {row['parameters']:>11}")
+
+
 def add_encoder_options(parser: argparse.ArgumentParser) -> None:
     for m in MODALITY_ORDER:
         parser.add_argument(f"--{m}-encoder", metavar="NAME",
@@ -124,13 +136,8 @@ def evaluate_heads(args: argparse.Namespace) -> int:
         raise ConfigError("--corruption applies to the built-in tasks; dataset folders are evaluated as they are")
     for task, folders in heads_by_task(args).items():
         dataset = checkpoint_dataset(folders[0], args.data)
-        results = [evaluate_head(load_checkpoint(f), dataset, args.split) for f in folders]
-        if args.json:
-            print(json.dumps({"task": task, "results": results}))
-        else:
-            print(f"{task}\n{'strategy':>9} {'accuracy':>9} {'n':>5} {'parameters':>11}")
-            for row in results:
-                print(f"{row['strategy']:>9} {row['accuracy']:>9.3f} {row['n']:>5} {row['parameters']:>11}")
+        print_evaluation(task, [evaluate_head(load_checkpoint(f), dataset, args.split) for f in folders], args.json,
+                         title=task)
     return 0
 
 

@@ -9,12 +9,12 @@ being trained is saved with its best epoch; later heads are not trained).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fusion.background import BackgroundJob
 from fusion.catalog import check_run_name, user_dir
 from fusion.errors import FusionError
 from fusion.train import EpochRecord
@@ -37,28 +37,19 @@ class JobProgress:
     task: str | None = None
 
 
-class DatasetJob:
+class DatasetJob(BackgroundJob):
     def __init__(self, folder: Path | str, encoders: Mapping[str, str | None], names: Sequence[str], run_name: str,
                  seed: int = 0, epochs: int | None = None) -> None:
         self.folder, self.encoders, self.names = Path(folder), dict(encoders), list(names)
         self.run_name, self.seed, self.epochs = check_run_name(run_name), seed, epochs
         self.out = user_dir() / self.run_name
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
         self._progress = JobProgress(PENDING, "")
-        self.thread = threading.Thread(target=self._work, name=f"dataset-{run_name}", daemon=True)
+        super().__init__(f"dataset-{run_name}")
 
     def start(self) -> DatasetJob:
         self._update(status=RUNNING, message="reading the manifest", phase="encoding")
         self.thread.start()
         return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        self.thread.join(timeout)
-        return not self.thread.is_alive()
 
     def progress(self) -> JobProgress:
         with self._lock:

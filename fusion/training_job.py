@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+from fusion.background import BackgroundJob
 from fusion.catalog import check_run_name, user_dir
 from fusion.checkpoints import CONFIG, checkpoint_dir, save_checkpoint, shipped_root
 from fusion.config import ModelConfig
@@ -35,7 +36,7 @@ def run_folder(run_name: str, config: ModelConfig) -> Path:
     return checkpoint_dir(user_dir() / check_run_name(run_name), config.task, config.name)
 
 
-class TrainingJob:
+class TrainingJob(BackgroundJob):
     def __init__(self, config: ModelConfig, settings: TrainSettings, run_name: str, overwrite: bool = False) -> None:
         folder = run_folder(run_name, config).resolve()
         shipped = shipped_root().resolve()
@@ -46,14 +47,12 @@ class TrainingJob:
                 f"run {run_name!r} already holds a {config.task}/{config.name} model; choose another run name"
             )
         self.config, self.settings, self.run_name, self.folder = config, settings, run_name, folder
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
+        super().__init__(f"train-{run_name}-{config.name}")
         self._records: list[EpochRecord] = []
         self._status, self._message = PENDING, ""
         self.metrics: dict | None = None
         self.saved: Path | None = None
         self.started_at: float | None = None
-        self.thread = threading.Thread(target=self._work, name=f"train-{run_name}-{config.name}", daemon=True)
 
     # ---- control -------------------------------------------------------------------------------
     def start(self) -> TrainingJob:
@@ -66,14 +65,6 @@ class TrainingJob:
         self.started_at = time.perf_counter()
         self.thread.start()
         return self
-
-    def stop(self) -> None:
-        """Ask the trainer to stop after the current epoch (the best epoch so far is saved)."""
-        self._stop.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        self.thread.join(timeout)
-        return not self.thread.is_alive()
 
     # ---- progress (thread-safe reads) ----------------------------------------------------------
     def records(self) -> list[EpochRecord]:
@@ -93,10 +84,6 @@ class TrainingJob:
     @property
     def done(self) -> bool:
         return self.status in (FINISHED, STOPPED, FAILED)
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
 
     def fraction(self) -> float:
         return min(1.0, len(self.records()) / max(1, self.settings.epochs))

@@ -38,6 +38,16 @@ def is_dataset_task(task: str) -> bool:
     return task not in TASKS
 
 
+def render_dataset_view(render, task: str, source: str) -> None:
+    """For a dataset task: draw the page's dataset view (``render(task, source)``), then stop the
+    page script; an error is shown and the app keeps working."""
+    try:
+        render(task, source)
+    except Exception as error:  # noqa: BLE001 - shown; the app keeps working
+        show_error(error)
+    st.stop()
+
+
 @st.cache_resource(show_spinner="Reading the dataset's embeddings…", max_entries=4)
 def cached_dataset(task: str, source: str):
     """The dataset a run's heads of ``task`` were trained on, from the embedding cache (shared,

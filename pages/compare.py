@@ -14,7 +14,7 @@ from fusion.explain.interactions import task_interactions
 from fusion.explain.robustness import robustness
 from fusion.viz import compare as viz
 from pages import compare_dataset
-from pages.common import current_source, current_task, is_dataset_task, show_error, task_models
+from pages.common import current_source, current_task, is_dataset_task, render_dataset_view, show_error, task_models
 
 LEVEL_CHOICES = {"quick (3 levels)": (0.0, 0.5, 1.0), "fine (5 levels)": (0.0, 0.25, 0.5, 0.75, 1.0)}
 CLASS_LABELS = {"match": ("0 · different", "1 · same")}
@@ -51,11 +51,7 @@ def section(render: Callable[[], None]) -> None:
 
 task, source = current_task(), current_source()
 if is_dataset_task(task):
-    try:
-        compare_dataset.render(task, source)
-    except Exception as error:  # noqa: BLE001 - shown; the app keeps working
-        show_error(error)
-    st.stop()
+    render_dataset_view(compare_dataset.render, task, source)
 chance = 1.0 / TASK_NUM_CLASSES[task]
 st.title("Compare models")
 st.caption(f"Task `{task}` · models from `{source}` · test split at the task's standard corruption")

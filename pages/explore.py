@@ -15,7 +15,7 @@ from fusion.explain.analysis import explain_model, input_views
 from fusion.samples import Sample, corrupt_sample, sample_from_files, sample_from_split
 from fusion.viz import explore as viz
 from pages import explore_dataset
-from pages.common import current_source, current_task, is_dataset_task, show_error, task_models
+from pages.common import current_source, current_task, is_dataset_task, render_dataset_view, show_error, task_models
 
 K = "explore_"  # widget key prefix
 BUILT_IN, OWN = "built-in test sample", "my own files"
@@ -155,11 +155,7 @@ def show_result(name: str, result: dict, views: dict, names: list, label: int | 
 
 task, source = current_task(), current_source()
 if is_dataset_task(task):
-    try:
-        explore_dataset.render(task, source)
-    except Exception as error:  # noqa: BLE001 - shown; the app keeps working
-        show_error(error)
-    st.stop()
+    render_dataset_view(explore_dataset.render, task, source)
 modalities = TASK_MODALITIES[task]
 apply_preset(task)
 st.title("Explore")

@@ -21,6 +21,7 @@ from pages.common import SOURCE_KEY, TASK_KEY, cached_models, show_error
 K = "data_"
 JOB_KEY = f"{K}job"
 FOLDER_KEY = f"{K}folder"
+SWITCH_KEY = f"{K}open_explore"
 
 
 def unpack(upload) -> None:
@@ -70,12 +71,20 @@ def progress_panel() -> None:
         st.error(state.message)
         return
     st.success(state.message)
-    if state.task and st.button("Open in Explore", icon=":material/search:", key=f"{K}open"):
-        cached_models.clear()
-        st.session_state[TASK_KEY], st.session_state[SOURCE_KEY] = state.task, job.run_name
-        st.switch_page(str(Path(__file__).resolve().parent / "explore.py"))
+    if state.task and st.button("Open in Explore", icon=":material/search:", key=f"{K}open",
+                                on_click=open_in_explore, args=(state.task, job.run_name)):
+        st.rerun(scope="app")  # the page's top switches to Explore
 
 
+def open_in_explore(task: str, run: str) -> None:
+    """Button callback (runs before the sidebar widgets): choose the new dataset and run there."""
+    cached_models.clear()
+    st.session_state[TASK_KEY], st.session_state[SOURCE_KEY] = task, run
+    st.session_state[SWITCH_KEY] = True
+
+
+if st.session_state.pop(SWITCH_KEY, False):
+    st.switch_page("pages/explore.py")
 st.title("Your data")
 st.caption("Fuse your own images, audio and text with frozen pretrained encoders: a folder with a manifest.csv "
            "(see the README), or a zip of one. `python -m fusion export-avdigits DIR` writes an example.")
