@@ -100,3 +100,19 @@ def open_explore_side_by_side(page, url: str, timeout_ms: int = 60_000) -> None:
         page.wait_for_selector(f"text={name}: probabilities", timeout=timeout_ms)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
     page.wait_for_timeout(500)  # let Plotly finish drawing
+
+
+def open_dataset_side_by_side(page, url: str, task: str, timeout_ms: int = 60_000) -> None:
+    """Open the app, pick the dataset ``task`` (heads trained on your data) in the sidebar, switch
+    Explore to side by side and wait until the three heads are drawn."""
+    page.goto(url)
+    page.wait_for_selector("text=What the models make of it", timeout=timeout_ms)
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name=task).click()
+    page.wait_for_selector("text=What the heads make of it", timeout=timeout_ms)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
+    page.get_by_text("side by side", exact=True).last.click()  # stale elements of the last view may linger
+    for name in STRATEGY_NAMES:
+        page.wait_for_selector(f"text={name}: probabilities", timeout=timeout_ms)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
+    page.wait_for_timeout(500)  # let Plotly finish drawing

@@ -32,7 +32,9 @@ def _grid_over_image(figure: go.Figure, z: np.ndarray, image: np.ndarray | None,
         return
     height, width = np.asarray(image).shape[:2]
     figure.add_trace(go.Image(z=np.asarray(image)))
-    figure.add_trace(go.Heatmap(z=z, x0=width / cols / 2, dx=width / cols, y0=height / rows / 2, dy=height / rows, **heatmap))
+    # go.Image puts pixel centres at 0 .. W-1, so the picture spans -0.5 .. W-0.5
+    figure.add_trace(go.Heatmap(z=z, x0=width / cols / 2 - 0.5, dx=width / cols, y0=height / rows / 2 - 0.5,
+                                dy=height / rows, **heatmap))
     figure.update_yaxes(showticklabels=False, scaleanchor="x")
 
 
