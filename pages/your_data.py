@@ -4,6 +4,7 @@ fusion.userdata, fusion.embeddings and fusion.dataset_job."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -129,7 +130,8 @@ cols = st.columns([3, 1, 2])
 names = cols[0].multiselect("Models", choices, default=choices, key=f"{K}names",
                             help="fusion strategies, and unimodal baselines (one modality each)")
 epochs = cols[1].number_input("Epochs", 1, 200, 30, key=f"{K}epochs")
-run = cols[2].text_input("Run name", value=f"{manifest.name[:40]}-run", key=f"{K}run")
+run = cols[2].text_input("Run name", value=re.sub(r"[^A-Za-z0-9_.-]+", "_", manifest.name).strip("._")[:40] + "-run",
+                         key=f"{K}run", help="a plain folder name under your user folder")
 running = st.session_state.get(JOB_KEY) is not None and not st.session_state[JOB_KEY].done
 if st.button("Encode and train", type="primary", disabled=running or not names, key=f"{K}start"):
     try:

@@ -33,8 +33,11 @@ _TASK_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 def task_name(dataset: EmbeddedDataset) -> str:
-    """The dataset folder's name as a task name (a plain folder name)."""
-    return _TASK_NAME.sub("_", dataset.manifest.name).strip("._") or "dataset"
+    """The dataset folder's name as a task name: a plain folder name, never a built-in task's."""
+    from fusion.data.avdigits import TASKS
+
+    name = (_TASK_NAME.sub("_", dataset.manifest.name).strip("._") or "dataset")[:60]
+    return f"{name}-data" if name in TASKS else name
 
 
 def uses_tokens(strategy: str, operator: str | None) -> bool:

@@ -116,3 +116,23 @@ def test_a_missing_modality_in_a_row_is_absent_for_the_model(small_embedded, tra
     assert set(result["shapley"]) == {"audio", "image"}
     config = head_config(small_embedded, "late")
     assert build_model(config).num_parameters() == model.num_parameters()
+
+
+def test_a_dataset_named_like_a_builtin_task_gets_its_own_task_name(small_embedded) -> None:
+    from dataclasses import replace
+
+    from fusion.embeddings.heads import task_name
+
+    named = replace(small_embedded, manifest=replace(small_embedded.manifest, name="digits"))
+    assert task_name(named) == "digits-data"
+    assert task_name(replace(small_embedded, manifest=replace(small_embedded.manifest, name="my photos!"))) == "my_photos"
+
+
+def test_missing_modality_accuracy_removes_one_modality_at_a_time(trained, small_embedded) -> None:
+    from fusion.comparison import missing_modality_accuracy
+
+    models = {name: load_checkpoint(trained[name][1]) for name in ("hybrid", "text")}
+    full, missing = missing_modality_accuracy(models, lambda model: embedded_split(small_embedded, model.config, "test"))
+    assert full == {name: trained[name][0]["accuracy"] for name in models}
+    assert set(missing) == {"hybrid"} and set(missing["hybrid"]) == {"audio", "image", "text"}
+    assert min(missing["hybrid"].values()) < full["hybrid"]  # some modality matters
