@@ -58,8 +58,12 @@ def run_model_names(task: str, source: str) -> list[str]:
     """The model names a run holds for ``task`` (early, late, hybrid first, then baselines)."""
     folder = source_root(source) / task
     names = [p.parent.name for p in folder.glob(f"*/{CONFIG}")] if folder.is_dir() else []
-    order = {"early": 0, "late": 1, "hybrid": 2}
-    return sorted(names, key=lambda n: (order.get(n, 3), n))
+    return sorted(names, key=model_order)
+
+
+def model_order(name: str) -> tuple[int, str]:
+    """Sort key: early, late, hybrid, then the unimodal baselines by name."""
+    return {"early": 0, "late": 1, "hybrid": 2}.get(name, 3), name
 
 
 def model_sources(task: str) -> list[str]:

@@ -112,6 +112,7 @@ def head_checkpoints(path: Path) -> list[Path]:
 def heads_by_task(args: argparse.Namespace, fusion_only: bool = False) -> dict[str, list[Path]]:
     """``--checkpoint`` folders grouped by task, filtered by ``--strategy`` ("all" leaves out the
     unimodal baselines when ``fusion_only``, as the built-in explain does)."""
+    from fusion.catalog import model_order
     from fusion.checkpoints import read_config
 
     groups: dict[str, list[Path]] = {}
@@ -122,6 +123,8 @@ def heads_by_task(args: argparse.Namespace, fusion_only: bool = False) -> dict[s
             groups.setdefault(config.task, []).append(folder)
     if not groups:
         raise ConfigError(f"no {args.strategy} model under {args.checkpoint}")
+    for folders in groups.values():
+        folders.sort(key=lambda folder: model_order(folder.name))
     if len(groups) > 1 and getattr(args, "data", None):
         raise ConfigError("--data applies to one dataset; --checkpoint holds models of several")
     return groups
@@ -135,7 +138,7 @@ def evaluate_heads(args: argparse.Namespace) -> int:
     if args.corruption:
         raise ConfigError("--corruption applies to the built-in tasks; dataset folders are evaluated as they are")
     for task, folders in heads_by_task(args).items():
-        dataset = checkpoint_dataset(folders[0], args.data)
+        dataset = checkpoint_dataset(folders, args.data)
         print_evaluation(task, [evaluate_head(load_checkpoint(f), dataset, args.split) for f in folders], args.json,
                          title=task)
     return 0
@@ -160,7 +163,7 @@ def explain_heads(args: argparse.Namespace) -> int:
         encoders.update({e.modality: e.encoder for e in model.config.encoders})
     label = None
     if args.sample is not None:
-        dataset = checkpoint_dataset(folders[0], args.data)
+        dataset = checkpoint_dataset(folders, args.data)
         rows = dataset.rows("test")
         if not 0 <= args.sample < len(rows):
             raise ConfigError(f"--sample must be in 0..{len(rows) - 1} (the test split has {len(rows)} rows)")

@@ -59,7 +59,7 @@ def cached_dataset(task: str, source: str):
         from fusion.errors import CheckpointError
 
         raise CheckpointError(f"run {source!r} holds no model of {task!r}")
-    return checkpoint_dataset(checkpoint_dir(source_root(source), task, names[0]))
+    return checkpoint_dataset([checkpoint_dir(source_root(source), task, name) for name in names])
 
 
 def task_models(task: str | None = None, source: str | None = None) -> dict[str, FusionModel]:

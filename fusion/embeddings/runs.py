@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,19 +82,28 @@ def read_dataset_record(checkpoint: Path | str) -> dict[str, Any] | None:
 
 
 def checkpoint_dataset(
-    checkpoint: Path | str, data: Path | str | None = None, progress: bool = False, cache: EmbeddingCache | None = None
+    checkpoints: Path | str | Sequence[Path | str], data: Path | str | None = None, progress: bool = False,
+    cache: EmbeddingCache | None = None,
 ) -> EmbeddedDataset:
-    """The dataset a head was trained on (or ``data`` instead), encoded with the head's encoders."""
-    record = read_dataset_record(checkpoint)
-    if record is None and data is None:
-        raise CheckpointError(f"{checkpoint} has no {DATASET}; pass --data DIR (the dataset folder)")
-    folder = Path(data) if data is not None else Path(record["folder"])
-    if not folder.is_dir():
-        raise CheckpointError(f"the dataset folder {folder} of {checkpoint} is gone; pass --data DIR")
+    """The dataset heads were trained on (or ``data`` instead), encoded with every encoder the heads
+    read (a unimodal head reads one modality; the fusion heads of the same run read them all)."""
     from fusion.checkpoints import read_config
 
-    config = read_config(checkpoint)
-    encoders = {e.modality: e.encoder for e in config.encoders}
+    folders = [Path(checkpoints)] if isinstance(checkpoints, (str, Path)) else [Path(c) for c in checkpoints]
+    record = read_dataset_record(folders[0])
+    if record is None and data is None:
+        raise CheckpointError(f"{folders[0]} has no {DATASET}; pass --data DIR (the dataset folder)")
+    folder = Path(data) if data is not None else Path(record["folder"])
+    if not folder.is_dir():
+        raise CheckpointError(f"the dataset folder {folder} of {folders[0]} is gone; pass --data DIR")
+    encoders: dict[str, str] = {}
+    for checkpoint in folders:
+        for spec in read_config(checkpoint).encoders:
+            if encoders.setdefault(spec.modality, spec.encoder) != spec.encoder:
+                raise CheckpointError(
+                    f"these heads read {spec.modality} through different encoders ({encoders[spec.modality]}, "
+                    f"{spec.encoder}); evaluate them one folder at a time"
+                )
     seed = int(record.get("seed", 0)) if record else 0
     manifest = load_manifest(folder, seed=seed)
     chosen = {m: encoders.get(m, "none") for m in manifest.modalities}

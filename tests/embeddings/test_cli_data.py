@@ -21,7 +21,7 @@ def trained_root(small_dataset, session_cache, tmp_path_factory):
     try:
         from fusion.cli import main
 
-        for strategy in ("hybrid", "image"):
+        for strategy in ("audio", "hybrid", "image"):  # a unimodal head first: it reads one encoder only
             assert main(["train", "--data", str(small_dataset), "--strategy", strategy, *CHEAP_FLAGS,
                          "--epochs", "2", "--out", str(out)]) == 0
     finally:
@@ -50,7 +50,7 @@ def test_train_writes_heads_and_evaluate_prints_the_builtin_json(trained_root, s
     assert code == 0, err
     payload = json.loads(out)
     assert payload["task"] == "digits-small"
-    assert {r["strategy"] for r in payload["results"]} == {"hybrid", "image"}
+    assert [r["strategy"] for r in payload["results"]] == ["hybrid", "audio", "image"]
     code, builtin, _ = run_main(["evaluate", "--task", "match", "--strategy", "late", "--json"], capsys)
     assert set(payload["results"][0]) == set(json.loads(builtin)["results"][0])
     assert all(r["n"] == 80 and r["split"] == "test" for r in payload["results"])
