@@ -156,7 +156,7 @@ def explain_heads(args: argparse.Namespace) -> int:
     if len(groups) > 1:
         raise ConfigError("--checkpoint holds models of several datasets; point it at one")
     (task, folders), = groups.items()
-    models = {load_checkpoint(f).config.name: load_checkpoint(f) for f in folders}
+    models = {model.config.name: model for model in map(load_checkpoint, folders)}
     config = next(iter(models.values())).config
     encoders = {e.modality: e.encoder for e in config.encoders}
     for model in models.values():
@@ -171,7 +171,9 @@ def explain_heads(args: argparse.Namespace) -> int:
         encodings = {m: dataset.encodings[m][row] for m in dataset.encoders if dataset.encodings[m][row] is not None}
         label = dataset.manifest.label_index(dataset.manifest.rows[row].label)
     else:
-        text = args.text if args.text is not None else (args.text_file.read_text(encoding="utf-8") if args.text_file else None)
+        from fusion.cli import read_bytes  # the built-in explain's reader: a clear error for a bad path
+
+        text = args.text if args.text is not None else (read_bytes(args.text_file) if args.text_file else None)
         given = {"image": args.image, "audio": args.audio, "text": text}
         unused = [m for m, v in given.items() if v is not None and m not in encoders]
         if unused:

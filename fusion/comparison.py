@@ -89,7 +89,7 @@ def comparison_table(
     for name, model in models.items():
         data = _test_split(model, task, split)
         result = score(model, data, getattr(data, "present", None))
-        latency = latency_per_sample(model, task, runs=latency_runs, split=split)
+        latency = latency_per_sample(model, task, runs=latency_runs, split=lambda _model: data)
         rows.append(
             {
                 "model": name,

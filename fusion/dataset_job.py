@@ -16,6 +16,7 @@ from typing import Any
 
 from fusion.background import BackgroundJob
 from fusion.catalog import check_run_name, user_dir
+from fusion.embeddings.heads import HEAD_EPOCHS
 from fusion.errors import FusionError
 from fusion.train import EpochRecord
 
@@ -42,6 +43,7 @@ class DatasetJob(BackgroundJob):
                  seed: int = 0, epochs: int | None = None) -> None:
         self.folder, self.encoders, self.names = Path(folder), dict(encoders), list(names)
         self.run_name, self.seed, self.epochs = check_run_name(run_name), seed, epochs
+        self.total_epochs = epochs or HEAD_EPOCHS
         self.out = user_dir() / self.run_name
         self._progress = JobProgress(PENDING, "")
         super().__init__(f"dataset-{run_name}")
@@ -95,9 +97,6 @@ class DatasetJob(BackgroundJob):
             self._update(status=FAILED, message=f"{type(error).__name__}: {error}")
 
     def _on_epoch(self, record: EpochRecord) -> None:
-        from fusion.embeddings.heads import HEAD_EPOCHS
-
-        total = self.epochs or HEAD_EPOCHS
         with self._lock:
             self._progress.records.append(record)
-            self._progress.fraction = min(1.0, record.epoch / total)
+            self._progress.fraction = min(1.0, record.epoch / self.total_epochs)

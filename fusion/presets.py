@@ -40,6 +40,22 @@ def check_task(task: str) -> None:
         raise ConfigError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
 
 
+def fusion_mechanism(
+    name: str, strategy: str, operator: str | None, combiner: str | None, defaults: dict[str, str] | None = None
+) -> tuple[str | None, str | None]:
+    """(operator, combiner) of a model: the given ones or the defaults (``defaults`` overrides the
+    operator per strategy); refuses an operator for late fusion and a combiner for early / hybrid."""
+    defaults = {**DEFAULT_OPERATOR, **(defaults or {})}
+    if operator is not None and strategy not in DEFAULT_OPERATOR:
+        raise ConfigError(f"--operator applies to early and hybrid fusion, not to {name!r}")
+    if combiner is not None and strategy not in ("late", UNIMODAL):
+        raise ConfigError(f"--combiner applies to late fusion, not to {name!r}")
+    return (
+        (operator or defaults[strategy]) if strategy in DEFAULT_OPERATOR else None,
+        (combiner or DEFAULT_COMBINER) if strategy in ("late", UNIMODAL) else None,
+    )
+
+
 def default_config(
     task: str, name: str, vocabulary: Sequence[str], operator: str | None = None, combiner: str | None = None
 ) -> ModelConfig:
@@ -54,17 +70,14 @@ def default_config(
         strategy = name
     else:
         raise ConfigError(f"unknown strategy {name!r}; choose one of: {', '.join(model_names(task))}")
-    if operator is not None and strategy not in DEFAULT_OPERATOR:
-        raise ConfigError(f"--operator applies to early and hybrid fusion, not to {name!r}")
-    if combiner is not None and strategy not in ("late", UNIMODAL):
-        raise ConfigError(f"--combiner applies to late fusion, not to {name!r}")
+    operator, combiner = fusion_mechanism(name, strategy, operator, combiner)
     return ModelConfig(
         task=task,
         strategy=strategy,
         modalities=tuple(modalities),
         num_classes=TASK_NUM_CLASSES[task],
-        operator=(operator or DEFAULT_OPERATOR[strategy]) if strategy in DEFAULT_OPERATOR else None,
-        combiner=(combiner or DEFAULT_COMBINER) if strategy in ("late", UNIMODAL) else None,
+        operator=operator,
+        combiner=combiner,
         vocabulary=tuple(vocabulary) if "text" in modalities else (),
         **ARCHITECTURE.get((task, strategy), ARCHITECTURE[("digits", strategy)]),
     )

@@ -61,7 +61,7 @@ def progress_panel() -> None:
     state = job.progress()
     st.progress(state.fraction, text=f"{state.phase}: {state.message} — {state.status}")
     if state.phase == "training" and state.records:
-        st.plotly_chart(training_curves_figure(state.records, job.epochs), key=f"{K}curves")
+        st.plotly_chart(training_curves_figure(state.records, job.total_epochs), key=f"{K}curves")
     if state.results:
         st.dataframe([{"model": n, "test accuracy": m["accuracy"], "parameters": m["parameters"], "seconds": m["train_seconds"]}
                       for n, m in state.results.items()], hide_index=True)

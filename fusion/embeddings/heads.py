@@ -23,10 +23,10 @@ from fusion.encoders.base import Encoding
 from fusion.errors import ConfigError
 from fusion.evaluate import score
 from fusion.modalities.embedding import embedding_input
+from fusion.presets import fusion_mechanism
 from fusion.train import TrainingData, TrainSettings
 
-DEFAULT_OPERATOR = {"early": "concat", "hybrid": "product"}
-DEFAULT_COMBINER = "mean"
+HEAD_OPERATOR = {"early": "concat"}  # token-level early fusion by default; hybrid keeps the built-in default
 HEAD_ARCHITECTURE = {"width": 64, "heads": 4, "depth": 1, "dropout": 0.1}
 HEAD_EPOCHS = 30
 _TASK_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -61,11 +61,7 @@ def head_config(
         raise ConfigError(f"unknown strategy {name!r} for this dataset; choose one of: {choices}")
     if strategy in FUSION_STRATEGIES and len(modalities) < 2:
         raise ConfigError(f"{name} fusion needs two modalities; the dataset has only {modalities[0]}")
-    if operator is not None and strategy not in DEFAULT_OPERATOR:
-        raise ConfigError(f"--operator applies to early and hybrid fusion, not to {name!r}")
-    if combiner is not None and strategy not in ("late", UNIMODAL):
-        raise ConfigError(f"--combiner applies to late fusion, not to {name!r}")
-    operator = (operator or DEFAULT_OPERATOR[strategy]) if strategy in DEFAULT_OPERATOR else None
+    operator, combiner = fusion_mechanism(name, strategy, operator, combiner, HEAD_OPERATOR)
     tokens = uses_tokens(strategy, operator)
     inputs = []
     for m in modalities:
@@ -81,7 +77,7 @@ def head_config(
         modalities=modalities,
         num_classes=len(classes),
         operator=operator,
-        combiner=(combiner or DEFAULT_COMBINER) if strategy in ("late", UNIMODAL) else None,
+        combiner=combiner,
         encoders=tuple(inputs),
         classes=classes,
         **{**HEAD_ARCHITECTURE, **architecture},

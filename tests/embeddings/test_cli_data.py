@@ -72,6 +72,8 @@ def test_explain_a_test_row_and_a_file_of_a_head(trained_root, small_dataset, ca
                                "--json"], capsys)
     assert code == 0, err
     assert set(json.loads(out)["strategies"]["hybrid"]["shapley"]) == {"image", "text"}
+    code, _, err = run_main(["explain", "--checkpoint", str(trained_root), "--text-file", "/no/such.txt"], capsys)
+    assert code == 2 and "cannot read /no/such.txt" in err
 
 
 @pytest.mark.parametrize(
