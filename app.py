@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from fusion.catalog import dataset_tasks, model_sources
+from fusion.models.catalog import dataset_tasks, model_sources
 from fusion.data.avdigits import TASKS
 
 st.set_page_config(page_title="Fusion Explorer", page_icon=":material/merge_type:", layout="wide")

@@ -16,10 +16,10 @@ import time
 
 import torch
 
-from fusion.checkpoints import load_models
-from fusion.config import FUSION_STRATEGIES
+from fusion.models.checkpoints import load_models
+from fusion.models.config import FUSION_STRATEGIES
 from fusion.explain.analysis import explain_sample
-from fusion.samples import sample_from_split
+from fusion.tasks.samples import sample_from_split
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from fusion.config import FUSION_STRATEGIES
+from fusion.models.config import FUSION_STRATEGIES
 from fusion.embeddings.cache import EmbeddingCache, content_hash
 from fusion.embeddings.extract import read_content
 from fusion.embeddings.runs import load_dataset, train_head

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fusion.catalog import SHIPPED, run_model_names, source_models, source_root
-from fusion.checkpoints import checkpoint_dir
+from fusion.models.catalog import SHIPPED, run_model_names, source_models, source_root
+from fusion.models.checkpoints import checkpoint_dir
 from fusion.data.avdigits import TASKS
 from fusion.errors import FusionError
-from fusion.presets import model_names
-from fusion.strategies import FusionModel
+from fusion.models.presets import model_names
+from fusion.models.strategies import FusionModel
 
 TASK_KEY, SOURCE_KEY = "task", "source"
 

@@ -1,5 +1,5 @@
 """Compare: every model of the sidebar's task side by side — accuracy, confusions, robustness,
-cross-modal interaction, size and speed. Render only; the numbers come from fusion.comparison
+cross-modal interaction, size and speed. Render only; the numbers come from fusion.evaluation.comparison
 and fusion.explain, the figures from fusion.viz.compare."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from fusion.comparison import comparison_table, confusion_matrix
+from fusion.evaluation.comparison import comparison_table, confusion_matrix
 from fusion.data.avdigits import TASK_MODALITIES, TASK_NUM_CLASSES
 from fusion.explain.interactions import task_interactions
-from fusion.explain.robustness import robustness
+from fusion.evaluation.robustness import robustness
 from fusion.viz import compare as viz
 from pages import compare_dataset
 from pages.common import current_source, current_task, is_dataset_task, render_dataset_view, show_error, task_models

@@ -7,12 +7,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from fusion.config import FUSION_STRATEGIES
+from fusion.models.config import FUSION_STRATEGIES
 from fusion.data.avdigits import SAMPLE_RATE, TASK_MODALITIES, TASK_NUM_CLASSES, load_task
 from fusion.data.corruption import STANDARD_CORRUPTION
 from fusion.errors import InputError
 from fusion.explain.analysis import explain_model, input_views
-from fusion.samples import Sample, corrupt_sample, sample_from_files, sample_from_split
+from fusion.tasks.samples import Sample, corrupt_sample, sample_from_files, sample_from_split
 from fusion.viz import explore as viz
 from pages import explore_dataset
 from pages.common import current_source, current_task, is_dataset_task, render_dataset_view, show_error, task_models

@@ -8,7 +8,7 @@ import random
 
 import streamlit as st
 
-from fusion.config import FUSION_STRATEGIES
+from fusion.models.config import FUSION_STRATEGIES
 from fusion.embeddings.extract import encode_sample
 from fusion.errors import InputError
 from fusion.explain.analysis import explain_encoded

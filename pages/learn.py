@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from fusion.catalog import SHIPPED
+from fusion.models.catalog import SHIPPED
 from fusion.data.avdigits import TASK_NUM_CLASSES
 from fusion.explain.analysis import shapley_shift
 from fusion.viz.architecture import architecture_figure
@@ -54,7 +54,7 @@ def explore_button(label_key: str, task: str, strategy: str, corruption: dict[st
 
 @st.cache_data(show_spinner=False)
 def shipped_accuracy() -> dict[tuple[str, str], float]:
-    from fusion.shipped import shipped_models
+    from fusion.training.shipped import shipped_models
 
     return {(row["task"], row["model"]): row["test accuracy"] for row in shipped_models()}
 

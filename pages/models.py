@@ -3,7 +3,7 @@
 import streamlit as st
 
 from fusion.errors import FusionError
-from fusion.shipped import shipped_models
+from fusion.training.shipped import shipped_models
 
 
 @st.cache_data

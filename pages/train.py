@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from fusion.catalog import model_sources
-from fusion.datasets import caption_vocabulary
+from fusion.models.catalog import model_sources
+from fusion.tasks.splits import caption_vocabulary
 from fusion.errors import ConfigError
-from fusion.operators import list_operators
-from fusion.presets import DEFAULT_COMBINER, DEFAULT_OPERATOR, default_config, default_settings, model_names
-from fusion.strategies import COMBINERS
-from fusion.train import TrainSettings
-from fusion.training_job import FAILED, FINISHED, TrainingJob
+from fusion.models.operators import list_operators
+from fusion.models.presets import DEFAULT_COMBINER, DEFAULT_OPERATOR, default_config, default_settings, model_names
+from fusion.models.strategies import COMBINERS
+from fusion.training.loop import TrainSettings
+from fusion.training.jobs import FAILED, FINISHED, TrainingJob
 from fusion.viz.training import training_curves_figure
 from pages.common import cached_models, current_task, is_dataset_task, show_error
 

@@ -1,6 +1,6 @@
 """Your data: a dataset folder (or an uploaded zip) -> frozen encoders per modality -> fusion heads
 trained in the background with progress -> open them in Explore. Render only: the work is in
-fusion.userdata, fusion.embeddings and fusion.dataset_job."""
+fusion.userdata, fusion.embeddings and fusion.training.dataset_job."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from fusion.catalog import datasets_dir
-from fusion.config import FUSION_STRATEGIES
-from fusion.dataset_job import FAILED, DatasetJob
+from fusion.models.catalog import datasets_dir
+from fusion.models.config import FUSION_STRATEGIES
+from fusion.training.dataset_job import FAILED, DatasetJob
 from fusion.encoders import DEFAULT_ENCODERS, list_encoders
 from fusion.userdata.manifest import load_manifest
 from fusion.userdata.zips import extract_zip

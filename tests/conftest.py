@@ -1,7 +1,7 @@
 """Shared fixtures: a tiny vocabulary, random model inputs and tiny model configs.
 
-Deliberately independent of ``fusion.presets`` and ``fusion.data`` (they need data files): configs
-are built directly from ``fusion.config.ModelConfig``.
+Deliberately independent of ``fusion.models.presets`` and ``fusion.data`` (they need data files): configs
+are built directly from ``fusion.models.config.ModelConfig``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import torch
 
-from fusion.config import ModelConfig
+from fusion.models.config import ModelConfig
 from fusion.modalities.audio import N_MELS, NUM_FRAMES
 from fusion.modalities.image import IMAGE_SIZE
 from fusion.modalities.text import MAX_TEXT_TOKENS, PAD, UNK

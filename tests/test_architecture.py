@@ -8,7 +8,7 @@ import re
 import pytest
 from torch import nn
 
-from fusion.strategies import build_model
+from fusion.models.strategies import build_model
 from fusion.viz.architecture import architecture_blocks, architecture_figure, block_labels
 from tests.conftest import build_tiny_config
 

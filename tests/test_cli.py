@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from fusion.checkpoints import checkpoint_dir, read_config, read_metrics, shipped_root
+from fusion.models.checkpoints import checkpoint_dir, read_config, read_metrics, shipped_root
 from fusion.cli import main
-from fusion.datasets import caption_vocabulary
-from fusion.presets import SHIPPED, default_config
+from fusion.tasks.splits import caption_vocabulary
+from fusion.models.presets import SHIPPED, default_config
 
 REPO = Path(__file__).resolve().parent.parent
 

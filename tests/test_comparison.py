@@ -7,11 +7,11 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
-from fusion.catalog import SHIPPED, source_models
-from fusion.comparison import comparison_table, confusion_matrix, latency_per_sample
-from fusion.datasets import tensor_split
-from fusion.evaluate import score
-from fusion.presets import model_names
+from fusion.models.catalog import SHIPPED, source_models
+from fusion.evaluation.comparison import comparison_table, confusion_matrix, latency_per_sample
+from fusion.tasks.splits import tensor_split
+from fusion.evaluation.accuracy import score
+from fusion.models.presets import model_names
 from fusion.viz import compare as viz
 
 

@@ -11,12 +11,12 @@ import pytest
 import torch
 
 import fusion
-from fusion.checkpoints import CONFIG, WEIGHTS, load_checkpoint, read_metrics, save_checkpoint
-from fusion.config import ModelConfig
+from fusion.models.checkpoints import CONFIG, WEIGHTS, load_checkpoint, read_metrics, save_checkpoint
+from fusion.models.config import ModelConfig
 from fusion.errors import CheckpointError, ConfigError
 from fusion.modalities import MODALITIES
-from fusion.operators import list_operators
-from fusion.strategies import COMBINERS, STRATEGIES, FusionModel, build_model
+from fusion.models.operators import list_operators
+from fusion.models.strategies import COMBINERS, STRATEGIES, FusionModel, build_model
 
 MODELS = [  # (task, strategy, operator, combiner)
     pytest.param(("tri", "early", "concat", None), id="tri-early-concat"),

@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch import Tensor
 
-from fusion.operators import FusionOperator, create_operator, list_operators
+from fusion.models.operators import FusionOperator, create_operator, list_operators
 
 OUT_DIM = 8
 MODALITY_DIMS = {

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from fusion.checkpoints import checkpoint_dir, load_checkpoint, read_metrics, shipped_root
-from fusion.config import FUSION_STRATEGIES
-from fusion.datasets import caption_vocabulary
-from fusion.evaluate import evaluate
-from fusion.presets import SHIPPED, default_config, model_names
-from fusion.strategies import build_model
+from fusion.models.checkpoints import checkpoint_dir, load_checkpoint, read_metrics, shipped_root
+from fusion.models.config import FUSION_STRATEGIES
+from fusion.tasks.splits import caption_vocabulary
+from fusion.evaluation.accuracy import evaluate
+from fusion.models.presets import SHIPPED, default_config, model_names
+from fusion.models.strategies import build_model
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ import pytest
 import torch
 from torch import Tensor
 
-from fusion.config import ModelConfig
-from fusion.operators import list_operators
-from fusion.strategies import COMBINERS, STRATEGIES, AttentionMap, FusionModel, FusionOutput, build_model
+from fusion.models.config import ModelConfig
+from fusion.models.operators import list_operators
+from fusion.models.strategies import COMBINERS, STRATEGIES, AttentionMap, FusionModel, FusionOutput, build_model
 
 TASKS = ("tri", "duo")  # conftest.TINY_TASKS
 BATCH = 4

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import torch
 
-import fusion.train as train_module
-from fusion.config import ModelConfig
+import fusion.training.loop as train_module
+from fusion.models.config import ModelConfig
 from fusion.data.corruption import STANDARD_CORRUPTION
-from fusion.datasets import TensorSplit, caption_vocabulary, tensor_split
-from fusion.presets import default_config
-from fusion.train import (
+from fusion.tasks.splits import TensorSplit, caption_vocabulary, tensor_split
+from fusion.models.presets import default_config
+from fusion.training.loop import (
     EpochRecord,
     TrainSettings,
     drop_modalities,
@@ -242,7 +242,7 @@ def test_the_best_validation_epoch_is_returned_with_ties_to_the_earliest(monkeyp
 
 
 def test_best_epoch_is_the_first_maximum_of_the_real_validation_accuracy() -> None:
-    from fusion.evaluate import score
+    from fusion.evaluation.accuracy import score
 
     config = small_config("digits", "late")
     result = train_model(config, TrainSettings(epochs=3, batch_size=256), progress=False)

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from fusion.catalog import model_sources
-from fusion.checkpoints import load_checkpoint, read_metrics, shipped_root
-from fusion.datasets import caption_vocabulary
+from fusion.models.catalog import model_sources
+from fusion.models.checkpoints import load_checkpoint, read_metrics, shipped_root
+from fusion.tasks.splits import caption_vocabulary
 from fusion.errors import ConfigError
-from fusion.presets import default_config
-from fusion.train import TrainSettings
-from fusion.training_job import FINISHED, STOPPED, TrainingJob
+from fusion.models.presets import default_config
+from fusion.training.loop import TrainSettings
+from fusion.training.jobs import FINISHED, STOPPED, TrainingJob
 
 
 def tiny(task: str = "match", name: str = "early"):

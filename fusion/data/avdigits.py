@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fusion.data.corruption import STANDARD_CORRUPTION, PCABasis, apply_corruption
+from fusion.paths import ASSETS
 
 TASKS = ("digits", "match")
 SPLITS = ("train", "val", "test")
@@ -33,7 +34,7 @@ _INT_COLUMNS = {"index", "digit", "image_index", "label", "speaker", "speed", "p
 
 def default_root() -> pathlib.Path:
     """<repo>/assets/avdigits."""
-    return pathlib.Path(__file__).resolve().parents[2] / "assets" / "avdigits"
+    return ASSETS / "avdigits"
 
 
 def _root(root) -> pathlib.Path:

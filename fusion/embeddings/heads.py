@@ -17,14 +17,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from fusion.config import FUSION_STRATEGIES, UNIMODAL, EncoderInput, ModelConfig
+from fusion.models.config import FUSION_STRATEGIES, UNIMODAL, EncoderInput, ModelConfig
 from fusion.embeddings.extract import EmbeddedDataset
 from fusion.encoders.base import Encoding
 from fusion.errors import ConfigError
-from fusion.evaluate import score
+from fusion.evaluation.accuracy import score
 from fusion.modalities.embedding import embedding_input
-from fusion.presets import fusion_mechanism
-from fusion.train import TrainingData, TrainSettings
+from fusion.models.presets import fusion_mechanism
+from fusion.training.loop import TrainingData, TrainSettings
 
 HEAD_OPERATOR = {"early": "concat"}  # token-level early fusion by default; hybrid keeps the built-in default
 HEAD_ARCHITECTURE = {"width": 64, "heads": 4, "depth": 1, "dropout": 0.1}
@@ -159,7 +159,7 @@ def head_settings(seed: int = 0, epochs: int | None = None) -> TrainSettings:
 
 
 def evaluate_head(model: torch.nn.Module, dataset: EmbeddedDataset, split: str = "test") -> dict[str, Any]:
-    """The same result row as ``fusion.evaluate.evaluate``, on the dataset's ``split``."""
+    """The same result row as ``fusion.evaluation.accuracy.evaluate``, on the dataset's ``split``."""
     data = embedded_split(dataset, model.config, split)
     if len(data) == 0:
         raise ConfigError(f"the dataset has no {split} rows")

@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fusion.checkpoints import checkpoint_dir, save_checkpoint
+from fusion.models.checkpoints import checkpoint_dir, save_checkpoint
 from fusion.embeddings.cache import EmbeddingCache
 from fusion.embeddings.extract import EmbeddedDataset, embed_manifest
 from fusion.embeddings.heads import evaluate_head, head_config, head_settings, task_name, training_data
 from fusion.errors import CheckpointError
-from fusion.train import EpochRecord, TrainResult, train_model
+from fusion.training.loop import EpochRecord, TrainResult, train_model
 from fusion.userdata.manifest import load_manifest
 
 DATASET = "dataset.json"
@@ -87,7 +87,7 @@ def checkpoint_dataset(
 ) -> EmbeddedDataset:
     """The dataset heads were trained on (or ``data`` instead), encoded with every encoder the heads
     read (a unimodal head reads one modality; the fusion heads of the same run read them all)."""
-    from fusion.checkpoints import read_config
+    from fusion.models.checkpoints import read_config
 
     folders = [Path(checkpoints)] if isinstance(checkpoints, (str, Path)) else [Path(c) for c in checkpoints]
     record = read_dataset_record(folders[0])

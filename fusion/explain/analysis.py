@@ -17,8 +17,8 @@ from fusion.explain.gradients import IntegratedGradients
 from fusion.explain.shapley import ModalityShapley
 from fusion.modalities.audio import log_mel
 from fusion.modalities.text import MAX_TEXT_TOKENS, split_words
-from fusion.samples import Sample, sample_from_split, sample_inputs
-from fusion.strategies import FusionModel
+from fusion.tasks.samples import Sample, sample_from_split, sample_inputs
+from fusion.models.strategies import FusionModel
 
 IG_STEPS = 25
 # Heads over encoders: the path runs through a fixed affine standardisation and converges fast

@@ -52,7 +52,7 @@ from torch import Tensor
 
 from fusion.explain.base import Explainer, select_modalities
 from fusion.explain.geometry import to_geometry
-from fusion.strategies.base import AttentionMap
+from fusion.models.strategies.base import AttentionMap
 
 METHODS = ("rollout", "cls")
 RESIDUAL = 0.5

@@ -128,7 +128,7 @@ def task_interactions(models: Mapping[str, nn.Module], task: str, n: int = 64, s
     """EMAP of image against audio (text rides with the image) on the first ``n`` test samples of
     ``task`` at its standard corruption, for every fusion model (unimodal baselines are skipped:
     one modality has no cross-modal interaction)."""
-    from fusion.datasets import tensor_split
+    from fusion.tasks.splits import tensor_split
 
     data = tensor_split(task, "test", None, seed)
     count = min(n, len(data))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from torch import Tensor, nn
 
-from fusion.config import KNOWN_MODALITIES, EncoderInput
+from fusion.models.config import KNOWN_MODALITIES, EncoderInput
 from fusion.modalities.embedding import EmbeddingTokenizer
 from fusion.modalities.audio import AudioTokenizer, audio_inputs
 from fusion.modalities.image import ImageTokenizer, image_inputs

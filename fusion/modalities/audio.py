@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 
 from fusion.modalities.linear_tokenizer import LinearTokenizer
+from fusion.paths import ASSETS
 
 SAMPLE_RATE = 16000
 N_FFT = 512
@@ -20,7 +21,7 @@ NUM_AUDIO_TOKENS = NUM_FRAMES // FRAMES_PER_TOKEN
 TOP_DB = 80.0
 
 
-MEL_FILTERBANK_FILE = Path(__file__).resolve().parents[2] / "assets" / "features" / "mel_filterbank.npy"
+MEL_FILTERBANK_FILE = ASSETS / "features" / "mel_filterbank.npy"
 
 
 def librosa_mel_filterbank() -> np.ndarray:

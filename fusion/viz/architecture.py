@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import plotly.graph_objects as go
 from torch import nn
 
-from fusion.config import ModelConfig
+from fusion.models.config import ModelConfig
 
 MODALITY_COLOURS = {"audio": "#f28e2b", "image": "#4e79a7", "text": "#59a14f"}
 SHARED_COLOUR = "#b07aa1"
@@ -174,7 +174,7 @@ def _label(block: Block) -> str:
 def architecture_figure(model_or_config: nn.Module | ModelConfig, title: str | None = None) -> go.Figure:
     """A block diagram of ``model_or_config`` (a built FusionModel, or a config that is built here)."""
     if isinstance(model_or_config, ModelConfig):
-        from fusion.strategies import build_model
+        from fusion.models.strategies import build_model
 
         model = build_model(model_or_config)
     else:

@@ -1,4 +1,4 @@
-"""Training curves from epoch records (``fusion.train.EpochRecord``): loss, train and val accuracy."""
+"""Training curves from epoch records (``fusion.training.loop.EpochRecord``): loss, train and val accuracy."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from fusion.train import EpochRecord
+from fusion.training.loop import EpochRecord
 
 
 def training_curves_figure(records: Sequence[EpochRecord], epochs: int | None = None) -> go.Figure:

@@ -2,7 +2,7 @@
 
 Uploads go through the real ``st.file_uploader`` widget: AppTest 1.67's ``FileUploader.set_value``
 sends the bytes of tests/assets files, so the page decodes them exactly as in a browser (no
-monkeypatching). The same files are also decoded directly through ``fusion.samples``.
+monkeypatching). The same files are also decoded directly through ``fusion.tasks.samples``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fusion.errors import InputError
-from fusion.samples import sample_from_files
+from fusion.tasks.samples import sample_from_files
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ROOT / "tests" / "assets"

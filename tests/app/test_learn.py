@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from fusion.shipped import shipped_models
+from fusion.training.shipped import shipped_models
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from fusion.catalog import model_sources
+from fusion.models.catalog import model_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 

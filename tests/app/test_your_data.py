@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fusion.catalog import dataset_tasks, model_sources
+from fusion.models.catalog import dataset_tasks, model_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = "mini"

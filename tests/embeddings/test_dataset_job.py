@@ -3,7 +3,7 @@ stops are reported, never raised into the page."""
 
 from __future__ import annotations
 
-from fusion.dataset_job import FAILED, FINISHED, STOPPED, DatasetJob
+from fusion.training.dataset_job import FAILED, FINISHED, STOPPED, DatasetJob
 from tests.embeddings.conftest import CHEAP
 
 

@@ -8,12 +8,12 @@ import json
 import pytest
 import torch
 
-from fusion.checkpoints import load_checkpoint, read_metrics
+from fusion.models.checkpoints import load_checkpoint, read_metrics
 from fusion.embeddings.heads import embedded_split, evaluate_head, head_config
 from fusion.embeddings.runs import DATASET, checkpoint_dataset, train_head
 from fusion.errors import ConfigError
 from fusion.explain.analysis import explain_encoded
-from fusion.strategies import build_model
+from fusion.models.strategies import build_model
 
 EPOCHS = 12
 
@@ -129,7 +129,7 @@ def test_a_dataset_named_like_a_builtin_task_gets_its_own_task_name(small_embedd
 
 
 def test_missing_modality_accuracy_removes_one_modality_at_a_time(trained, small_embedded) -> None:
-    from fusion.comparison import missing_modality_accuracy
+    from fusion.evaluation.comparison import missing_modality_accuracy
 
     models = {name: load_checkpoint(trained[name][1]) for name in ("hybrid", "text")}
     full, missing = missing_modality_accuracy(models, lambda model: embedded_split(small_embedded, model.config, "test"))

@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fusion.checkpoints import load_models
+from fusion.models.checkpoints import load_models
 from fusion.cli import main
-from fusion.config import FUSION_STRATEGIES
+from fusion.models.config import FUSION_STRATEGIES
 from fusion.data.corruption import STANDARD_CORRUPTION
-from fusion.evaluate import evaluate
+from fusion.evaluation.accuracy import evaluate
 from fusion.explain.analysis import explain_sample
-from fusion.explain.robustness import robustness
-from fusion.samples import corrupt_sample, sample_from_files, sample_from_split
+from fusion.evaluation.robustness import robustness
+from fusion.tasks.samples import corrupt_sample, sample_from_files, sample_from_split
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 SHAPES = {"image": (8, 8), "audio": (60,)}

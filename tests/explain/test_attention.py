@@ -14,7 +14,7 @@ from fusion.explain.geometry import audio_frames, audio_spectrogram, image_heatm
 from fusion.modalities.audio import to_frame_groups
 from fusion.modalities.image import to_patches
 from fusion.modalities.text import decode_tokens
-from fusion.strategies import build_model
+from fusion.models.strategies import build_model
 
 GEOMETRY = {"image": (8, 8), "audio": (60,)}
 TOKENS = {"image": 16, "audio": 20, "text": 16}

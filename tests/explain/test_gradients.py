@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from fusion.explain.gradients import GradientResult, IntegratedGradients
-from fusion.strategies import build_model
+from fusion.models.strategies import build_model
 
 MODALITIES = ("audio", "image", "text")
 CLASSES = 3

@@ -10,10 +10,10 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from fusion.checkpoints import checkpoint_dir, load_checkpoint, shipped_root
-from fusion.datasets import tensor_split
+from fusion.models.checkpoints import checkpoint_dir, load_checkpoint, shipped_root
+from fusion.tasks.splits import tensor_split
 from fusion.explain import EMAP, additive_projection, nonadditive_share
-from fusion.strategies import build_model
+from fusion.models.strategies import build_model
 
 
 class Toy(nn.Module):

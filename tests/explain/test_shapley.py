@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from fusion.explain import ModalityShapley, ShapleyResult, shapley_values
-from fusion.strategies import build_model
+from fusion.models.strategies import build_model
 
 MODALITIES = ("audio", "image", "text")
 

@@ -1,0 +1,1 @@
+"""Evaluation: accuracy, side-by-side comparison and robustness of a task's models."""

@@ -1,0 +1,1 @@
+"""Models: configs, building blocks, fusion operators, strategies, checkpoints and named presets."""

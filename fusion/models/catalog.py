@@ -1,0 +1,92 @@
+"""Where models come from: the shipped checkpoints, or a user's training runs.
+
+A run is a folder ``<user dir>/<run name>/`` holding ``<task>/<model>/`` checkpoints (what the
+Train page and ``python -m fusion train --out`` write). The user dir is ``$FUSION_USER_DIR``, by
+default ``user_checkpoints/`` beside ``app.py``; shipped checkpoints are never written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from fusion.models.checkpoints import CONFIG, checkpoint_dir, load_checkpoint, shipped_root
+from fusion.errors import ConfigError
+from fusion.models.strategies import FusionModel
+from fusion.paths import REPO
+
+SHIPPED = "shipped"
+_RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def user_dir() -> Path:
+    return Path(os.environ.get("FUSION_USER_DIR", REPO / "user_checkpoints"))
+
+
+def datasets_dir() -> Path:
+    """Where zips uploaded on the "Your data" page are unpacked: ``$FUSION_DATASETS_DIR``, by
+    default ``user_datasets/`` beside ``app.py``."""
+    return Path(os.environ.get("FUSION_DATASETS_DIR", REPO / "user_datasets"))
+
+
+def check_run_name(name: str) -> str:
+    """A run name is a plain folder name: letters, digits, ``_ . -`` (no paths, no ``..``)."""
+    if not _RUN_NAME.match(name) or name == SHIPPED or ".." in name:
+        raise ConfigError(
+            f"run name {name!r} is not allowed; use 1-64 letters, digits, '_', '.' or '-' (not {SHIPPED!r})"
+        )
+    return name
+
+
+def source_root(source: str) -> Path:
+    return shipped_root() if source == SHIPPED else user_dir() / check_run_name(source)
+
+
+def dataset_tasks() -> list[str]:
+    """Tasks of heads trained on dataset folders (the "Your data" page, ``train --data``) in the
+    user's runs: folders whose models carry a ``dataset.json``."""
+    found = set()
+    if user_dir().is_dir():
+        for path in user_dir().glob("*/*/*/dataset.json"):
+            run, task = path.parents[2].name, path.parents[1].name
+            if _RUN_NAME.match(run) and _RUN_NAME.match(task):
+                found.add(task)
+    return sorted(found)
+
+
+def run_model_names(task: str, source: str) -> list[str]:
+    """The model names a run holds for ``task`` (early, late, hybrid first, then baselines)."""
+    folder = source_root(source) / task
+    names = [p.parent.name for p in folder.glob(f"*/{CONFIG}")] if folder.is_dir() else []
+    return sorted(names, key=model_order)
+
+
+def model_order(name: str) -> tuple[int, str]:
+    """Sort key: early, late, hybrid, then the unimodal baselines by name."""
+    return {"early": 0, "late": 1, "hybrid": 2}.get(name, 3), name
+
+
+def model_sources(task: str) -> list[str]:
+    """``shipped`` (built-in tasks only) followed by the user's runs that hold a model of ``task``."""
+    from fusion.data.avdigits import TASKS
+
+    runs = []
+    if user_dir().is_dir():
+        for run in sorted(user_dir().iterdir()):
+            if run.is_dir() and _RUN_NAME.match(run.name) and any((run / task).glob(f"*/{CONFIG}")):
+                runs.append(run.name)
+    return [SHIPPED, *runs] if task in TASKS else runs
+
+
+def source_models(task: str, source: str, names: list[str]) -> dict[str, tuple[FusionModel, str]]:
+    """name -> (model, where it came from). Names a run lacks come from the shipped checkpoints."""
+    models = {}
+    for name in names:
+        folder = checkpoint_dir(source_root(source), task, name)
+        origin = source
+        if source != SHIPPED and not folder.is_dir():
+            folder, origin = checkpoint_dir(shipped_root(), task, name), SHIPPED
+        if folder.is_dir():
+            models[name] = (load_checkpoint(folder), origin)
+    return models

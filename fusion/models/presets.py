@@ -1,0 +1,93 @@
+"""Default model settings per task and strategy, and the list of shipped models.
+
+Sizes are chosen so that the three strategies of a task have comparable parameter counts
+(within ±25 %, checked by a test), so comparisons between them are fair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fusion.models.config import FUSION_STRATEGIES, UNIMODAL, ModelConfig
+from fusion.data.avdigits import TASK_MODALITIES, TASK_NUM_CLASSES, TASKS
+from fusion.errors import ConfigError
+from fusion.modalities import MODALITIES
+from fusion.training.loop import TrainSettings
+
+DEFAULT_OPERATOR = {"early": "product", "hybrid": "product"}
+DEFAULT_COMBINER = "mean"
+
+# (task, strategy) -> architecture overrides of ModelConfig's defaults.
+ARCHITECTURE: dict[tuple[str, str], dict] = {
+    ("digits", "early"): {"depth": 4, "width": 32},
+    ("digits", "late"): {"depth": 1, "width": 36},
+    ("digits", "hybrid"): {"depth": 1, "width": 30},
+    ("digits", UNIMODAL): {"depth": 1, "width": 36},
+    ("match", "early"): {"depth": 4, "width": 32},
+    ("match", "late"): {"depth": 1, "width": 36},
+    ("match", "hybrid"): {"depth": 1, "width": 32},
+}
+
+
+def model_names(task: str) -> list[str]:
+    """Names evaluated by ``--strategy all``: the fusion strategies, plus unimodal baselines for digits."""
+    baselines = list(TASK_MODALITIES[task]) if task == "digits" else []
+    return [*FUSION_STRATEGIES, *sorted(baselines)]
+
+
+def check_task(task: str) -> None:
+    if task not in TASKS:
+        raise ConfigError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
+
+
+def fusion_mechanism(
+    name: str, strategy: str, operator: str | None, combiner: str | None, defaults: dict[str, str] | None = None
+) -> tuple[str | None, str | None]:
+    """(operator, combiner) of a model: the given ones or the defaults (``defaults`` overrides the
+    operator per strategy); refuses an operator for late fusion and a combiner for early / hybrid."""
+    defaults = {**DEFAULT_OPERATOR, **(defaults or {})}
+    if operator is not None and strategy not in DEFAULT_OPERATOR:
+        raise ConfigError(f"--operator applies to early and hybrid fusion, not to {name!r}")
+    if combiner is not None and strategy not in ("late", UNIMODAL):
+        raise ConfigError(f"--combiner applies to late fusion, not to {name!r}")
+    return (
+        (operator or defaults[strategy]) if strategy in DEFAULT_OPERATOR else None,
+        (combiner or DEFAULT_COMBINER) if strategy in ("late", UNIMODAL) else None,
+    )
+
+
+def default_config(
+    task: str, name: str, vocabulary: Sequence[str], operator: str | None = None, combiner: str | None = None
+) -> ModelConfig:
+    """The config of model ``name`` (a strategy, or a modality for a unimodal baseline) on ``task``."""
+    check_task(task)
+    modalities = TASK_MODALITIES[task]
+    if name in MODALITIES:
+        if name not in modalities:
+            raise ConfigError(f"task {task!r} has no {name} modality; it uses {', '.join(modalities)}")
+        strategy, modalities = UNIMODAL, (name,)
+    elif name in FUSION_STRATEGIES:
+        strategy = name
+    else:
+        raise ConfigError(f"unknown strategy {name!r}; choose one of: {', '.join(model_names(task))}")
+    operator, combiner = fusion_mechanism(name, strategy, operator, combiner)
+    return ModelConfig(
+        task=task,
+        strategy=strategy,
+        modalities=tuple(modalities),
+        num_classes=TASK_NUM_CLASSES[task],
+        operator=operator,
+        combiner=combiner,
+        vocabulary=tuple(vocabulary) if "text" in modalities else (),
+        **ARCHITECTURE.get((task, strategy), ARCHITECTURE[("digits", strategy)]),
+    )
+
+
+SHIPPED: tuple[tuple[str, str], ...] = tuple((task, name) for task in TASKS for name in model_names(task))
+
+EPOCHS = {"digits": 30, "match": 40}
+
+
+def default_settings(config: ModelConfig, seed: int = 0, epochs: int | None = None) -> TrainSettings:
+    """The training settings the shipped models were trained with (``epochs`` overrides)."""
+    return TrainSettings(epochs=EPOCHS[config.task] if epochs is None else epochs, seed=seed)

@@ -1,0 +1,83 @@
+"""Early fusion: low-level features of every modality are combined before one shared network.
+
+With the ``concat`` operator, all modalities' tokens are concatenated behind one [CLS] token and
+read by one joint transformer. With a vector operator (sum, product, tensor, lowrank, gated, ...),
+each modality's tokens go through a shallow linear stem to one vector, the operator fuses the
+vectors, and a shared MLP reads the result.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from fusion.models.config import ModelConfig
+from fusion.models.layers import ResidualMLP
+from fusion.models.operators import create_operator
+from fusion.models.strategies.base import AttentionMap, ClsEncoder, FusionModel, FusionOutput, check_inputs, classifier
+
+STEM_FEATURES = 4  # features kept per token by the linear stem of the vector path
+
+
+class TokenStem(nn.Module):
+    """Tokens ``[B, T, D]`` -> one low-level vector ``[B, D]``, keeping token positions apart."""
+
+    def __init__(self, num_tokens: int, width: int) -> None:
+        super().__init__()
+        self.squeeze = nn.Linear(width, STEM_FEATURES)
+        self.flat = nn.Linear(num_tokens * STEM_FEATURES, width)
+
+    def forward(self, tokens: Tensor, valid: Tensor) -> Tensor:
+        squeezed = self.squeeze(tokens) * valid.unsqueeze(-1).to(tokens.dtype)
+        return torch.nn.functional.gelu(self.flat(squeezed.flatten(1)))
+
+
+class PooledStem(nn.Module):
+    """A single (pooled) token is already one vector: pass it through (zero when absent)."""
+
+    def forward(self, tokens: Tensor, valid: Tensor) -> Tensor:
+        return tokens[:, 0] * valid[:, :1].to(tokens.dtype)
+
+
+def make_stem(num_tokens: int, width: int) -> nn.Module:
+    return TokenStem(num_tokens, width) if num_tokens > 1 else PooledStem()
+
+
+class EarlyFusion(FusionModel):
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__(config)
+        width = config.width
+        self.joint = config.operator == "concat"
+        if self.joint:
+            self.encoder = ClsEncoder(config, config.depth)
+        else:
+            self.stems = nn.ModuleDict({m: make_stem(self.tokenizers[m].num_tokens, width) for m in self.modalities})
+            self.operator = create_operator(config.operator, {m: width for m in self.modalities}, width)
+            self.shared = ResidualMLP(width, int(width * config.mlp_ratio), config.depth)
+        self.head = classifier(width, config.num_classes)
+
+    def forward(self, inputs: dict[str, Tensor], present: dict[str, Tensor] | None = None) -> FusionOutput:
+        check_inputs(self, inputs)
+        present = self.complete_present(inputs, present)
+        tokens = self.tokens(inputs, present)
+        return self._joint(tokens) if self.joint else self._vectors(tokens, present)
+
+    def _joint(self, tokens: dict[str, tuple[Tensor, Tensor]]) -> FusionOutput:
+        segments, start = [("cls", 0, 1)], 1
+        for m in self.modalities:
+            length = tokens[m][0].shape[1]
+            segments.append((m, start, start + length))
+            start += length
+        sequence = torch.cat([tokens[m][0] for m in self.modalities], dim=1)
+        valid = torch.cat([tokens[m][1] for m in self.modalities], dim=1)
+        cls, _, weights = self.encoder(sequence, valid)
+        layout = tuple(segments)
+        attention = {f"joint.{i}": AttentionMap(w, layout, layout) for i, w in enumerate(weights)}
+        return FusionOutput(self.head(cls), None, attention, {"fused": cls})
+
+    def _vectors(self, tokens: dict[str, tuple[Tensor, Tensor]], present: dict[str, Tensor]) -> FusionOutput:
+        vectors = {m: self.stems[m](*tokens[m]) for m in self.modalities}
+        fused = self.operator(vectors, present)
+        hidden = self.shared(fused.value)
+        mixing = {"operator": fused.weights} if fused.weights is not None else {}
+        return FusionOutput(self.head(hidden), None, {}, {**vectors, "fused": hidden}, mixing)

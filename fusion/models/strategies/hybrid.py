@@ -1,0 +1,76 @@
+"""Hybrid fusion: unimodal layers, then cross-modal attention, then a decision that mixes heads.
+
+1. Each modality has its own self-attention stack (``depth`` blocks) with a [CLS] token.
+2. Cross-modal attention: each modality's [CLS] and tokens attend to the input tokens of the
+   *other* present modalities (one shared block; a learned null key keeps the attention defined
+   when no other modality is present). Its [CLS] then summarises what it found.
+3. The fusion operator combines the per-modality cross-attended [CLS] vectors; a fused head reads it.
+4. Decision: learned softmax weights mix the fused logits with the unimodal heads' logits (the
+   unimodal heads read the step-1 [CLS]; absent modalities get weight 0).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from fusion.models.config import ModelConfig
+from fusion.models.layers import TransformerBlock, present_weights
+from fusion.models.operators import create_operator
+from fusion.models.strategies.base import AttentionMap, ClsEncoder, FusionModel, FusionOutput, check_inputs, classifier
+
+
+class HybridFusion(FusionModel):
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__(config)
+        width = config.width
+        self.encoders = nn.ModuleDict({m: ClsEncoder(config, config.depth) for m in self.modalities})
+        self.cross = TransformerBlock(width, config.heads, config.mlp_ratio, config.dropout)
+        self.null_key = nn.Parameter(torch.randn(1, 1, width) * 0.02)
+        self.operator = create_operator(config.operator or "sum", {m: width for m in self.modalities}, width)
+        self.fused_head = classifier(width, config.num_classes)
+        self.heads = nn.ModuleDict({m: classifier(width, config.num_classes) for m in self.modalities})
+        self.decision = nn.Parameter(torch.zeros(1 + len(self.modalities)))
+
+    def forward(self, inputs: dict[str, Tensor], present: dict[str, Tensor] | None = None) -> FusionOutput:
+        check_inputs(self, inputs)
+        present = self.complete_present(inputs, present)
+        tokens = self.tokens(inputs, present)
+        batch = next(iter(tokens.values()))[0].shape[0]
+        attention, unimodal, sequences = {}, {}, {}
+        for m in self.modalities:
+            cls, sequence, weights = self.encoders[m](*tokens[m])
+            layout = (("cls", 0, 1), (m, 1, sequence.shape[1]))
+            attention.update({f"{m}.{i}": AttentionMap(w, layout, layout) for i, w in enumerate(weights)})
+            unimodal[m] = cls
+            sequences[m] = sequence
+
+        crossed = {}
+        for m in self.modalities:
+            # Keys: a null token, then the other modalities' input tokens (not their [CLS]), so each
+            # key segment maps back onto that modality's input; absent ones are masked out.
+            others = [o for o in self.modalities if o != m]
+            keys = torch.cat([self.null_key.expand(batch, -1, -1), *[sequences[o][:, 1:] for o in others]], dim=1)
+            key_valid = torch.cat([torch.ones(batch, 1, dtype=torch.bool), *[tokens[o][1] for o in others]], dim=1)
+            key_layout, start = [("null", 0, 1)], 1
+            for o in others:
+                length = tokens[o][0].shape[1]
+                key_layout.append((o, start, start + length))
+                start += length
+            out, weights = self.cross(sequences[m], key_valid, context=keys)
+            query_layout = (("cls", 0, 1), (m, 1, sequences[m].shape[1]))
+            attention[f"cross.{m}"] = AttentionMap(weights, query_layout, tuple(key_layout))
+            crossed[m] = out[:, 0]
+
+        fused = self.operator(crossed, present)
+        modality_logits = {m: self.heads[m](unimodal[m]) for m in self.modalities}
+        candidates = torch.stack([self.fused_head(fused.value), *modality_logits.values()], dim=1)
+        available = torch.cat([torch.ones(batch, 1), present_weights(present, self.modalities)], dim=1)
+        scores = self.decision.expand(batch, -1).masked_fill(available == 0, float("-inf"))
+        mix = torch.softmax(scores, dim=-1)
+        logits = (mix.unsqueeze(-1) * candidates).sum(1)
+        mixing = {"decision": mix}
+        if fused.weights is not None:
+            mixing["operator"] = fused.weights
+        embeddings = {**unimodal, "fused": fused.value}
+        return FusionOutput(logits, modality_logits, attention, embeddings, mixing)

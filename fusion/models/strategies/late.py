@@ -1,0 +1,34 @@
+"""Late fusion: one network per modality, each to its own class logits, then a combiner.
+
+A unimodal baseline is the same network with a single modality (strategy ``unimodal``).
+"""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from fusion.models.config import ModelConfig
+from fusion.models.strategies.base import AttentionMap, ClsEncoder, FusionModel, FusionOutput, check_inputs, classifier
+from fusion.models.strategies.combiners import COMBINERS
+
+
+class LateFusion(FusionModel):
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__(config)
+        self.encoders = nn.ModuleDict({m: ClsEncoder(config, config.depth) for m in self.modalities})
+        self.heads = nn.ModuleDict({m: classifier(config.width, config.num_classes) for m in self.modalities})
+        self.combiner = COMBINERS.get(config.combiner or "mean")(self.modalities, config.num_classes)
+
+    def forward(self, inputs: dict[str, Tensor], present: dict[str, Tensor] | None = None) -> FusionOutput:
+        check_inputs(self, inputs)
+        present = self.complete_present(inputs, present)
+        tokens = self.tokens(inputs, present)
+        modality_logits, embeddings, attention = {}, {}, {}
+        for m in self.modalities:
+            cls, _, weights = self.encoders[m](*tokens[m])
+            layout = (("cls", 0, 1), (m, 1, 1 + tokens[m][0].shape[1]))
+            attention.update({f"{m}.{i}": AttentionMap(w, layout, layout) for i, w in enumerate(weights)})
+            embeddings[m] = cls
+            modality_logits[m] = self.heads[m](cls)
+        logits, weights = self.combiner(modality_logits, present)
+        return FusionOutput(logits, modality_logits, attention, embeddings, {"combiner": weights})
