@@ -19,7 +19,7 @@ import torch
 from fusion.models.checkpoints import load_models
 from fusion.models.config import FUSION_STRATEGIES
 from fusion.explain.analysis import explain_sample
-from fusion.tasks.samples import sample_from_split
+from fusion.tasks import get_task
 
 
 def main() -> None:
@@ -31,7 +31,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     models = load_models("digits", list(FUSION_STRATEGIES))
-    samples = [sample_from_split("digits", (args.sample + i) % 360) for i in range(args.runs)]
+    digits = get_task("digits")
+    samples = [digits.sample((args.sample + i) % digits.split_size()) for i in range(args.runs)]
     for _ in range(3):  # warm-up: first calls allocate and compile kernels
         explain_sample(models, samples[0])
     timings = []

@@ -24,9 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fusion.data.avdigits import MAX_AUDIO_SAMPLES, SAMPLE_RATE
+from fusion.formats import IMAGE_SIZE, MAX_AUDIO_SAMPLES, SAMPLE_RATE
 from fusion.errors import InputError
-from fusion.modalities.image import IMAGE_SIZE
 
 AUDIO_PEAK = 0.9  # the built-in clips are peak-normalised to this too (tools/build_avdigits.py)
 TRIM_TOP_DB = 35

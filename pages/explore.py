@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 
 import streamlit as st
 
 from fusion.models.config import FUSION_STRATEGIES
-from fusion.data.avdigits import SAMPLE_RATE, TASK_MODALITIES, TASK_NUM_CLASSES, load_task
-from fusion.data.corruption import STANDARD_CORRUPTION
-from fusion.errors import InputError
 from fusion.explain.analysis import explain_model, input_views
-from fusion.tasks.samples import Sample, corrupt_sample, sample_from_files, sample_from_split
+from fusion.formats import SAMPLE_RATE
+from fusion.modalities import get_modality
+from fusion.tasks import Sample, decode_files, get_task
 from fusion.viz import explore as viz
 from pages import explore_dataset
 from pages.common import current_source, current_task, is_dataset_task, render_dataset_view, show_error, task_models
 
 K = "explore_"  # widget key prefix
 BUILT_IN, OWN = "built-in test sample", "my own files"
-UPLOAD_TYPES = {"image": ["png", "jpg", "jpeg"], "audio": ["wav", "flac", "ogg", "mp3"]}
 
 
 def level_key(task: str, kind: str, modality: str) -> str:
@@ -38,31 +35,27 @@ def apply_preset(task: str) -> None:
     for modality, level in preset.get("corruption", {}).items():
         st.session_state[level_key(task, BUILT_IN, modality)] = float(level)
     if "removed" in preset:
-        for modality in TASK_MODALITIES[task]:
+        for modality in get_task(task).modalities:
             st.session_state[f"{K}remove_{modality}"] = modality in preset["removed"]
 
 
 @st.cache_data(show_spinner=False)
 def split_size(task: str) -> int:
-    return len(load_task(task, "test", corruption={}))
+    return get_task(task).split_size("test")
 
 
 @st.cache_data(show_spinner="Preparing the sample…", max_entries=64)
 def prepare(task: str, index: int | None, uploads: tuple, levels: tuple, removed: tuple) -> tuple[Sample | None, dict, list[str]]:
     """(sample, preprocessed views, decode errors) for a built-in index or uploads ((modality, bytes|str), ...)."""
-    errors, warnings, parts = [], [], {}
+    spec, errors = get_task(task), []
     if index is not None:
-        sample = sample_from_split(task, index, corruption=dict(levels))
+        sample = spec.sample(index, corruption=dict(levels))
     else:
-        for modality, data in uploads:
-            try:
-                decoded = sample_from_files(**{modality: data})
-                parts[modality], warnings = getattr(decoded, modality), [*warnings, *decoded.warnings]
-            except InputError as error:
-                errors.append(f"{modality}: {error}")
-        sample = corrupt_sample(Sample(**parts, warnings=tuple(warnings)), dict(levels)) if parts else None
+        decoded, failed = decode_files(dict(uploads))
+        errors = [f"{modality}: {message}" for modality, message in failed.items()]
+        sample = spec.corrupt(decoded, dict(levels)) if decoded.modalities else None
     if sample is not None:
-        sample = replace(sample, **{m: None for m in removed})
+        sample = sample.without(removed)
     return sample, (input_views(sample) if sample else {}), errors
 
 
@@ -91,7 +84,7 @@ def choose_sample(task: str, modalities: tuple) -> tuple[str, int | None, tuple]
             if modality == "text":
                 data = st.text_input("text (a caption)", key=f"{K}text") or None
             else:
-                file = st.file_uploader(modality, type=UPLOAD_TYPES[modality], key=f"{K}upload_{modality}")
+                file = st.file_uploader(modality, type=list(get_modality(modality).upload_types), key=f"{K}upload_{modality}")
                 if modality == "audio" and file is None:
                     file = st.audio_input("or record", key=f"{K}mic", sample_rate=SAMPLE_RATE)
                 data = file.getvalue() if file is not None else None
@@ -104,7 +97,7 @@ def modality_controls(task: str, kind: str, modalities: tuple) -> tuple[tuple, t
     levels, removed = [], []
     for col, modality in zip(st.columns(len(modalities)), modalities):
         key = level_key(task, kind, modality)
-        st.session_state.setdefault(key, STANDARD_CORRUPTION[task].get(modality, 0.0) if kind == BUILT_IN else 0.0)
+        st.session_state.setdefault(key, get_task(task).standard_corruption.get(modality, 0.0) if kind == BUILT_IN else 0.0)
         levels.append((modality, col.slider(f"{modality} corruption", 0.0, 1.0, step=0.05, key=key)))
         if col.toggle(f"remove the {modality}", key=f"{K}remove_{modality}"):
             removed.append(modality)
@@ -117,9 +110,9 @@ def show_inputs(sample: Sample, views: dict) -> None:
         cols[0].plotly_chart(viz.image_figure(views["image"]), key=f"{K}in_image")
     if "audio" in views:
         cols[1].plotly_chart(viz.spectrogram_figure(views["audio"]), key=f"{K}in_audio")
-        cols[1].audio(sample.audio, sample_rate=SAMPLE_RATE)
+        cols[1].audio(sample.get("audio"), sample_rate=SAMPLE_RATE)
     if "text" in views:
-        cols[2].plotly_chart(viz.token_figure(views["text"], title=f"text tokens of “{sample.text}”"), key=f"{K}in_text")
+        cols[2].plotly_chart(viz.token_figure(views["text"], title=f"text tokens of “{sample.get('text')}”"), key=f"{K}in_text")
 
 
 def show_result(name: str, result: dict, views: dict, names: list, label: int | None, wide: bool) -> None:
@@ -156,7 +149,7 @@ def show_result(name: str, result: dict, views: dict, names: list, label: int | 
 task, source = current_task(), current_source()
 if is_dataset_task(task):
     render_dataset_view(explore_dataset.render, task, source)
-modalities = TASK_MODALITIES[task]
+modalities = get_task(task).modalities
 apply_preset(task)
 st.title("Explore")
 st.caption("One sample through three ways of fusing modalities: what each model predicts, where it looks, and what each modality contributes.")
@@ -176,7 +169,7 @@ for warning in sample.warnings:
     st.warning(warning)
 st.subheader("What the models see")
 show_inputs(sample, views)
-names = viz.class_names(task, TASK_NUM_CLASSES[task])
+names = list(get_task(task).classes)
 st.subheader("What the models make of it")
 st.session_state.setdefault(f"{K}view", "single")
 st.session_state.setdefault(f"{K}strategy", FUSION_STRATEGIES[0])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from fusion.models.catalog import datasets_dir
+from fusion.paths import datasets_dir
 from fusion.models.config import FUSION_STRATEGIES
 from fusion.training.dataset_job import FAILED, DatasetJob
 from fusion.encoders import DEFAULT_ENCODERS, list_encoders

@@ -14,7 +14,7 @@ import fusion
 from fusion.models.checkpoints import CONFIG, WEIGHTS, load_checkpoint, read_metrics, save_checkpoint
 from fusion.models.config import ModelConfig
 from fusion.errors import CheckpointError, ConfigError
-from fusion.modalities import MODALITIES
+from fusion.modalities import list_modalities
 from fusion.models.operators import list_operators
 from fusion.models.strategies import COMBINERS, STRATEGIES, FusionModel, build_model
 
@@ -73,7 +73,7 @@ UNKNOWN_NAMES = [  # (make the model, the known names the error must list)
     pytest.param(_unknown("duo", "unimodal", combiner="bogus"), COMBINERS.names, id="unimodal-combiner"),
     pytest.param(
         _unknown("duo", "late", combiner="mean", modalities=("audio", "bogus")),
-        lambda: list(MODALITIES),
+        lambda: list_modalities(),
         id="modality",
     ),
 ]

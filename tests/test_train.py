@@ -12,7 +12,7 @@ import torch
 
 import fusion.training.loop as train_module
 from fusion.models.config import ModelConfig
-from fusion.data.corruption import STANDARD_CORRUPTION
+from fusion.data.avdigits import STANDARD_CORRUPTION
 from fusion.tasks.splits import TensorSplit, caption_vocabulary, tensor_split
 from fusion.models.presets import default_config
 from fusion.training.loop import (

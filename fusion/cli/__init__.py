@@ -42,9 +42,9 @@ def parse_corruption(items: Sequence[str] | None, task: str) -> dict[str, float]
     """``["image=0.5", "audio=0"]`` -> ``{"image": 0.5, "audio": 0.0}``; None when none given."""
     if not items:
         return None
-    from fusion.data.avdigits import TASK_MODALITIES
+    from fusion.tasks import get_task
 
-    modalities = TASK_MODALITIES[task]
+    modalities = get_task(task).modalities
     corruption = {}
     for item in items:
         modality, _, level = item.partition("=")
@@ -65,13 +65,13 @@ def parse_corruption(items: Sequence[str] | None, task: str) -> dict[str, float]
 def build_parser() -> argparse.ArgumentParser:
     from fusion.models.config import FUSION_STRATEGIES
     from fusion.data.avdigits import TASKS
-    from fusion.modalities import MODALITIES
+    from fusion.modalities import list_modalities
     from fusion.models.operators import list_operators
     from fusion.models.strategies import COMBINERS
 
     parser = OneLineParser(prog="python -m fusion", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
-    names = [*FUSION_STRATEGIES, *MODALITIES]
+    names = [*FUSION_STRATEGIES, *list_modalities()]
 
     train = commands.add_parser("train", help="train one model on a built-in task, or heads on a dataset folder (--data)")
     source = train.add_mutually_exclusive_group(required=True)
@@ -105,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = analysis("evaluate", "accuracy on the test split, as JSON with --json")
     evaluate.add_argument("--corruption", nargs="+", metavar="MODALITY=LEVEL", help="default: the task's standard corruption")
     evaluate.add_argument("--split", default="test", choices=("train", "val", "test"))
+    evaluate.add_argument("--predictions", action="store_true",
+                          help="with --json: add each row's predicted class, in split order")
 
     interactions = analysis("interactions", "EMAP non-additive share of each strategy (cross-modal interaction)")
     interactions.add_argument("--n", type=int, default=64, help="test samples; the grid has N x N combinations (default 64)")
@@ -194,7 +196,8 @@ def command_evaluate(args: argparse.Namespace) -> int:
         return cli_userdata.evaluate_heads(args)
 
     corruption = parse_corruption(args.corruption, args.task)
-    results = [evaluate(model, args.split, corruption, args.seed) for model in selected_models(args).values()]
+    results = [evaluate(model, args.split, corruption, args.seed, predictions=args.predictions)
+               for model in selected_models(args).values()]
     cli_userdata.print_evaluation(args.task, results, args.json)
     return 0
 
@@ -204,9 +207,8 @@ def command_explain(args: argparse.Namespace) -> int:
 
     from fusion.models.config import FUSION_STRATEGIES
     from fusion.models.checkpoints import load_models
-    from fusion.data.avdigits import TASK_MODALITIES
     from fusion.explain.analysis import explain_sample
-    from fusion.tasks.samples import corrupt_sample, sample_from_files, sample_from_split
+    from fusion.tasks import get_task, sample_from_files
 
     if needs_heads(args):
         if args.corruption:
@@ -220,17 +222,18 @@ def command_explain(args: argparse.Namespace) -> int:
         raise ConfigError("give either --sample N or at least one of --image, --audio, --text, --text-file")
     if args.sample is not None and given:
         raise ConfigError("--sample cannot be combined with --image / --audio / --text")
-    unused = [k for k in given if k.split("_")[0] not in TASK_MODALITIES[args.task]]
+    task = get_task(args.task)
+    unused = [k for k in given if k.split("_")[0] not in task.modalities]
     if unused:
-        raise ConfigError(f"task {args.task} does not read {unused[0].split('_')[0]}; it uses {', '.join(TASK_MODALITIES[args.task])}")
+        raise ConfigError(f"task {args.task} does not read {unused[0].split('_')[0]}; it uses {', '.join(task.modalities)}")
     corruption = parse_corruption(args.corruption, args.task)
     if args.sample is not None:
-        sample = sample_from_split(args.task, args.sample, corruption, args.seed)
+        sample = task.sample(args.sample, corruption=corruption, seed=args.seed)
     else:
         text = args.text if args.text is not None else (read_bytes(args.text_file) if args.text_file else None)
-        sample = sample_from_files(args.image, args.audio, text)
+        sample = sample_from_files({"image": args.image, "audio": args.audio, "text": text})
         if corruption:
-            sample = corrupt_sample(sample, corruption, args.seed)
+            sample = task.corrupt(sample, corruption, args.seed)
     for warning in sample.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     names = list(FUSION_STRATEGIES) if args.strategy == "all" else [args.strategy]

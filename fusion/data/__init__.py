@@ -1,9 +1,8 @@
 """Datasets: the built-in AV-Digits and load-time corruption."""
 
 from fusion.data.avdigits import (
-    MAX_AUDIO_SAMPLES,
-    SAMPLE_RATE,
     SPLITS,
+    STANDARD_CORRUPTION,
     TASK_MODALITIES,
     TASK_NUM_CLASSES,
     TASKS,
@@ -14,7 +13,6 @@ from fusion.data.avdigits import (
 )
 from fusion.data.corruption import (
     IMAGE_KINDS,
-    STANDARD_CORRUPTION,
     apply_corruption,
     corrupt_audio,
     corrupt_image,
@@ -22,7 +20,7 @@ from fusion.data.corruption import (
 )
 
 __all__ = [
-    "IMAGE_KINDS", "MAX_AUDIO_SAMPLES", "SAMPLE_RATE", "SPLITS", "STANDARD_CORRUPTION",
+    "IMAGE_KINDS", "SPLITS", "STANDARD_CORRUPTION",
     "TASKS", "TASK_MODALITIES", "TASK_NUM_CLASSES", "TaskSplit", "apply_corruption",
     "corrupt_audio", "corrupt_image", "corrupt_text", "default_root", "load_clip", "load_task",
 ]

@@ -17,15 +17,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fusion.data.corruption import STANDARD_CORRUPTION, PCABasis, apply_corruption
+from fusion.data.corruption import PCABasis, apply_corruption
+from fusion.formats import MAX_AUDIO_SAMPLES, SAMPLE_RATE
 from fusion.paths import ASSETS
 
 TASKS = ("digits", "match")
 SPLITS = ("train", "val", "test")
-SAMPLE_RATE = 16000
-MAX_AUDIO_SAMPLES = 19200  # 1.2 s
 TASK_MODALITIES = {"digits": ("audio", "image", "text"), "match": ("audio", "image")}
 TASK_NUM_CLASSES = {"digits": 10, "match": 2}
+# The standard (calibrated) corruption of each task: no single modality solves "digits" alone.
+STANDARD_CORRUPTION: dict[str, dict[str, float]] = {
+    "digits": {"image": 0.75, "audio": 0.7, "text": 0.0},
+    "match": {},
+}
 
 PIXEL_MAX = 16  # load_digits pixel values are 0..16
 _CLIP_NAME = re.compile(r"s(\d{2})_d(\d)")
@@ -156,12 +160,50 @@ def _choose(kind: str, value: str, choices) -> None:
         raise ValueError(f"unknown {kind} {value!r}; choose one of {tuple(choices)}")
 
 
+@dataclass(frozen=True, eq=False)
+class _SplitRows:
+    """Which files make up each row of one split of one task (read-only arrays)."""
+
+    index: np.ndarray
+    image_index: np.ndarray
+    label: np.ndarray
+    clip_rows: np.ndarray
+    speaker: np.ndarray
+    audio_digit: np.ndarray
+
+
+@functools.lru_cache(maxsize=16)
+def _split_rows(root: pathlib.Path, task: str, split: str) -> _SplitRows:
+    samples = _table(root, "samples.csv")
+    table = samples if task == "digits" else _table(root, "match.csv")
+    rows = np.flatnonzero(table["split"] == split)
+    index = table["index"][rows]
+    image_index = index if task == "digits" else table["image_index"][rows]
+    label = table["digit" if task == "digits" else "label"][rows]
+    bank = _clip_bank(root)
+    clip_names = table["clip"][rows]
+    clip_rows = np.array([bank.row[name] for name in clip_names], dtype=np.int64)
+    parsed = np.array([_CLIP_NAME.fullmatch(name).groups() for name in clip_names], dtype=np.int64).reshape(-1, 2)
+    return _SplitRows(*(_read_only(np.array(a)) for a in (index, image_index, label, clip_rows, parsed[:, 0], parsed[:, 1])))
+
+
+def split_size(task: str, split: str, root=None) -> int:
+    _choose("task", task, TASKS)
+    _choose("split", split, SPLITS)
+    return len(_split_rows(_root(root), task, split).index)
+
+
 def load_task(task: str, split: str, corruption: Mapping[str, float] | None = None, seed: int = 0,
-              root=None, *, image_kind: str = "pca") -> TaskSplit:
-    """One split of a task, with corruption applied.
+              root=None, *, image_kind: str = "pca", rows=None) -> TaskSplit:
+    """One split of a task (or only its ``rows``, positions in the split), with corruption applied.
 
     corruption: {modality: level in [0, 1]}; None means STANDARD_CORRUPTION[task], {} means clean.
     seed: seed of the per-sample corruption. image_kind: see corruption.IMAGE_KINDS.
+
+    This is the one function that computes a row's seeded corruption: the randomness of each row
+    depends only on (seed, modality, the row's dataset index), so a row loaded alone (``rows=[i]``,
+    what Explore and ``explain --sample`` read) is exactly that row of the whole split (what
+    training and ``evaluate`` read).
     """
     _choose("task", task, TASKS)
     _choose("split", split, SPLITS)
@@ -169,27 +211,20 @@ def load_task(task: str, split: str, corruption: Mapping[str, float] | None = No
     for modality in levels:
         _choose(f"modality for task {task!r}", modality, TASK_MODALITIES[task])
     root = _root(root)
-
-    samples = _table(root, "samples.csv")
-    table = samples if task == "digits" else _table(root, "match.csv")
-    rows = np.flatnonzero(table["split"] == split)
-    index = table["index"][rows].copy()
-    image_index = index if task == "digits" else table["image_index"][rows]
-    label = table["digit" if task == "digits" else "label"][rows].copy()
-
+    table = _split_rows(root, task, split)
+    take = np.arange(len(table.index)) if rows is None else np.asarray(rows, dtype=np.int64).reshape(-1)
+    if take.size and (take.min() < 0 or take.max() >= len(table.index)):
+        raise ValueError(f"rows must lie in 0..{len(table.index) - 1} for the {task} {split} split")
+    index, image_index = table.index[take].copy(), table.image_index[take]
     bank = _clip_bank(root)
-    clip_names = table["clip"][rows]
-    clip_rows = np.array([bank.row[name] for name in clip_names], dtype=np.int64)
-    parsed = np.array([_CLIP_NAME.fullmatch(name).groups() for name in clip_names], dtype=np.int64)
-    speaker, audio_digit = parsed[:, 0].copy(), parsed[:, 1].copy()
-
+    samples = _table(root, "samples.csv")
     image = _images(root)[image_index].astype(np.float32) / PIXEL_MAX
-    audio, audio_length = bank.waves[clip_rows], bank.lengths[clip_rows].copy()
+    audio, audio_length = bank.waves[table.clip_rows[take]], bank.lengths[table.clip_rows[take]].copy()
     text = list(samples["caption"][image_index])
     pca = _train_image_pca(root) if levels.get("image") and image_kind == "pca" else None
     image, audio, text = apply_corruption(image, audio, audio_length, text, index, levels, seed,
                                           image_kind=image_kind, pca=pca)
     return TaskSplit(task=task, split=split, image=image, audio=audio, audio_length=audio_length,
-                     text=text, label=label, index=index,
-                     image_digit=samples["digit"][image_index].copy(), audio_digit=audio_digit,
-                     speaker=speaker)
+                     text=text, label=table.label[take].copy(), index=index,
+                     image_digit=samples["digit"][image_index].copy(), audio_digit=table.audio_digit[take].copy(),
+                     speaker=table.speaker[take].copy())

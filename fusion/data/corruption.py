@@ -15,10 +15,6 @@ import numpy as np
 
 MODALITY_CODES = {"image": 1, "audio": 2, "text": 3}
 IMAGE_KINDS = ("pca", "noise", "occlusion")
-STANDARD_CORRUPTION: dict[str, dict[str, float]] = {
-    "digits": {"image": 0.75, "audio": 0.7, "text": 0.0},
-    "match": {},
-}
 _PINK_FLOOR = 1e-3  # lowest frequency (fraction of the sample rate) that 1/f shaping boosts
 _CHUNK = 64  # waveforms per noise batch
 
@@ -86,18 +82,12 @@ class PCABasis:
         return kept.reshape(np.shape(images))
 
 
-def _default_pca() -> PCABasis:
-    from fusion.data.avdigits import train_image_pca  # lazy: avdigits imports this module
-
-    return train_image_pca()
-
-
 def corrupt_image(images: np.ndarray, level: float, seed: int, index: np.ndarray,
                   kind: str = "pca", pca: PCABasis | None = None) -> np.ndarray:
     """Corrupt float images [N, H, W] with values in [0, 1].
 
-    kind "pca" (AV-MNIST style) removes a fraction `level` of the PCA energy, using `pca` or by
-    default the basis fitted on the AV-Digits train images; it is deterministic. "noise" adds
+    kind "pca" (AV-MNIST style) removes a fraction `level` of the PCA energy in the basis `pca`
+    (for AV-Digits: ``fusion.data.avdigits.train_image_pca()``); it is deterministic. "noise" adds
     Gaussian noise with std `level`; "occlusion" zeroes a random square of side
     round(level * min(H, W)). The result is clipped to [0, 1].
     """
@@ -109,7 +99,9 @@ def corrupt_image(images: np.ndarray, level: float, seed: int, index: np.ndarray
     if level == 0.0:
         return images
     if kind == "pca":
-        out = (pca if pca is not None else _default_pca()).keep_energy(images, 1.0 - level)
+        if pca is None:
+            raise ValueError("PCA corruption needs the PCA basis of the training images (pca=...)")
+        out = pca.keep_energy(images, 1.0 - level)
     else:
         out = images.copy()
         height, width = images.shape[1:3]

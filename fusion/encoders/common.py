@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from fusion.data.avdigits import SAMPLE_RATE
+from fusion.formats import SAMPLE_RATE
 from fusion.errors import InputError
 
 MODALITIES = ("audio", "image", "text")

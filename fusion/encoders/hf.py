@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from fusion.data.avdigits import SAMPLE_RATE
+from fusion.formats import SAMPLE_RATE
 from fusion.encoders.base import Encoder, EncoderUnavailable, Encoding, TokenLayout
 from fusion.encoders.common import (as_float32, batches, check_texts, check_waveforms, frozen, masked_mean,
                                     spread_seconds)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from fusion.data.avdigits import SAMPLE_RATE
+from fusion.formats import SAMPLE_RATE
 from fusion.encoders.base import Encoder, Encoding, TokenLayout
 from fusion.encoders.common import check_waveforms, spread_seconds
 

@@ -8,8 +8,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from fusion.tasks.splits import TensorSplit, tensor_split
+from fusion.errors import ConfigError
 from fusion.models.strategies import FusionModel
+from fusion.tasks import Split, Task, get_task
 
 EVAL_BATCH = 512
 
@@ -27,30 +28,38 @@ def predict_logits(model: FusionModel, inputs: dict[str, Tensor], present: dict[
     return torch.cat(chunks)
 
 
-def score(model: FusionModel, data: TensorSplit, present: dict[str, Tensor] | None = None) -> dict[str, Any]:
+def score(model: FusionModel, data: Split, present: dict[str, Tensor] | None = None,
+          predictions: bool = False) -> dict[str, Any]:
+    """Accuracy, n and mean negative log-likelihood on ``data`` (its own ``present`` mask unless
+    one is given); ``predictions=True`` adds each row's predicted class, in split order."""
+    present = present if present is not None else getattr(data, "present", None)
     logits = predict_logits(model, data.inputs, present)
     predicted = logits.argmax(-1)
     nll = torch.nn.functional.cross_entropy(logits, data.labels).item()
-    return {
+    result = {
         "accuracy": round((predicted == data.labels).float().mean().item(), 4),
         "n": len(data),
         "nll": round(nll, 4),
     }
+    if predictions:
+        result["predictions"] = [int(p) for p in predicted]
+    return result
 
 
 def evaluate(
-    model: FusionModel, split: str = "test", corruption: Mapping[str, float] | None = None, seed: int = 0
+    model: FusionModel, split: str = "test", corruption: Mapping[str, float] | None = None, seed: int = 0,
+    task: Task | None = None, predictions: bool = False,
 ) -> dict[str, Any]:
-    """One result row: ``{"strategy", "accuracy", "n", "nll", "parameters", "split", "corruption"}``."""
-    config = model.config
-    data = tensor_split(config.task, split, corruption, seed, config.vocabulary or None)
-    from fusion.data.corruption import STANDARD_CORRUPTION
-
-    used = dict(STANDARD_CORRUPTION[config.task] if corruption is None else corruption)
+    """One result row: ``{"strategy", "accuracy", "n", "nll", "parameters", "split", "corruption"}``
+    (plus ``"predictions"``), on ``task`` (default: the model's own task) as the model reads it."""
+    task = task if task is not None else get_task(model.config.task)
+    data = task.split(model, split, corruption, seed)
+    if len(data) == 0:
+        raise ConfigError(f"task {task.name!r} has no {split} rows")
     return {
-        "strategy": config.name,
-        **score(model, data),
+        "strategy": model.config.name,
+        **score(model, data, predictions=predictions),
         "parameters": model.num_parameters(),
         "split": split,
-        "corruption": used,
+        "corruption": task.corruption(corruption),
     }

@@ -12,11 +12,9 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from fusion.data.avdigits import TASK_MODALITIES
-from fusion.data.corruption import STANDARD_CORRUPTION
-from fusion.tasks.splits import tensor_split
 from fusion.evaluation.accuracy import score
 from fusion.models.strategies import FusionModel
+from fusion.tasks import get_task
 
 DEFAULT_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
@@ -43,18 +41,21 @@ def robustness(
     seed: int = 0,
 ) -> RobustnessResult:
     """Sweep every modality of ``task`` for every model in ``models`` (name -> model in eval mode)."""
-    standard = dict(STANDARD_CORRUPTION[task])
-    modalities = TASK_MODALITIES[task]
-    base = tensor_split(task, split, None, seed)
+    spec = get_task(task)
+    standard = spec.corruption(None)
     curves: dict[str, dict[str, list[float]]] = {name: {} for name in models}
     missing: dict[str, dict[str, float]] = {name: {} for name in models}
-    for modality in modalities:
-        sweep = [tensor_split(task, split, {**standard, modality: float(level)}, seed) for level in levels]
-        for name, model in models.items():
+    full, n = {}, 0
+    for name, model in models.items():
+        base = spec.split(model, split, None, seed)
+        full[name], n = score(model, base)["accuracy"], len(base)
+        for modality in spec.modalities:
             if modality not in model.modalities:
                 continue
-            curves[name][modality] = [score(model, data)["accuracy"] for data in sweep]
+            curves[name][modality] = [
+                score(model, spec.split(model, split, {**standard, modality: float(level)}, seed))["accuracy"]
+                for level in levels
+            ]
             absent = {m: torch.full((len(base),), m != modality) for m in model.modalities}
             missing[name][modality] = score(model, base, absent)["accuracy"]
-    full = {name: score(model, base)["accuracy"] for name, model in models.items()}
-    return RobustnessResult(task, tuple(float(v) for v in levels), standard, curves, missing, full, len(base))
+    return RobustnessResult(task, tuple(float(v) for v in levels), standard, curves, missing, full, n)

@@ -10,14 +10,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from fusion.data.avdigits import MAX_AUDIO_SAMPLES
 from fusion.encoders.base import Encoding
 from fusion.explain.attention import AttentionMaps
 from fusion.explain.gradients import IntegratedGradients
 from fusion.explain.shapley import ModalityShapley
-from fusion.modalities.audio import log_mel
-from fusion.modalities.text import MAX_TEXT_TOKENS, split_words
-from fusion.tasks.samples import Sample, sample_from_split, sample_inputs
+from fusion.modalities import get_modality
+from fusion.models.inputs import sample_values_inputs
+from fusion.tasks import Sample, get_task
 from fusion.models.strategies import FusionModel
 
 IG_STEPS = 25
@@ -42,7 +41,7 @@ def explain_model(
     players = [m for m in model.modalities if m in sample.modalities]
     if not players:
         return {"note": f"this model reads {', '.join(model.modalities)}; the sample has none of them"}
-    inputs, _ = sample_inputs(sample, model.modalities, model.config.vocabulary)
+    inputs, _ = sample_values_inputs(model.config, [sample.values])
     return explain_inputs(model, inputs, players, target, ig_steps, maps)
 
 
@@ -114,14 +113,7 @@ def explain_inputs(
 def input_views(sample: Sample) -> dict[str, Any]:
     """Each present modality as the models see it after preprocessing: image ``[8][8]`` in [0, 1],
     audio as the log-mel spectrogram ``[32][60]`` in [-1, 1], text as its word tokens."""
-    views: dict[str, Any] = {}
-    if sample.image is not None:
-        views["image"] = np.asarray(sample.image, dtype=float).tolist()
-    if sample.audio is not None:
-        views["audio"] = log_mel(np.array(sample.audio[None, :MAX_AUDIO_SAMPLES]))[0].tolist()
-    if sample.text is not None:
-        views["text"] = split_words(sample.text)[:MAX_TEXT_TOKENS]
-    return views
+    return {m: get_modality(m).view(value) for m, value in sample.values.items()}
 
 
 def explain_sample(models: Mapping[str, FusionModel], sample: Sample, target: int | None = None) -> dict[str, dict[str, Any]]:
@@ -132,10 +124,11 @@ def explain_sample(models: Mapping[str, FusionModel], sample: Sample, target: in
 def shapley_shift(model: FusionModel, index: int, corruption: Mapping[str, float], task: str = "digits") -> dict[str, Any]:
     """Modality Shapley values (probability of the true class) of test sample ``index``, clean and
     with ``corruption``: how the contributions move when a modality degrades."""
-    clean = sample_from_split(task, index, {})
+    spec = get_task(task)
+    clean = spec.sample(index, corruption={})
     out: dict[str, Any] = {"label": clean.label}
-    for name, case in (("clean", clean), ("corrupted", sample_from_split(task, index, corruption))):
-        inputs, present = sample_inputs(case, model.modalities, model.config.vocabulary)
+    for name, case in (("clean", clean), ("corrupted", spec.sample(index, corruption=corruption))):
+        inputs, present = sample_values_inputs(model.config, [case.values])
         result = ModalityShapley(model).attribute(inputs, clean.label, [m for m in model.modalities if present[m].item()])
         full = result.subset_probabilities[frozenset(result.players)]
         out[name] = {"shapley": result.values_probability, "probability": result.full_probability,

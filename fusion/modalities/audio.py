@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
+from fusion.formats import HOP_LENGTH, MAX_AUDIO_SAMPLES, NUM_FRAMES, SAMPLE_RATE
+from fusion.modalities.base import ModalitySpec, register_modality
 from fusion.modalities.linear_tokenizer import LinearTokenizer
 from fusion.paths import ASSETS
 
-SAMPLE_RATE = 16000
 N_FFT = 512
-HOP_LENGTH = 320  # 20 ms
 N_MELS = 32
-NUM_FRAMES = 60  # 1.2 s of audio
 FRAMES_PER_TOKEN = 3
 NUM_AUDIO_TOKENS = NUM_FRAMES // FRAMES_PER_TOKEN
 TOP_DB = 80.0
@@ -79,3 +80,42 @@ class AudioTokenizer(LinearTokenizer):
 
     def split(self, spectrogram: Tensor) -> Tensor:
         return to_frame_groups(spectrogram)
+
+
+class AudioSpec(ModalitySpec):
+    """A 16 kHz mono waveform; models read its log-mel spectrogram over a 1.2 s window."""
+
+    name = "audio"
+    colour = "#F58518"
+    upload_types = ("wav", "flac", "ogg", "mp3")
+    ig_baseline = "silence (log-mel at the -1 floor)"
+
+    def decode(self, data: Any) -> tuple[np.ndarray, tuple[str, ...]]:
+        from fusion.io import decode_audio
+
+        clip = decode_audio(data)
+        return clip.waveform, tuple(clip.warnings)
+
+    def placeholder(self) -> np.ndarray:
+        return np.zeros(MAX_AUDIO_SAMPLES, dtype=np.float32)
+
+    def to_tensor(self, values: Sequence[Any], vocabulary: Sequence[str] = ()) -> Tensor:
+        return audio_inputs(window(values))
+
+    def tokenizer(self, width: int, vocabulary: Sequence[str] = ()) -> nn.Module:
+        return AudioTokenizer(width)
+
+    def view(self, value: Any) -> list:
+        return audio_inputs(window([value]))[0].tolist()
+
+
+def window(waves: Sequence[Any]) -> np.ndarray:
+    """Waveforms of any length -> ``[N, MAX_AUDIO_SAMPLES]``: each cut to the window or zero-padded."""
+    out = np.zeros((len(waves), MAX_AUDIO_SAMPLES), dtype=np.float32)
+    for row, wave in enumerate(waves):
+        wave = np.asarray(wave, dtype=np.float32).reshape(-1)[:MAX_AUDIO_SAMPLES]
+        out[row, : len(wave)] = wave
+    return out
+
+
+register_modality(AudioSpec())

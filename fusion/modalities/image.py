@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
+from fusion.formats import IMAGE_SIZE
+from fusion.modalities.base import ModalitySpec, register_modality
 from fusion.modalities.linear_tokenizer import LinearTokenizer
 
-IMAGE_SIZE = 8
 PATCH_SIZE = 2
 PATCH_GRID = (IMAGE_SIZE // PATCH_SIZE, IMAGE_SIZE // PATCH_SIZE)
 NUM_PATCHES = PATCH_GRID[0] * PATCH_GRID[1]
@@ -36,3 +40,32 @@ class ImageTokenizer(LinearTokenizer):
 
     def split(self, images: Tensor) -> Tensor:
         return to_patches(images)
+
+
+class ImageSpec(ModalitySpec):
+    """An 8x8 grey image in [0, 1] (uploads are brought into the digits' style by ``fusion.io``)."""
+
+    name = "image"
+    colour = "#4C78A8"
+    upload_types = ("png", "jpg", "jpeg", "bmp", "gif", "webp")
+    ig_baseline = "blank image (all pixels 0)"
+
+    def decode(self, data: Any) -> tuple[np.ndarray, tuple[str, ...]]:
+        from fusion.io import decode_image
+
+        return decode_image(data), ()
+
+    def placeholder(self) -> np.ndarray:
+        return np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)
+
+    def to_tensor(self, values: Sequence[Any], vocabulary: Sequence[str] = ()) -> Tensor:
+        return image_inputs(np.stack([np.asarray(v, dtype=np.float32) for v in values]))
+
+    def tokenizer(self, width: int, vocabulary: Sequence[str] = ()) -> nn.Module:
+        return ImageTokenizer(width)
+
+    def view(self, value: Any) -> list:
+        return np.asarray(value, dtype=float).tolist()
+
+
+register_modality(ImageSpec())

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
+
+from fusion.modalities.base import ModalitySpec, register_modality
 
 MAX_TEXT_TOKENS = 16
 PAD, UNK = "<pad>", "<unk>"
@@ -52,3 +55,32 @@ class TextTokenizer(nn.Module):
 
     def forward(self, ids: Tensor) -> tuple[Tensor, Tensor]:
         return self.embed(ids) + self.position, ids != 0
+
+
+class TextSpec(ModalitySpec):
+    """A caption; models read its words (our own small vocabulary, stored in each model's config)."""
+
+    name = "text"
+    colour = "#54A24B"
+    ig_baseline = "padding-token embeddings (zeros)"
+
+    def decode(self, data: Any) -> tuple[str, tuple[str, ...]]:
+        from fusion.io import decode_text
+
+        checked = decode_text(data)
+        return checked.text, tuple(checked.warnings)
+
+    def placeholder(self) -> str:
+        return ""
+
+    def to_tensor(self, values: Sequence[Any], vocabulary: Sequence[str] = ()) -> Tensor:
+        return encode_texts(list(values), vocabulary)
+
+    def tokenizer(self, width: int, vocabulary: Sequence[str] = ()) -> nn.Module:
+        return TextTokenizer(width, len(vocabulary))
+
+    def view(self, value: Any) -> list[str]:
+        return split_words(value)[:MAX_TEXT_TOKENS]
+
+
+register_modality(TextSpec())

@@ -7,27 +7,16 @@ default ``user_checkpoints/`` beside ``app.py``; shipped checkpoints are never w
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from fusion.models.checkpoints import CONFIG, checkpoint_dir, load_checkpoint, shipped_root
 from fusion.errors import ConfigError
 from fusion.models.strategies import FusionModel
-from fusion.paths import REPO
+from fusion.paths import user_dir
 
 SHIPPED = "shipped"
 _RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-def user_dir() -> Path:
-    return Path(os.environ.get("FUSION_USER_DIR", REPO / "user_checkpoints"))
-
-
-def datasets_dir() -> Path:
-    """Where zips uploaded on the "Your data" page are unpacked: ``$FUSION_DATASETS_DIR``, by
-    default ``user_datasets/`` beside ``app.py``."""
-    return Path(os.environ.get("FUSION_DATASETS_DIR", REPO / "user_datasets"))
 
 
 def check_run_name(name: str) -> str:

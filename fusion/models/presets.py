@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fusion.models.config import FUSION_STRATEGIES, UNIMODAL, ModelConfig
-from fusion.data.avdigits import TASK_MODALITIES, TASK_NUM_CLASSES, TASKS
 from fusion.errors import ConfigError
-from fusion.modalities import MODALITIES
+from fusion.modalities import list_modalities
+from fusion.tasks import built_in_tasks, get_task
 from fusion.training.loop import TrainSettings
 
 DEFAULT_OPERATOR = {"early": "product", "hybrid": "product"}
@@ -30,14 +30,14 @@ ARCHITECTURE: dict[tuple[str, str], dict] = {
 
 
 def model_names(task: str) -> list[str]:
-    """Names evaluated by ``--strategy all``: the fusion strategies, plus unimodal baselines for digits."""
-    baselines = list(TASK_MODALITIES[task]) if task == "digits" else []
-    return [*FUSION_STRATEGIES, *sorted(baselines)]
+    """Names evaluated by ``--strategy all``: the task's default models (fusion strategies first)."""
+    return list(get_task(task).default_models)
 
 
 def check_task(task: str) -> None:
-    if task not in TASKS:
-        raise ConfigError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
+    """A built-in task (presets describe the built-in models only)."""
+    if not get_task(task).is_built_in:
+        raise ConfigError(f"{task!r} is a dataset task; its heads are configured by `train --data`")
 
 
 def fusion_mechanism(
@@ -61,8 +61,8 @@ def default_config(
 ) -> ModelConfig:
     """The config of model ``name`` (a strategy, or a modality for a unimodal baseline) on ``task``."""
     check_task(task)
-    modalities = TASK_MODALITIES[task]
-    if name in MODALITIES:
+    modalities = get_task(task).modalities
+    if name in list_modalities():
         if name not in modalities:
             raise ConfigError(f"task {task!r} has no {name} modality; it uses {', '.join(modalities)}")
         strategy, modalities = UNIMODAL, (name,)
@@ -75,7 +75,7 @@ def default_config(
         task=task,
         strategy=strategy,
         modalities=tuple(modalities),
-        num_classes=TASK_NUM_CLASSES[task],
+        num_classes=get_task(task).num_classes,
         operator=operator,
         combiner=combiner,
         vocabulary=tuple(vocabulary) if "text" in modalities else (),
@@ -83,7 +83,9 @@ def default_config(
     )
 
 
-SHIPPED: tuple[tuple[str, str], ...] = tuple((task, name) for task in TASKS for name in model_names(task))
+SHIPPED: tuple[tuple[str, str], ...] = tuple(
+    (task.name, name) for task in built_in_tasks() for name in task.default_models
+)
 
 EPOCHS = {"digits": 30, "match": 40}
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from fusion.training.background import BackgroundJob
-from fusion.models.catalog import check_run_name, user_dir
+from fusion.models.catalog import check_run_name
+from fusion.paths import user_dir
 from fusion.embeddings.heads import HEAD_EPOCHS
 from fusion.errors import FusionError
 from fusion.training.loop import EpochRecord

@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 from fusion.training.background import BackgroundJob
-from fusion.models.catalog import check_run_name, user_dir
+from fusion.models.catalog import check_run_name
+from fusion.paths import user_dir
 from fusion.models.checkpoints import CONFIG, checkpoint_dir, save_checkpoint, shipped_root
 from fusion.models.config import ModelConfig
 from fusion.errors import ConfigError

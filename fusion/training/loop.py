@@ -25,7 +25,6 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from fusion.models.config import ModelConfig
-from fusion.data.corruption import STANDARD_CORRUPTION
 from fusion.tasks.splits import TensorSplit, tensor_split
 from fusion.evaluation.accuracy import score
 from fusion.models.strategies import FusionModel, build_model
@@ -104,7 +103,9 @@ def epoch_data(config: ModelConfig, epoch: int, settings: TrainSettings) -> Epoc
 
 def mixed_corruption(config: ModelConfig, draw: int, mix: tuple[tuple[float, float], ...]) -> dict[str, Tensor]:
     """Training inputs where each sample has the standard corruption scaled by a factor drawn from ``mix``."""
-    standard = STANDARD_CORRUPTION[config.task]
+    from fusion.tasks import get_task
+
+    standard = get_task(config.task).standard_corruption
     versions = [
         tensor_split(config.task, "train", {m: level * factor for m, level in standard.items()}, draw, config.vocabulary or None)
         for factor, _ in mix

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fusion.data.avdigits import SAMPLE_RATE, SPLITS, TaskSplit, load_task
-from fusion.data.corruption import STANDARD_CORRUPTION
+from fusion.data.avdigits import SPLITS, STANDARD_CORRUPTION, TaskSplit, load_task
+from fusion.formats import SAMPLE_RATE
 from fusion.io import AUDIO_PEAK
 from fusion.userdata._staging import check_free, staged_folder
 from fusion.userdata.manifest import MANIFEST_NAME

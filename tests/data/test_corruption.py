@@ -34,7 +34,7 @@ def _corrupt(modality: str, data, level: float, seed: int, rows=slice(None), kin
         return corrupt_audio(data.audio[rows], data.audio_length[rows], level, seed, index)
     if modality == "text":
         return corrupt_text(np.array(data.text, dtype=object)[rows].tolist(), level, seed, index)
-    return corrupt_image(data.image[rows], level, seed, index, kind=kind)
+    return corrupt_image(data.image[rows], level, seed, index, kind=kind, pca=train_image_pca())
 
 
 CASES = [("audio", "pca"), ("text", "pca")] + [("image", kind) for kind in IMAGE_KINDS]
@@ -106,14 +106,14 @@ def test_pca_corruption_weakens_smoothly_and_ends_at_the_mean(train_images):
     pca = train_image_pca()
     index = np.arange(len(train_images))
     levels = np.linspace(0.0, 1.0, 21)
-    errors = [np.mean((corrupt_image(train_images, lv, 0, index) - train_images) ** 2)
+    errors = [np.mean((corrupt_image(train_images, lv, 0, index, pca=pca) - train_images) ** 2)
               for lv in levels]
     assert np.all(np.diff(errors) > 0)                    # more level, further from the image
     assert np.max(np.diff(errors)) < 3 * np.mean(np.diff(errors))  # no jumps
-    fully = corrupt_image(train_images[:3], 1.0, 0, index[:3])
+    fully = corrupt_image(train_images[:3], 1.0, 0, index[:3], pca=pca)
     np.testing.assert_allclose(fully, np.clip(pca.mean, 0, 1).reshape(1, 8, 8).repeat(3, 0),
                                atol=1e-6)
-    standard = corrupt_image(train_images, 0.75, 0, index)
+    standard = corrupt_image(train_images, 0.75, 0, index, pca=pca)
     assert standard.dtype == np.float32 and 0.0 <= standard.min() and standard.max() <= 1.0
 
 

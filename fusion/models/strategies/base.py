@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from fusion.models.config import ModelConfig
 from fusion.models.layers import TransformerBlock
-from fusion.modalities import create_tokenizer
+from fusion.models.inputs import create_tokenizer
 
 Segment = tuple[str, int, int]  # (what, start, stop) along a token axis
 

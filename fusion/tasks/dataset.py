@@ -1,0 +1,136 @@
+"""Dataset-folder tasks: a folder with ``manifest.csv`` whose heads were trained over frozen
+encoders (``train --data``, the Your data page). Found through the ``dataset.json`` each head's
+checkpoint carries; their rows come from the embedding cache, so nothing is re-encoded."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fusion.errors import CheckpointError, InputError
+from fusion.paths import user_dir
+from fusion.tasks.base import DATASET, Task
+from fusion.tasks.samples import Sample
+
+DATASET_RECORD = "dataset.json"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class DatasetTask(Task):
+    """A dataset folder's task; ``encoders`` are the run's encoder per modality."""
+
+    folder: str = ""
+    seed: int = 0  # the seed of the manifest's split (when it has no split column)
+    encoders: Mapping[str, str] = field(default_factory=dict)
+
+    def dataset(self):
+        """The folder's rows as encodings (the embedding cache first; read-only, shared)."""
+        if not Path(self.folder).is_dir():
+            raise CheckpointError(f"the dataset folder {self.folder} of task {self.name!r} is gone; "
+                                  "pass --data DIR, or train again on the Your data page")
+        return _embedded(self.folder, self.seed, tuple(sorted(self.encoders.items())))
+
+    def split(self, model: Any, split: str = "test", corruption: Mapping[str, float] | None = None,
+              seed: int = 0):
+        from fusion.embeddings.heads import embedded_split
+
+        self.corruption(corruption)
+        return embedded_split(self.dataset(), model.config, self.check_split(split))
+
+    def sample(self, index: int, split: str = "test", corruption: Mapping[str, float] | None = None,
+               seed: int = 0) -> Sample:
+        self.corruption(corruption)
+        dataset = self.dataset()
+        rows = dataset.rows(self.check_split(split))
+        if not 0 <= int(index) < len(rows):
+            raise InputError(f"sample must be in 0..{len(rows) - 1} (the {split} split has {len(rows)} rows); got {index}.")
+        row = dataset.manifest.rows[rows[int(index)]]
+        values = {**row.files, **({"text": row.text} if row.text is not None else {})}
+        return Sample({m: v for m, v in values.items() if m in self.modalities},
+                      dataset.manifest.label_index(row.label), index=int(index))
+
+    def split_size(self, split: str = "test") -> int:
+        return len(self.dataset().rows(self.check_split(split)))
+
+
+@functools.lru_cache(maxsize=4)
+def _embedded(folder: str, seed: int, encoders: tuple[tuple[str, str], ...]):
+    from fusion.embeddings.extract import embed_manifest
+    from fusion.userdata.manifest import load_manifest
+
+    manifest = load_manifest(folder, seed=seed)
+    return embed_manifest(manifest, dict(encoders), progress=False, seed=seed)
+
+
+def read_dataset_record(checkpoint: Path | str) -> dict[str, Any] | None:
+    """The ``dataset.json`` beside a head's weights (None when the model is not a head)."""
+    path = Path(checkpoint) / DATASET_RECORD
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(record, dict):
+        raise CheckpointError(f"{path} is not a JSON object")
+    return record
+
+
+def task_from_record(record: Mapping[str, Any], name: str | None = None) -> DatasetTask:
+    try:
+        return DatasetTask(
+            name=str(name or record["task"]), kind=DATASET, modalities=tuple(sorted(record["encoders"])),
+            classes=tuple(str(c) for c in record["classes"]), description=f"dataset folder {record['folder']}",
+            default_models=("early", "late", "hybrid", *sorted(record["encoders"])),
+            folder=str(record["folder"]), seed=int(record.get("seed", 0)), encoders=dict(record["encoders"]),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(f"a {DATASET_RECORD} is incomplete ({error}); train the heads again") from None
+
+
+def _records(source: str | None = None) -> dict[str, dict[str, Any]]:
+    """task name -> the dataset record of its heads, over the user's runs (or one run)."""
+    found: dict[str, dict[str, Any]] = {}
+    root = user_dir()
+    if not root.is_dir():
+        return found
+    runs = [source] if source else sorted(p.name for p in root.iterdir() if p.is_dir())
+    for run in runs:
+        if not _NAME.match(run):
+            continue
+        for path in sorted((root / run).glob(f"*/*/{DATASET_RECORD}")):
+            task = path.parents[1].name
+            if not _NAME.match(task) or task in found:
+                continue
+            try:
+                record = read_dataset_record(path.parent)
+            except CheckpointError:
+                continue
+            if record is not None:
+                found[task] = record
+    return found
+
+
+def dataset_tasks() -> list[DatasetTask]:
+    """Every dataset task among the user's runs, by name."""
+    tasks = []
+    for name, record in sorted(_records().items()):
+        try:
+            tasks.append(task_from_record(record, name))
+        except CheckpointError:
+            continue
+    return tasks
+
+
+def find_dataset_task(name: str, source: str | None = None) -> DatasetTask | None:
+    record = _records(source).get(name)
+    if record is None and source is not None:
+        record = _records().get(name)
+    return task_from_record(record, name) if record is not None else None
+
