@@ -6,8 +6,9 @@ which this offline machine does not have).
    ``open_clip:ViT-B-32/random``, audio with ``logmel`` (the first encode is timed and reported).
 2. Trains an early, a late and a hybrid head for one epoch (their accuracy is not the point here).
 3. Switching strategy = what Explore does when you pick another strategy for the same sample:
-   read the sample's embeddings from the on-disk cache (no encoder runs) and run the whole analysis
-   with that head (prediction + exact Shapley + attention + Integrated Gradients, 25 steps).
+   hash the sample's files, read their embeddings from the on-disk cache (no encoder runs) and run
+   the whole analysis with that head (prediction + exact Shapley + attention + Integrated Gradients,
+   12 Gauss-Legendre steps), through the same ``explain_model`` as every other model.
    Timed ``--runs`` times per strategy, cycling through test samples; median and quartiles printed.
 
 Usage: python -m benchmarks.switch_strategy [--runs 30] [--rows 24] [--threads 1]
@@ -16,6 +17,7 @@ Usage: python -m benchmarks.switch_strategy [--runs 30] [--rows 24] [--threads 1
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import tempfile
@@ -24,26 +26,16 @@ from pathlib import Path
 
 import torch
 
-from fusion.models.config import FUSION_STRATEGIES
-from fusion.embeddings.cache import EmbeddingCache, content_hash
-from fusion.embeddings.extract import read_content
+
+from fusion.embeddings.cache import EmbeddingCache
 from fusion.embeddings.runs import load_dataset, train_head
 from fusion.encoders import load_encoder
-from fusion.explain.analysis import explain_encoded
+from fusion.explain.analysis import explain_model
+from fusion.models.config import FUSION_STRATEGIES
+from fusion.tasks.dataset import dataset_task
 from fusion.userdata.export import export_avdigits
 
 ENCODERS = {"image": "open_clip:ViT-B-32/random", "text": "open_clip:ViT-B-32/random", "audio": "logmel"}
-
-
-def cached_encodings(dataset, row: int, cache: EmbeddingCache) -> dict:
-    """One sample's encodings read back from the disk cache (what a strategy switch costs)."""
-    manifest_row = dataset.manifest.rows[row]
-    values = {**manifest_row.files, "text": manifest_row.text}
-    out = {}
-    for m, name in dataset.encoders.items():
-        encoder = load_encoder(name, m)
-        out[m] = cache.get(encoder, content_hash(read_content(m, values[m])))
-    return out
 
 
 def main() -> None:
@@ -56,6 +48,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         folder = export_avdigits(tmp / "subset", progress=False, rows=dict.fromkeys(("train", "val", "test"), args.rows))
+        os.environ["FUSION_CACHE_DIR"] = str(tmp / "cache")  # explain reads the sample's embeddings from here
         cache = EmbeddingCache(tmp / "cache")
         start = time.perf_counter()
         dataset = load_dataset(folder, ENCODERS, cache=cache, progress=False)
@@ -68,16 +61,17 @@ def main() -> None:
         print(f"encoder: {ENCODERS['image']} ({sum(p.numel() for p in image.model.parameters()) / 1e6:.0f} M parameters incl. text tower)"
               if hasattr(image, "model") else f"encoder: {ENCODERS['image']}")
         print(f"first encode of {3 * args.rows} rows x 3 modalities: {first:.1f} s")
-        rows = dataset.rows("test")
+        task = dataset_task(dataset)
+        samples = [task.sample(i) for i in range(task.split_size("test"))]
         for k in range(3):  # warm-up
-            explain_encoded(heads[FUSION_STRATEGIES[k]], cached_encodings(dataset, rows[0], cache))
+            explain_model(heads[FUSION_STRATEGIES[k]], samples[0])
         print(f"switching strategy (cache read + full analysis), {args.runs} runs each, {args.threads} thread(s), "
               f"{platform.processor() or platform.machine()}:")
         for name, model in heads.items():
             timings, deltas = [], []
             for i in range(args.runs):
                 begin = time.perf_counter()
-                result = explain_encoded(model, cached_encodings(dataset, rows[i % len(rows)], cache))
+                result = explain_model(model, samples[i % len(samples)])
                 timings.append((time.perf_counter() - begin) * 1000)
                 deltas.append(abs(result["integrated_gradients_delta"]))
             q1, median, q3 = statistics.quantiles(timings, n=4)

@@ -52,14 +52,14 @@ def render_dataset_view(render, task: str, source: str) -> None:
 def cached_dataset(task: str, source: str):
     """The dataset a run's heads of ``task`` were trained on, from the embedding cache (shared,
     read-only). Encodes what the cache lacks (e.g. on another machine)."""
-    from fusion.embeddings.runs import checkpoint_dataset
+    from fusion.tasks.dataset import task_from_checkpoints
 
     names = run_model_names(task, source)
     if not names:
         from fusion.errors import CheckpointError
 
         raise CheckpointError(f"run {source!r} holds no model of {task!r}")
-    return checkpoint_dataset([checkpoint_dir(source_root(source), task, name) for name in names])
+    return task_from_checkpoints([checkpoint_dir(source_root(source), task, name) for name in names]).dataset()
 
 
 def task_models(task: str | None = None, source: str | None = None) -> dict[str, FusionModel]:

@@ -11,7 +11,11 @@ import streamlit as st
 from fusion.models.config import FUSION_STRATEGIES
 from fusion.embeddings.extract import encode_sample
 from fusion.errors import InputError
-from fusion.explain.analysis import explain_encoded
+from fusion.explain.analysis import explain_model
+from fusion.models.catalog import run_model_names, source_root
+from fusion.models.checkpoints import checkpoint_dir
+from fusion.tasks import Sample
+from fusion.tasks.dataset import task_from_checkpoints
 from fusion.io import decode_image_rgb
 from fusion.viz import explore as viz
 from fusion.viz.tokens import head_result_figures, picture_figure
@@ -42,9 +46,16 @@ def encode_uploads(task: str, source: str, uploads: tuple) -> tuple[dict, list[s
 
 @st.cache_data(show_spinner="Analysing…", max_entries=256)
 def analyse(task: str, source: str, name: str, row: int | None, uploads: tuple, removed: tuple) -> dict:
-    encodings = sample_encodings(task, source, row, uploads)
-    encodings = {m: e for m, e in encodings.items() if m not in removed}
-    return explain_encoded(task_models(task, source)[name], encodings, maps=True)
+    if row is None:
+        valid = encode_uploads(task, source, uploads)[0]
+        sample = Sample({m: data for m, data in uploads if m in valid})
+    else:
+        sample = task_from_checkpoints(run_folders(task, source)).sample(row)
+    return explain_model(task_models(task, source)[name], sample.without(removed), maps=True)
+
+
+def run_folders(task: str, source: str) -> list:
+    return [checkpoint_dir(source_root(source), task, name) for name in run_model_names(task, source)]
 
 
 def sample_encodings(task: str, source: str, row: int | None, uploads: tuple) -> dict:

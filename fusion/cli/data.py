@@ -131,26 +131,26 @@ def heads_by_task(args: argparse.Namespace, fusion_only: bool = False) -> dict[s
 
 
 def evaluate_heads(args: argparse.Namespace) -> int:
+    from fusion.evaluation.accuracy import evaluate
     from fusion.models.checkpoints import load_checkpoint
-    from fusion.embeddings.heads import evaluate_head
-    from fusion.embeddings.runs import checkpoint_dataset
+    from fusion.tasks.dataset import task_from_checkpoints
 
     if args.corruption:
         raise ConfigError("--corruption applies to the built-in tasks; dataset folders are evaluated as they are")
     for task, folders in heads_by_task(args).items():
-        dataset = checkpoint_dataset(folders, args.data)
-        print_evaluation(task, [evaluate_head(load_checkpoint(f), dataset, args.split) for f in folders], args.json,
-                         title=task)
+        spec = task_from_checkpoints(folders, args.data)
+        results = [evaluate(load_checkpoint(f), args.split, task=spec, predictions=args.predictions) for f in folders]
+        print_evaluation(task, results, args.json, title=task)
     return 0
 
 
 def explain_heads(args: argparse.Namespace) -> int:
     import torch
 
+    from fusion.explain.analysis import explain_model
     from fusion.models.checkpoints import load_checkpoint
-    from fusion.embeddings.extract import encode_sample
-    from fusion.embeddings.runs import checkpoint_dataset
-    from fusion.explain.analysis import explain_encoded
+    from fusion.tasks import Sample
+    from fusion.tasks.dataset import task_from_checkpoints
 
     groups = heads_by_task(args, fusion_only=True)
     if len(groups) > 1:
@@ -163,13 +163,8 @@ def explain_heads(args: argparse.Namespace) -> int:
         encoders.update({e.modality: e.encoder for e in model.config.encoders})
     label = None
     if args.sample is not None:
-        dataset = checkpoint_dataset(folders, args.data)
-        rows = dataset.rows("test")
-        if not 0 <= args.sample < len(rows):
-            raise ConfigError(f"--sample must be in 0..{len(rows) - 1} (the test split has {len(rows)} rows)")
-        row = rows[args.sample]
-        encodings = {m: dataset.encodings[m][row] for m in dataset.encoders if dataset.encodings[m][row] is not None}
-        label = dataset.manifest.label_index(dataset.manifest.rows[row].label)
+        sample = task_from_checkpoints(folders, args.data).sample(args.sample)
+        label = sample.label
     else:
         from fusion.cli import read_bytes  # the built-in explain's reader: a clear error for a bad path
 
@@ -178,11 +173,11 @@ def explain_heads(args: argparse.Namespace) -> int:
         unused = [m for m, v in given.items() if v is not None and m not in encoders]
         if unused:
             raise ConfigError(f"these models do not read {unused[0]}; they read {', '.join(sorted(encoders))}")
-        encodings = encode_sample(given, encoders)
+        sample = Sample(given)
     if args.target is not None and not 0 <= args.target < config.num_classes:
         raise ConfigError(f"--target must be a class index in 0..{config.num_classes - 1}")
     torch.set_num_threads(1)
-    strategies = {name: explain_encoded(model, encodings, args.target) for name, model in models.items()}
+    strategies = {name: explain_model(model, sample, args.target) for name, model in models.items()}
     payload = {"task": task, "sample": args.sample, "label": label, "classes": list(config.classes), "strategies": strategies}
     if args.json:
         print(json.dumps(payload))

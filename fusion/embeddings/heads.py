@@ -19,10 +19,8 @@ from torch import Tensor
 
 from fusion.models.config import FUSION_STRATEGIES, UNIMODAL, EncoderInput, ModelConfig
 from fusion.embeddings.extract import EmbeddedDataset
-from fusion.encoders.base import Encoding
 from fusion.errors import ConfigError
-from fusion.evaluation.accuracy import score
-from fusion.modalities.embedding import embedding_input
+from fusion.models.inputs import encodings_input
 from fusion.models.presets import fusion_mechanism
 from fusion.training.loop import TrainingData, TrainSettings
 
@@ -84,25 +82,6 @@ def head_config(
     )
 
 
-def encoding_vector(encoding: Encoding | None, spec: EncoderInput) -> np.ndarray | None:
-    """The array a head reads from one encoding: its tokens (token heads) or its pooled vector."""
-    if encoding is None:
-        return None
-    if spec.tokens > 1 and encoding.tokens is not None:
-        return encoding.tokens
-    return encoding.pooled
-
-
-def encodings_input(config: ModelConfig, encodings: Sequence[Mapping[str, Encoding | None]]) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
-    """Model inputs and present mask for rows of per-modality encodings (missing key: absent)."""
-    inputs, present = {}, {}
-    for spec in config.encoders:
-        vectors = [encoding_vector(row.get(spec.modality), spec) for row in encodings]
-        inputs[spec.modality] = embedding_input(vectors, spec.tokens, spec.features)
-        present[spec.modality] = torch.tensor([v is not None for v in vectors], dtype=torch.bool)
-    return inputs, present
-
-
 @dataclass(frozen=True)
 class EmbeddedSplit:
     """One split of a dataset as a head's inputs; ``present`` marks the modalities each row has."""
@@ -156,17 +135,3 @@ def training_data(dataset: EmbeddedDataset, config: ModelConfig) -> TrainingData
 
 def head_settings(seed: int = 0, epochs: int | None = None) -> TrainSettings:
     return TrainSettings(epochs=HEAD_EPOCHS if epochs is None else epochs, learning_rate=1e-3, seed=seed)
-
-
-def evaluate_head(model: torch.nn.Module, dataset: EmbeddedDataset, split: str = "test") -> dict[str, Any]:
-    """The same result row as ``fusion.evaluation.accuracy.evaluate``, on the dataset's ``split``."""
-    data = embedded_split(dataset, model.config, split)
-    if len(data) == 0:
-        raise ConfigError(f"the dataset has no {split} rows")
-    return {
-        "strategy": model.config.name,
-        **score(model, data, data.present),
-        "parameters": model.num_parameters(),
-        "split": split,
-        "corruption": {},
-    }

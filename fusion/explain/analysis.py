@@ -10,12 +10,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from fusion.encoders.base import Encoding
 from fusion.explain.attention import AttentionMaps
 from fusion.explain.gradients import IntegratedGradients
 from fusion.explain.shapley import ModalityShapley
 from fusion.modalities import get_modality
-from fusion.models.inputs import sample_values_inputs
+from fusion.models.inputs import encode_row, encodings_input, sample_values_inputs
 from fusion.tasks import Sample, get_task
 from fusion.models.strategies import FusionModel
 
@@ -28,42 +27,32 @@ HEAD_IG_STEPS = 12
 
 
 def explain_model(
-    model: FusionModel, sample: Sample, target: int | None = None, ig_steps: int = IG_STEPS, maps: bool = False
+    model: FusionModel, sample: Sample, target: int | None = None, ig_steps: int | None = None, maps: bool = False
 ) -> dict[str, Any]:
-    """One model's analysis of ``sample``; ``target`` defaults to the predicted class.
+    """One model's analysis of ``sample`` (built-in model or head alike); ``target`` defaults to the
+    predicted class.
 
     ``maps=True`` adds ``integrated_gradients_maps`` (per present modality: image ``[8][8]``,
-    audio ``[32][60]`` log-mel bins, text ``[n_words]``), which the app draws; the CLI leaves them out.
+    audio ``[32][60]`` log-mel bins, text ``[n_words]``; for a head, one value per real token),
+    which the app draws; the CLI leaves them out.
 
     Shapley values are over the sample's present modalities (absent ones stay absent in every
     coalition) for the target class's probability; ``value_full - value_empty`` equals their sum.
+    A head's result adds ``layouts``: how its tokens map onto the input (an image's patch grid,
+    audio frames, text tokens, or ``single`` for a pooled embedding, which has no map).
     """
     players = [m for m in model.modalities if m in sample.modalities]
     if not players:
         return {"note": f"this model reads {', '.join(model.modalities)}; the sample has none of them"}
-    inputs, _ = sample_values_inputs(model.config, [sample.values])
-    return explain_inputs(model, inputs, players, target, ig_steps, maps)
-
-
-def explain_encoded(
-    model: FusionModel, encodings: Mapping[str, Encoding], target: int | None = None, ig_steps: int = HEAD_IG_STEPS,
-    maps: bool = False,
-) -> dict[str, Any]:
-    """``explain_model`` for a head over frozen encoders, from one sample's encodings.
-
-    Attention and Integrated Gradients are per real token of each modality (in token order);
-    ``layouts`` says how the tokens map onto the input (an image's patch grid, audio frames, text
-    tokens, or ``single`` for a pooled embedding, which has no map).
-    """
-    players = [m for m in model.modalities if m in encodings]
-    if not players:
-        return {"note": f"this model reads {', '.join(model.modalities)}; the sample has none of them"}
-    from fusion.embeddings.heads import encodings_input
-
-    inputs, _ = encodings_input(model.config, [encodings])
-    result = explain_inputs(model, inputs, players, target, ig_steps, maps)
+    config = model.config
+    if not config.encoders:
+        inputs, _ = sample_values_inputs(config, [sample.values])
+        return explain_inputs(model, inputs, players, target, ig_steps or IG_STEPS, maps)
+    encodings = encode_row(config, sample.values)
+    inputs, _ = encodings_input(config, [encodings])
+    result = explain_inputs(model, inputs, players, target, ig_steps or HEAD_IG_STEPS, maps)
     layouts = {}
-    for spec in model.config.encoders:
+    for spec in config.encoders:
         if spec.modality in encodings:
             pooled = spec.tokens == 1 or encodings[spec.modality].tokens is None
             layouts[spec.modality] = {"kind": "single"} if pooled else encodings[spec.modality].layout.to_dict()

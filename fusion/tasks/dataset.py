@@ -7,8 +7,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,12 @@ class DatasetTask(Task):
     folder: str = ""
     seed: int = 0  # the seed of the manifest's split (when it has no split column)
     encoders: Mapping[str, str] = field(default_factory=dict)
+    embedded: Any = field(default=None, compare=False, repr=False)  # an EmbeddedDataset already in memory
 
     def dataset(self):
         """The folder's rows as encodings (the embedding cache first; read-only, shared)."""
+        if self.embedded is not None:
+            return self.embedded
         if not Path(self.folder).is_dir():
             raise CheckpointError(f"the dataset folder {self.folder} of task {self.name!r} is gone; "
                                   "pass --data DIR, or train again on the Your data page")
@@ -80,6 +83,43 @@ def read_dataset_record(checkpoint: Path | str) -> dict[str, Any] | None:
     if not isinstance(record, dict):
         raise CheckpointError(f"{path} is not a JSON object")
     return record
+
+
+def dataset_record(dataset: Any) -> dict[str, Any]:
+    """What ``dataset.json`` records of the encoded dataset a head was trained on."""
+    from fusion.embeddings.heads import task_name
+
+    manifest = dataset.manifest
+    return {"folder": str(manifest.folder.resolve()), "seed": dataset.seed, "encoders": dict(dataset.encoders),
+            "classes": list(manifest.classes), "task": task_name(dataset)}
+
+
+def dataset_task(dataset: Any) -> DatasetTask:
+    """The task of an encoded dataset in memory (while its heads are trained)."""
+    return replace(task_from_record(dataset_record(dataset)), embedded=dataset)
+
+
+def task_from_checkpoints(checkpoints: Path | str | Sequence[Path | str], data: Path | str | None = None) -> DatasetTask:
+    """The dataset task of heads' checkpoint folders (their ``dataset.json``), with every encoder
+    the heads read; ``data`` points at the dataset folder when it moved."""
+    from fusion.models.checkpoints import read_config
+
+    folders = [Path(checkpoints)] if isinstance(checkpoints, (str, Path)) else [Path(c) for c in checkpoints]
+    record = read_dataset_record(folders[0])
+    if record is None:
+        raise CheckpointError(f"{folders[0]} has no {DATASET_RECORD}: it is not a head trained on a dataset folder")
+    encoders: dict[str, str] = {}
+    for checkpoint in folders:
+        for spec in read_config(checkpoint).encoders:
+            if encoders.setdefault(spec.modality, spec.encoder) != spec.encoder:
+                raise CheckpointError(
+                    f"these heads read {spec.modality} through different encoders ({encoders[spec.modality]}, "
+                    f"{spec.encoder}); evaluate them one folder at a time"
+                )
+    folder = Path(data) if data is not None else Path(str(record.get("folder", "")))
+    if not folder.is_dir():
+        raise CheckpointError(f"the dataset folder {folder} of {folders[0]} is gone; pass --data DIR")
+    return task_from_record({**record, "folder": str(folder.resolve()), "encoders": encoders or record.get("encoders", {})})
 
 
 def task_from_record(record: Mapping[str, Any], name: str | None = None) -> DatasetTask:

@@ -9,10 +9,12 @@ import pytest
 import torch
 
 from fusion.models.checkpoints import load_checkpoint, read_metrics
-from fusion.embeddings.heads import embedded_split, evaluate_head, head_config
-from fusion.embeddings.runs import DATASET, checkpoint_dataset, train_head
+from fusion.embeddings.heads import embedded_split, head_config
+from fusion.embeddings.runs import train_head
+from fusion.evaluation.accuracy import evaluate
+from fusion.tasks.dataset import DATASET_RECORD, dataset_task, task_from_checkpoints
 from fusion.errors import ConfigError
-from fusion.explain.analysis import explain_encoded
+from fusion.explain.analysis import explain_model
 from fusion.models.strategies import build_model
 
 EPOCHS = 12
@@ -60,18 +62,18 @@ def test_every_strategy_trains_and_fusion_beats_each_unimodal_head(trained) -> N
 def test_a_saved_head_reloads_and_scores_what_its_metrics_say(trained, small_embedded) -> None:
     metrics, folder = trained["hybrid"]
     assert read_metrics(folder) == metrics
-    record = json.loads((folder / DATASET).read_text())
+    record = json.loads((folder / DATASET_RECORD).read_text())
     assert record["encoders"] == {"audio": "logmel", "image": "pixels", "text": "words"}
     model = load_checkpoint(folder)
-    again = evaluate_head(model, small_embedded)
+    again = evaluate(model, task=dataset_task(small_embedded))
     assert again["accuracy"] == metrics["accuracy"] and again["n"] == 80
 
 
-def test_the_checkpoint_finds_its_dataset_again(trained, small_embedded, session_cache) -> None:
-    from fusion.embeddings.cache import EmbeddingCache
-
+def test_the_checkpoint_finds_its_dataset_again(trained, small_embedded) -> None:
     _, folder = trained["late"]
-    dataset = checkpoint_dataset(folder, cache=EmbeddingCache(session_cache))
+    task = task_from_checkpoints(folder)
+    assert task.name == "digits-small" and task.encoders == small_embedded.encoders
+    dataset = task.dataset()
     model = load_checkpoint(folder)
     a = embedded_split(dataset, model.config, "test")
     b = embedded_split(small_embedded, model.config, "test")
@@ -94,7 +96,8 @@ def test_explanations_of_a_head_are_per_token_and_complete(trained, small_embedd
     model = load_checkpoint(trained[name][1])
     row = small_embedded.rows("test")[3]
     encodings = {m: small_embedded.encodings[m][row] for m in small_embedded.encoders}
-    result = explain_encoded(model, encodings, maps=True)
+    sample = dataset_task(small_embedded).sample(3)  # the row's files and text, encoded again through the cache
+    result = explain_model(model, sample, maps=True)
     assert abs(sum(result["shapley"].values()) - (result["value_full"] - result["value_empty"])) < 1e-6
     ig = result["integrated_gradients_maps"]
     assert abs(result["integrated_gradients_delta"]) < 0.05 * (1 + abs(sum(sum(v) for v in ig.values())))
@@ -110,9 +113,8 @@ def test_explanations_of_a_head_are_per_token_and_complete(trained, small_embedd
 
 def test_a_missing_modality_in_a_row_is_absent_for_the_model(small_embedded, trained) -> None:
     model = load_checkpoint(trained["late"][1])
-    row = small_embedded.rows("test")[0]
-    encodings = {m: small_embedded.encodings[m][row] for m in ("image", "audio")}
-    result = explain_encoded(model, encodings)
+    sample = dataset_task(small_embedded).sample(0).without(["text"])
+    result = explain_model(model, sample)
     assert set(result["shapley"]) == {"audio", "image"}
     config = head_config(small_embedded, "late")
     assert build_model(config).num_parameters() == model.num_parameters()
