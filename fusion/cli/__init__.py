@@ -241,7 +241,7 @@ def command_explain(args: argparse.Namespace) -> int:
     if args.target is not None and not 0 <= args.target < next(iter(models.values())).config.num_classes:
         raise ConfigError(f"--target must be a class of task {args.task}")
     torch.set_num_threads(1)  # tiny models: extra OpenMP threads only spin (see benchmarks/explore_analysis.py)
-    strategies = explain_sample(models, sample, args.target)
+    strategies = {name: report.to_dict() for name, report in explain_sample(models, sample, args.target).items()}
     payload = {"task": args.task, "sample": args.sample, "label": sample.label, "strategies": strategies}
     if args.json:
         print(json.dumps(payload))

@@ -177,7 +177,7 @@ def explain_heads(args: argparse.Namespace) -> int:
     if args.target is not None and not 0 <= args.target < config.num_classes:
         raise ConfigError(f"--target must be a class index in 0..{config.num_classes - 1}")
     torch.set_num_threads(1)
-    strategies = {name: explain_model(model, sample, args.target) for name, model in models.items()}
+    strategies = {name: explain_model(model, sample, args.target).to_dict() for name, model in models.items()}
     payload = {"task": task, "sample": args.sample, "label": label, "classes": list(config.classes), "strategies": strategies}
     if args.json:
         print(json.dumps(payload))
