@@ -9,17 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from fusion.models.configs import model_config
 from fusion.models.catalog import model_sources
 from fusion.models.checkpoints import load_checkpoint, read_metrics, shipped_root
-from fusion.tasks.splits import caption_vocabulary
 from fusion.errors import ConfigError
-from fusion.models.presets import default_config
 from fusion.training.loop import TrainSettings
 from fusion.training.jobs import FINISHED, STOPPED, TrainingJob
 
 
 def tiny(task: str = "match", name: str = "early"):
-    return default_config(task, name, caption_vocabulary()).replace(width=8, depth=1)
+    return model_config(f"{task}-{name}-tiny")
 
 
 def snapshot(root: Path) -> dict[str, float]:
