@@ -311,3 +311,18 @@ def test_a_missing_input_raises_a_value_error_naming_the_modality(model, make_in
         without = {k: v for k, v in inputs.items() if k != m}
         with pytest.raises(ValueError, match=m):
             model(without, None)
+
+
+@every_model
+def test_each_strategy_declares_its_attention_and_its_diagram(model, run) -> None:
+    from fusion.models.strategies.base import NO_ATTENTION
+
+    _, out = run(model, uniform(model.modalities, set(model.modalities)))
+    assert bool(out.attention) == (model.attention_kind != NO_ATTENTION), model.attention_kind
+    diagram = model.diagram
+    drawn = set(diagram.layout) | set(diagram.merged)
+    parts = {name for name, _ in model.named_children()} | {name for name, _ in model.named_parameters(recurse=False)}
+    assert parts <= drawn, f"{diagram.name} does not place {sorted(parts - drawn)}"
+    assert diagram.meets in diagram.layout
+    wired = {end for edge in diagram.flow for end in edge}
+    assert set(diagram.layout) <= wired and {"input", "output"} <= wired

@@ -52,7 +52,7 @@ from torch import Tensor
 
 from fusion.explain.base import Explainer, select_modalities
 from fusion.explain.geometry import to_geometry
-from fusion.models.strategies.base import AttentionMap
+from fusion.models.strategies.base import CROSS, JOINT, NO_ATTENTION, OWN, AttentionMap
 
 METHODS = ("rollout", "cls")
 RESIDUAL = 0.5
@@ -185,12 +185,10 @@ class AttentionMaps(Explainer):
             return to_geometry(modality, vector, ids=ids, vocabulary=vocabulary)
 
         common = dict(method=self.method, strategy=strategy, modality_weights=modality_weights)
-        if "joint.0" in attention:
-            return self._early(attention, chosen, geometry, common)
-        if any(name.startswith("cross.") for name in attention):
-            return self._hybrid(attention, chosen, geometry, common)
-        if attention:
-            return self._late(attention, chosen, geometry, common)
+        kind = getattr(self.model, "attention_kind", NO_ATTENTION)  # declared by each strategy
+        per_kind = {JOINT: self._early, OWN: self._late, CROSS: self._hybrid}
+        if kind in per_kind:
+            return per_kind[kind](attention, chosen, geometry, common)
         operator = getattr(config, "operator", None) or "fusion"
         return AttentionResult(
             maps={}, tokens={}, source={}, shares={},
