@@ -62,7 +62,7 @@ def prepare(task: str, index: int | None, uploads: tuple, levels: tuple, removed
 @st.cache_data(show_spinner="Analysing…", max_entries=256)
 def analyse(task: str, source: str, strategy: str, index: int | None, uploads: tuple, levels: tuple, removed: tuple) -> dict:
     sample = prepare(task, index, uploads, levels, removed)[0]
-    return explain_model(task_models(task, source)[strategy], sample, maps=True)
+    return explain_model(task_models(task, source)[strategy], sample).to_dict(maps=True)
 
 
 def choose_sample(task: str, modalities: tuple) -> tuple[str, int | None, tuple]:

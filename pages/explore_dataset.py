@@ -51,7 +51,7 @@ def analyse(task: str, source: str, name: str, row: int | None, uploads: tuple, 
         sample = Sample({m: data for m, data in uploads if m in valid})
     else:
         sample = task_from_checkpoints(run_folders(task, source)).sample(row)
-    return explain_model(task_models(task, source)[name], sample.without(removed), maps=True)
+    return explain_model(task_models(task, source)[name], sample.without(removed)).to_dict(maps=True)
 
 
 def run_folders(task: str, source: str) -> list:

@@ -85,4 +85,4 @@ def explanation(model: FusionModel, sample: Sample, target: int | None) -> dict[
     ``explain_model``'s result)."""
     from fusion.explain.analysis import explain_model
 
-    return explain_model(model, sample, target)
+    return explain_model(model, sample, target).to_dict()

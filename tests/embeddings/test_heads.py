@@ -97,7 +97,7 @@ def test_explanations_of_a_head_are_per_token_and_complete(trained, small_embedd
     row = small_embedded.rows("test")[3]
     encodings = {m: small_embedded.encodings[m][row] for m in small_embedded.encoders}
     sample = dataset_task(small_embedded).sample(3)  # the row's files and text, encoded again through the cache
-    result = explain_model(model, sample, maps=True)
+    result = explain_model(model, sample).to_dict(maps=True)
     assert abs(sum(result["shapley"].values()) - (result["value_full"] - result["value_empty"])) < 1e-6
     ig = result["integrated_gradients_maps"]
     assert abs(result["integrated_gradients_delta"]) < 0.05 * (1 + abs(sum(sum(v) for v in ig.values())))
@@ -114,7 +114,7 @@ def test_explanations_of_a_head_are_per_token_and_complete(trained, small_embedd
 def test_a_missing_modality_in_a_row_is_absent_for_the_model(small_embedded, trained) -> None:
     model = load_checkpoint(trained["late"][1])
     sample = dataset_task(small_embedded).sample(0).without(["text"])
-    result = explain_model(model, sample)
+    result = explain_model(model, sample).to_dict()
     assert set(result["shapley"]) == {"audio", "image"}
     config = head_config(small_embedded, "late")
     assert build_model(config).num_parameters() == model.num_parameters()
