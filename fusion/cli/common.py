@@ -99,7 +99,7 @@ def add_analysis_parser(commands, name: str, help_text: str, strategy_help: str 
                          help="a model folder, or a root holding TASK/NAME/ (default: the shipped models, or the "
                               "first of your runs holding a dataset task)")
     command.add_argument("--data", type=Path, metavar="DIR",
-                         help="dataset folder of heads trained on a dataset folder (default: the one they were trained on)")
+                         help="the dataset folder of heads (default: the one they were trained on)")
     command.add_argument("--json", action="store_true", help="print one JSON object")
     return command
 
@@ -147,12 +147,12 @@ def one_selection(args: argparse.Namespace, fusion_only: bool = False) -> Select
 
 def built_in_selection(args: argparse.Namespace, command: str) -> Selection:
     """``one_selection`` for a command that runs on the built-in tasks only."""
-    if args.task is None:
-        raise ConfigError(f"{command} runs on the built-in tasks; give --task digits or --task match")
-    selection = one_selection(args)
-    if not selection.task.is_built_in:
-        raise ConfigError(f"{command} runs on the built-in tasks, not on the dataset task {selection.task.name!r}")
-    return selection
+    from fusion.tasks import get_task
+
+    if args.task is None or not get_task(args.task).is_built_in:
+        given = f", not on the dataset task {args.task!r}" if args.task else ""
+        raise ConfigError(f"{command} runs on the built-in tasks{given}; give --task digits or --task match")
+    return one_selection(args)
 
 
 def _built_in(args: argparse.Namespace, task: Task, fusion_only: bool) -> Selection:
@@ -215,8 +215,9 @@ def _model_folders(path: Path, strategy: str, fusion_only: bool, task: str | Non
         if (every or strategy == config.name) and task in (None, config.task):
             chosen.append((config.task, model_order(config.name), folder))
     if not chosen:
+        what = "fusion (early, late or hybrid)" if strategy == "all" and fusion_only else strategy
         of_task = f" of task {task!r}" if task else ""
-        raise ConfigError(f"no {strategy} model{of_task} under {path}")
+        raise ConfigError(f"no {what} model{of_task} under {path}; pick another with --strategy")
     groups: dict[str, list[Path]] = {}
     for name, _, folder in sorted(chosen):
         groups.setdefault(name, []).append(folder)

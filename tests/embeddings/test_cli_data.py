@@ -167,6 +167,8 @@ def test_a_dataset_task_is_found_by_name_in_the_user_runs(trained_root, monkeypa
     [line] = out.splitlines()  # "all" = the fusion strategies: the run's one hybrid head
     predicted = line.split("predicts ")[1].split()[0]
     assert line.split(":")[0].strip() == "hybrid" and predicted in [str(d) for d in range(10)]
+    code, out, err = run_main(["robustness", "--task", "digits-small"], capsys)
+    assert code == 2 and out == "" and "not on the dataset task 'digits-small'" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize(
