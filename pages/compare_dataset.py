@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from fusion.evaluation.comparison import comparison_table, confusion_matrix, missing_modality_accuracy
-from fusion.embeddings.heads import embedded_split
+from fusion.tasks.dataset import embedded_split
 from fusion.viz import compare as viz
 from pages.common import cached_dataset, show_error, task_models
 

@@ -98,13 +98,13 @@ class TrainingJob:
     def for_dataset(cls, folder: Path | str, encoders: Mapping[str, str | None], names: Sequence[str],
                     run_name: str, seed: int = 0, epochs: int | None = None, overwrite: bool = False) -> TrainingJob:
         """Encode dataset ``folder`` (one encoder per modality), then train heads ``names`` on it."""
-        from fusion.embeddings.extract import EmbeddedDataset
-        from fusion.embeddings.heads import head_settings, task_name
+        from fusion.embeddings.heads import head_settings
+        from fusion.tasks.dataset import dataset_task_name
         from fusion.userdata.manifest import load_manifest
 
         names = list(dict.fromkeys(names))
         manifest = load_manifest(folder, seed=seed)
-        task = task_name(EmbeddedDataset(manifest, {}, {}))  # the task depends on the manifest only
+        task = dataset_task_name(manifest.name)
         job = cls(run_name, task, names, head_settings(seed, epochs).epochs, overwrite)
         job.steps.append(Step(ENCODING, "", partial(job._encode, manifest, encoders, seed)))
         job.steps += [Step(TRAINING, name, partial(job._train_head, name, seed, epochs)) for name in names]

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from fusion.models.checkpoints import load_checkpoint, read_metrics
-from fusion.embeddings.heads import embedded_split, head_config
+from fusion.embeddings.heads import head_config
 from fusion.embeddings.runs import train_head
 from fusion.evaluation.accuracy import evaluate
-from fusion.tasks.dataset import DATASET_RECORD, dataset_task, task_from_checkpoints
+from fusion.tasks.dataset import DATASET_RECORD, dataset_task, dataset_task_name, embedded_split, task_from_checkpoints
 from fusion.errors import ConfigError
 from fusion.explain.analysis import explain_model
 from fusion.models.strategies import build_model
@@ -120,14 +120,9 @@ def test_a_missing_modality_in_a_row_is_absent_for_the_model(small_embedded, tra
     assert build_model(config).num_parameters() == model.num_parameters()
 
 
-def test_a_dataset_named_like_a_builtin_task_gets_its_own_task_name(small_embedded) -> None:
-    from dataclasses import replace
-
-    from fusion.embeddings.heads import task_name
-
-    named = replace(small_embedded, manifest=replace(small_embedded.manifest, name="digits"))
-    assert task_name(named) == "digits-data"
-    assert task_name(replace(small_embedded, manifest=replace(small_embedded.manifest, name="my photos!"))) == "my_photos"
+def test_a_dataset_named_like_a_builtin_task_gets_its_own_task_name() -> None:
+    assert dataset_task_name("digits") == "digits-data"
+    assert dataset_task_name("my photos!") == "my_photos"
 
 
 def test_missing_modality_accuracy_removes_one_modality_at_a_time(trained, small_embedded) -> None:
