@@ -4,7 +4,6 @@ loads none of the expensive parts (analysis, training, encoders)."""
 
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 import sys
@@ -12,76 +11,35 @@ from pathlib import Path
 
 import fusion.cli
 from fusion.cli import COMMANDS, build_parser
+from tests.test_imports import MODULES, cycles, imported
 
 CLI = Path(fusion.cli.__file__).resolve().parent
 PACKAGE = "fusion.cli"
 
 
-def module_name(path: Path) -> str:
-    return PACKAGE if path.name == "__init__.py" else f"{PACKAGE}.{path.stem}"
-
-
-def cli_imports(source: str, submodules: set[str]) -> set[str]:
-    """The modules of ``submodules`` that ``source`` imports anywhere (module level or inside functions)."""
-    found = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
-        elif isinstance(node, ast.ImportFrom):  # relative: resolve against the package
-            base = PACKAGE if not node.module else f"{PACKAGE}.{node.module}"
-            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
-        else:
-            continue
-        found.update(name for name in names if name in submodules)
-    return found
-
-
-def import_graph() -> dict[str, set[str]]:
-    paths = sorted(CLI.glob("*.py"))
-    modules = {module_name(path) for path in paths}
-    return {module_name(p): cli_imports(p.read_text(encoding="utf-8"), modules) - {module_name(p)} for p in paths}
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    state: dict[str, str] = {}
-
-    def visit(node: str, path: list[str]) -> list[str] | None:
-        state[node] = "open"
-        for target in sorted(graph.get(node, ())):
-            if state.get(target) == "open":
-                return [*path[path.index(target):], target] if target in path else [*path, target]
-            if target not in state:
-                cycle = visit(target, [*path, target])
-                if cycle:
-                    return cycle
-        state[node] = "done"
-        return None
-
-    for start in graph:
-        if start not in state:
-            cycle = visit(start, [start])
-            if cycle:
-                return cycle
-    return None
-
-
-def test_the_import_graph_parser_sees_lazy_imports() -> None:
-    source = "import fusion.cli.common\n\ndef run():\n    from fusion.cli import main\n    from . import tasks\n"
-    modules = {PACKAGE, "fusion.cli.common", "fusion.cli.tasks", "fusion.cli.train"}
-    assert cli_imports(source, modules) == {"fusion.cli.common", PACKAGE, "fusion.cli.tasks"}
-    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
-    assert find_cycle({"a": {"b"}, "b": set()}) is None
+def cli_graph() -> dict[str, set[str]]:
+    """fusion.cli module -> the fusion.cli modules it imports anywhere (lazy imports included)."""
+    return {name: {t for t in imported(path) if t.startswith(PACKAGE)}
+            for name, path in MODULES.items() if name == PACKAGE or name.startswith(f"{PACKAGE}.")}
 
 
 def test_fusion_cli_has_no_import_circle() -> None:
-    graph = import_graph()
-    assert find_cycle(graph) is None
-    back = sorted(name for name, targets in graph.items() if name != PACKAGE and PACKAGE in targets)
+    graph = cli_graph()
+    assert set(graph) == {PACKAGE, *(f"{PACKAGE}.{p.stem}" for p in CLI.glob("*.py") if p.stem != "__init__")}
+    assert graph[PACKAGE] >= {f"{PACKAGE}.{name}" for name in ("common", "evaluate", "explain", "train")}
+    assert cycles(graph) == []
+    back = sorted(name for name, targets in graph.items() if PACKAGE in targets)
     assert back == [], f"{back} import {PACKAGE} itself (the package imports every command)"
     assert graph[f"{PACKAGE}.common"] == set()  # common is the leaf every command stands on
+    assert all(f"{PACKAGE}.common" in graph[f"{PACKAGE}.{name}"] for name in ("evaluate", "explain", "train"))
     assert not (CLI / "data.py").exists()
+
+
+def test_the_graph_reads_imports_inside_functions() -> None:
+    """Commands import the library lazily (inside ``run``); the graph sees those imports too."""
+    lazy = imported(CLI / "explain.py")
+    assert {"fusion.explain.analysis", "fusion.tasks", "fusion.cli.common"} <= lazy
+    assert "fusion.training.loop" in imported(CLI / "train.py")
 
 
 def test_every_command_is_one_module_with_add_parser_and_run() -> None:
