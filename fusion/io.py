@@ -13,8 +13,10 @@ what is wrong and what to do; no Pillow, soundfile or numpy exception escapes.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
+import stat
 import struct
 import tempfile
 import unicodedata
@@ -25,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from fusion.formats import IMAGE_SIZE, MAX_AUDIO_BYTES, MAX_AUDIO_SAMPLES, MAX_IMAGE_BYTES, SAMPLE_RATE
-from fusion.errors import InputError
+from fusion.errors import FusionError, InputError
 
 AUDIO_PEAK = 0.9  # the built-in clips are peak-normalised to this too (tools/build_avdigits.py)
 TRIM_TOP_DB = 35
@@ -88,6 +90,72 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB"
 
 
+def read_file(path: str | os.PathLike, what: str, max_bytes: int, error: type[FusionError] = InputError) -> bytes:
+    """A regular file's bytes, at most ``max_bytes``; ``error`` (one line) for anything else.
+
+    Refuses devices (``/dev/zero``), FIFOs, sockets and folders before reading (``os.stat``, then
+    ``fstat`` of the descriptor opened with ``O_NONBLOCK``, so a FIFO never blocks), and reads at
+    most ``max_bytes + 1`` bytes, so a file that grows after the check is refused too.
+    """
+    name = str(path)
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise error(f"{name!r} is not a file (it is a folder, device or pipe); give the path of a {what} file.")
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise error(f"{name!r} is not a file (it is a folder, device or pipe); give the path of a {what} file.")
+            if info.st_size > max_bytes:
+                raise error(f"the {what} file {name!r} is {info.st_size / 1024 / 1024:.1f} MB, more than the "
+                            f"{_mb(max_bytes)} limit; use a smaller file.")
+            raw = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise error(f"no such file: {name!r}; check the path.") from None
+    except FusionError:
+        raise
+    except (OSError, ValueError) as problem:  # permissions, NUL in the path, name too long...
+        raise error(f"could not open the {what} file {name!r} ({getattr(problem, 'strerror', None) or problem}); "
+                    "check the path and its permissions.") from None
+    if len(raw) > max_bytes:
+        raise error(f"the {what} file {name!r} is more than the {_mb(max_bytes)} limit; use a smaller file.")
+    return raw
+
+
+# A JSON string (the closing quote optional, so an unterminated one ends the scan in linear time).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\[\s\S][^"\\]*)*\\?"?')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def json_depth(text: str) -> int:
+    """How deeply ``text``'s arrays and objects nest, without parsing (no recursion, linear time)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)).encode("ascii")
+    if not brackets:
+        return 0
+    codes = np.frombuffer(brackets, dtype=np.uint8)
+    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max())
+
+
+def read_json(path: str | os.PathLike, what: str, max_bytes: int = 1024 * 1024, max_depth: int = 16,
+              error: type[FusionError] = InputError) -> object:
+    """A small JSON file: a regular file of at most ``max_bytes``, UTF-8, nested at most
+    ``max_depth`` levels (checked on the text before parsing), else ``error`` in one line."""
+    raw = read_file(path, what, max_bytes, error)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        raise error(f"{str(path)!r} is not UTF-8 text (byte {problem.start}); re-save it as UTF-8 JSON.") from None
+    depth = json_depth(text)
+    if depth > max_depth:
+        raise error(f"{str(path)!r} nests {depth:,} levels deep, more than the {max_depth} a {what} "
+                    "can have; it is not a file this program wrote.")
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError, ValueError) as problem:
+        raise error(f"{str(path)!r} is not valid JSON ({problem}); restore or re-create it.") from None
+
+
 def _read_source(data, what: str, max_bytes: int) -> bytes:
     """bytes-like or a path -> bytes, refusing wrong types, missing files and oversize data."""
     if isinstance(data, (bytes, bytearray, memoryview)):
@@ -96,22 +164,7 @@ def _read_source(data, what: str, max_bytes: int) -> bytes:
             raise InputError(f"the {what} is {len(raw) / 1024 / 1024:.1f} MB, more than the "
                              f"{_mb(max_bytes)} limit; upload a smaller file.")
     elif isinstance(data, (str, os.PathLike)):
-        try:
-            path = Path(data)
-            if not path.exists():
-                raise InputError(f"no such file: {str(path)!r}; check the path.")
-            if not path.is_file():
-                raise InputError(f"{str(path)!r} is not a file; give the path of a {what} file.")
-            size = path.stat().st_size
-            if size > max_bytes:
-                raise InputError(f"the {what} file {path.name!r} is {size / 1024 / 1024:.1f} MB, "
-                                 f"more than the {_mb(max_bytes)} limit; use a smaller file.")
-            raw = path.read_bytes()
-        except InputError:
-            raise
-        except (OSError, ValueError) as error:  # permissions, NUL in the path, name too long...
-            raise InputError(f"could not open the {what} file {str(data)!r} ({error}); "
-                             "check the path and its permissions.") from None
+        raw = read_file(data, what, max_bytes)
     else:
         raise InputError(f"a {what} must be given as bytes or a file path, not "
                          f"{type(data).__name__}.")

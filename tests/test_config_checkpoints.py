@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import pytest
 import torch
 
 import fusion
-from fusion.models.checkpoints import CONFIG, WEIGHTS, load_checkpoint, read_metrics, save_checkpoint
+from fusion.models.checkpoints import (CONFIG, MAX_PARAMETERS, METRICS, WEIGHTS, load_checkpoint,
+                                      parameter_count, read_metrics, save_checkpoint)
 from fusion.models.config import ModelConfig
+from fusion.tasks.dataset import DATASET_RECORD, read_dataset_record
 from fusion.errors import CheckpointError, ConfigError
 from fusion.modalities import list_modalities
 from fusion.models.operators import list_operators
@@ -142,6 +145,9 @@ BROKEN = [
     pytest.param(_write(WEIGHTS, b"\x00" * 8 + b"not safetensors" * 20), id="garbage-weights"),
     pytest.param(_write(WEIGHTS, b""), id="empty-weights"),
     pytest.param(_truncate, id="truncated-weights"),
+    pytest.param(_write(WEIGHTS, (2**62).to_bytes(8, "little") + b"{}"), id="weights-header-size-absurd"),
+    pytest.param(_write(WEIGHTS, (20).to_bytes(8, "little") + b'{"a": {"dtype": "F32", "shape": [1000000000], '
+                                                           b'"data_offsets": [0, 4000000000]}}'), id="weights-header-lies"),
     pytest.param(_delete(WEIGHTS), id="missing-weights"),
     pytest.param(_delete(CONFIG), id="missing-config"),
     pytest.param(_write(CONFIG, "{not json"), id="invalid-json"),
@@ -183,6 +189,75 @@ def test_a_broken_checkpoint_raises_a_checkpoint_error(mutate, tiny_config, tmp_
     mutate(folder)
     with pytest.raises(CheckpointError):
         load_checkpoint(folder)
+
+
+def _nested(levels: int) -> str:
+    return '{"task": "tri", "extra": ' + "[" * levels + "]" * levels + "}"
+
+
+HOSTILE = [  # each once cost minutes, gigabytes or a RecursionError
+    pytest.param(_write(CONFIG, _nested(100_000)), "levels deep", id="nesting-100000"),
+    pytest.param(_write(CONFIG, b" " * (4 * 1024 * 1024 + 1)), "MB limit", id="config-over-4mb"),
+    pytest.param(_edit_config(width=200_000), "width must be in 1..1024", id="width-200000"),
+    pytest.param(_edit_config(width=-5), "width must be in 1..1024", id="width-negative"),
+    pytest.param(_edit_config(depth=100_000), "depth must be in 1..32", id="depth-100000"),
+    pytest.param(_edit_config(heads=3), "must divide width", id="heads-not-dividing"),
+    pytest.param(_edit_config(heads=0), "heads must be in", id="heads-zero"),
+    pytest.param(_edit_config(width=True), "whole number", id="width-bool"),
+    pytest.param(_edit_config(width=8.0), "whole number", id="width-float"),
+    pytest.param(_edit_config(mlp_ratio=1e9), "mlp_ratio", id="mlp-ratio-huge"),
+    pytest.param(_edit_config(mlp_ratio=float("nan")), "mlp_ratio", id="mlp-ratio-nan"),
+    pytest.param(_edit_config(dropout=1.0), "dropout", id="dropout-one"),
+    pytest.param(_edit_config(num_classes=1), "num_classes", id="one-class"),
+    pytest.param(_edit_config(num_classes=10**12), "num_classes", id="classes-huge"),
+    pytest.param(_edit_config(vocabulary=["w"] * 100_001), "vocabulary has", id="vocabulary-huge"),
+    pytest.param(_edit_config(vocabulary=[1, 2]), "vocabulary", id="vocabulary-numbers"),
+    pytest.param(_edit_config(modalities="text"), "modalities must be a list", id="modalities-string"),
+    pytest.param(_edit_config(modalities=[["text"]]), "modalities", id="modalities-nested"),
+    pytest.param(_edit_config(task=None), "task must be", id="task-null"),
+    pytest.param(_edit_config(encoders=[{"modality": "image", "encoder": "x", "features": 10**9}]), "features",
+                 id="encoder-features-huge"),
+    pytest.param(_edit_config(encoders=[[1, 2, 3, 4, 5, 6]]), "encoder input", id="encoder-bad-shape"),
+    pytest.param(_edit_config(width=1024, heads=8, depth=32, mlp_ratio=16), "parameters, more than", id="too-many-parameters"),
+    pytest.param(_write(METRICS, "[" * 50_000), "levels deep", id="metrics-nesting"),
+    pytest.param(_write(METRICS, "[1, 2]"), "not a JSON object", id="metrics-not-an-object"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "reason"), HOSTILE)
+def test_a_hostile_checkpoint_is_refused_in_one_line_before_anything_is_built(mutate, reason, tiny_config,
+                                                                               tmp_path: Path) -> None:
+    model = build_model(tiny_config("tri", "hybrid", "gated"))
+    folder = save_checkpoint(model, tmp_path / "ckpt", metrics={"accuracy": 0.5})
+    mutate(folder)
+    started = time.monotonic()
+    with pytest.raises(CheckpointError, match=reason) as error:
+        load_checkpoint(folder)
+        read_metrics(folder)
+    assert time.monotonic() - started < 5.0  # was 60 s (depth 100,000) or a 160 GB allocation (width 200,000)
+    assert "\n" not in str(error.value) and len(str(error.value)) < 500
+
+
+def test_the_parameter_count_is_read_from_the_config_without_allocating(tiny_config) -> None:
+    config = tiny_config("tri", "hybrid", "gated")
+    assert parameter_count(config) == sum(t.numel() for t in build_model(config).state_dict().values())
+    huge = config.replace(width=1024, heads=8, depth=32, mlp_ratio=16)
+    assert parameter_count(huge) > MAX_PARAMETERS  # counted on the meta device: nothing allocated
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    ("[" * 100_000 + "]" * 100_000, "levels deep"),
+    (b" " * (1024 * 1024 + 1), "MB limit"),
+    ('["a list"]', "not a JSON object"),
+    (b"\xff\xfe", "not UTF-8"),
+])
+def test_a_hostile_dataset_record_is_refused_in_one_line(content, reason, tmp_path: Path) -> None:
+    _write(DATASET_RECORD, content)(tmp_path)
+    with pytest.raises(CheckpointError, match=reason) as error:
+        read_dataset_record(tmp_path)
+    assert "\n" not in str(error.value)
+    _write(DATASET_RECORD, '{"task": "pets", "classes": ["cat", "dog"]}')(tmp_path)
+    assert read_dataset_record(tmp_path) == {"task": "pets", "classes": ["cat", "dog"]}
 
 
 def test_a_folder_without_a_checkpoint_raises_a_checkpoint_error(tmp_path: Path) -> None:

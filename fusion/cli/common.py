@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from fusion.errors import ConfigError, InputError
+from fusion.errors import ConfigError
 
 
 if TYPE_CHECKING:
@@ -47,12 +47,15 @@ def strategy_names() -> list[str]:
     return [*FUSION_STRATEGIES, *list_modalities()]
 
 
-def read_bytes(path: Path) -> bytes:
-    """A file's bytes, or an InputError naming the file (never an OSError traceback)."""
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror}.") from None
+MAX_READ_BYTES = 1024 * 1024  # a typed-in modality's file (a caption) is far smaller
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_READ_BYTES) -> bytes:
+    """A regular file's bytes (at most ``max_bytes``), or an InputError naming the file: never an
+    OSError traceback, never an endless read (``/dev/zero``) or a wait on a FIFO without writer."""
+    from fusion.io import read_file
+
+    return read_file(path, "input", max_bytes)
 
 
 def parse_corruption(items: Sequence[str] | None, task: Task) -> dict[str, float] | None:

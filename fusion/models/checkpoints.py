@@ -2,6 +2,12 @@
 
 Never pickle: weights are loaded with safetensors, configs with json. A checkpoint root holds
 ``<task>/<name>/`` folders; the shipped root is ``assets/checkpoints``.
+
+A checkpoint folder is untrusted input. Before anything is built, ``config.json`` must be a regular
+file of at most 4 MB nested at most 8 levels, every field of the right type and range
+(:data:`fusion.models.config.LIMITS`), and the model it describes (counted on PyTorch's ``meta``
+device, which allocates nothing) at most :data:`MAX_PARAMETERS` values; the weights file may be at
+most twice the float32 size of that model. Anything else is one :class:`CheckpointError` line.
 """
 
 from __future__ import annotations
@@ -10,15 +16,22 @@ import json
 from pathlib import Path
 from typing import Any
 
+import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load, save_file
 
 from fusion.models.config import ModelConfig
 from fusion.errors import CheckpointError, ConfigError
+from fusion.io import read_file, read_json
 from fusion.models.strategies import FusionModel, build_model
 from fusion.paths import ASSETS
 
 WEIGHTS, CONFIG, METRICS = "model.safetensors", "config.json", "metrics.json"
+MAX_CONFIG_BYTES = 4 * 1024 * 1024  # a 100,000-word vocabulary fits
+MAX_CONFIG_DEPTH = 8  # a config nests 3 levels (encoders: a list of objects)
+MAX_METRICS_BYTES = 1024 * 1024
+MAX_METRICS_DEPTH = 16
+MAX_PARAMETERS = 50_000_000  # 200 MB of float32; the shipped models have well under 1 M
 
 
 def shipped_root() -> Path:
@@ -41,34 +54,67 @@ def save_checkpoint(model: FusionModel, folder: Path | str, metrics: dict[str, A
 
 
 def read_config(folder: Path | str) -> ModelConfig:
+    """A checkpoint's ``config.json``, validated (size, nesting, every field's type and range)."""
     path = Path(folder) / CONFIG
     if not path.is_file():
         raise CheckpointError(f"no {CONFIG} in {folder}; train one with `python -m fusion train` or pick another folder")
+    data = read_json(path, "model config", MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, CheckpointError)
     try:
-        return ModelConfig.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError, AttributeError, ConfigError) as error:
-        raise CheckpointError(f"{path} is not a valid model config: {error}") from None
+        return ModelConfig.from_dict(data)
+    except (TypeError, ValueError, AttributeError, ConfigError) as error:
+        raise CheckpointError(f"{path} is not a valid model config: {_first_line(error)}") from None
+
+
+def _first_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    return lines[0][:300]
+
+
+def parameter_count(config: ModelConfig) -> int:
+    """The number of values (parameters and buffers) of ``config``'s model, counted on the
+    ``meta`` device: nothing is allocated, whatever the config says."""
+    with torch.device("meta"):
+        model = build_model(config)
+    return sum(t.numel() for t in (*model.parameters(), *model.buffers()))
+
+
+def _checked_size(config: ModelConfig, folder: Path) -> int:
+    try:
+        count = parameter_count(config)
+    except (ConfigError, TypeError, ValueError, RuntimeError, NotImplementedError) as error:
+        raise CheckpointError(f"{folder / CONFIG} describes a model that cannot be built: {_first_line(error)}") from None
+    if count > MAX_PARAMETERS:
+        raise CheckpointError(f"{folder / CONFIG} describes a model of {count:,} parameters, more than the "
+                              f"{MAX_PARAMETERS:,} limit; it is not a model this program trains")
+    return count
 
 
 def load_checkpoint(folder: Path | str) -> FusionModel:
-    """Rebuild the model from ``config.json`` and load ``model.safetensors`` strictly, in eval mode."""
+    """Rebuild the model from ``config.json`` and load ``model.safetensors`` strictly, in eval mode.
+
+    The config is validated and the model's size counted before anything is allocated; the weights
+    are read into memory (no memory map left open) and must match the config exactly.
+    """
     folder = Path(folder)
     config = read_config(folder)
+    count = _checked_size(config, folder)
     weights = folder / WEIGHTS
     if not weights.is_file():
         raise CheckpointError(f"no {WEIGHTS} in {folder}")
+    raw = read_file(weights, "weights", 8 * count + 1024 * 1024, CheckpointError)
     try:
-        state = load_file(str(weights))
-    except (SafetensorError, OSError) as error:
-        raise CheckpointError(f"{weights} is not a readable safetensors file: {error}") from None
+        state = load(raw)
+    except (SafetensorError, ValueError, TypeError, RuntimeError, OverflowError) as error:
+        raise CheckpointError(f"{weights} is not a readable safetensors file: {_first_line(error)}") from None
+    del raw
     try:
         model = build_model(config)
-    except (ConfigError, TypeError, ValueError) as error:
-        raise CheckpointError(f"{folder / CONFIG} describes a model that cannot be built: {error}") from None
+    except (ConfigError, TypeError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{folder / CONFIG} describes a model that cannot be built: {_first_line(error)}") from None
     try:
         missing, unexpected = model.load_state_dict(state, strict=False)
     except RuntimeError as error:  # shape mismatches
-        raise CheckpointError(f"{weights} does not match its config: {str(error).splitlines()[0]}") from None
+        raise CheckpointError(f"{weights} does not match its config: {_first_line(error)}") from None
     if missing or unexpected:
         raise CheckpointError(
             f"{weights} does not match its config (missing: {len(missing)}, unexpected: {len(unexpected)} tensors)"
@@ -77,8 +123,15 @@ def load_checkpoint(folder: Path | str) -> FusionModel:
 
 
 def read_metrics(folder: Path | str) -> dict[str, Any] | None:
+    """A checkpoint's ``metrics.json`` (None when there is none); CheckpointError when it is not a
+    small JSON object."""
     path = Path(folder) / METRICS
-    return json.loads(path.read_text()) if path.is_file() else None
+    if not path.is_file():
+        return None
+    metrics = read_json(path, "metrics file", MAX_METRICS_BYTES, MAX_METRICS_DEPTH, CheckpointError)
+    if not isinstance(metrics, dict):
+        raise CheckpointError(f"{path} is not a JSON object; re-create it by evaluating the model again")
+    return metrics
 
 
 def load_models(task: str, names: list[str], root: Path | str | None = None, skip_missing: bool = False) -> dict[str, FusionModel]:

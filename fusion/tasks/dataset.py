@@ -5,7 +5,6 @@ checkpoint carries; their rows come from the embedding cache, so nothing is re-e
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -126,13 +125,12 @@ def _embedded(folder: str, seed: int, encoders: tuple[tuple[str, str], ...]):
 
 def read_dataset_record(checkpoint: Path | str) -> dict[str, Any] | None:
     """The ``dataset.json`` beside a head's weights (None when the model is not a head)."""
+    from fusion.io import read_json
+
     path = Path(checkpoint) / DATASET_RECORD
     if not path.is_file():
         return None
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CheckpointError(f"{path} is not valid JSON: {error}") from None
+    record = read_json(path, "dataset record", 1024 * 1024, 8, CheckpointError)  # a few keys, one level of lists
     if not isinstance(record, dict):
         raise CheckpointError(f"{path} is not a JSON object")
     return record
