@@ -21,6 +21,7 @@ import struct
 import tempfile
 import unicodedata
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,9 @@ MAX_AUDIO_SECONDS = 600.0
 MAX_CLIP_SECONDS = 10.0  # what decode_audio_clip keeps for pretrained encoders
 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768000
 MIN_AUDIO_SECONDS = 0.05
+MAX_AUDIO_CHANNELS = 16
+MAX_DECODED_SAMPLES = 64_000_000  # channels x frames: a 50 MB 8-bit WAV; checked before decoding
+CHUNK_SAMPLES = 1 << 20  # decoded at a time (4 MB of float32)
 SILENCE_PEAK = 1e-4
 
 MAX_TEXT_CHARS = 1000
@@ -339,30 +343,55 @@ def _check_wav_complete(raw: bytes) -> None:
         offset += 8 + size + (size & 1)
 
 
-def _read_with_soundfile(raw: bytes) -> tuple[np.ndarray, int]:
+def _soundfile_chunks(raw: bytes, max_seconds: float | None) -> tuple[Iterator[np.ndarray], int, int, int]:
+    """(chunks of float32 [frames, channels], rate, channels, frames) of a file libsndfile reads.
+
+    The header (rate, channels, length, channels x length) is checked before a sample is decoded;
+    then the audio is decoded in chunks of about a million samples, only up to ``max_seconds``, and
+    the decoding stops if the file holds more than its header said."""
     import soundfile as sf
 
     _check_wav_complete(raw)
-    with sf.SoundFile(io.BytesIO(raw)) as f:
-        rate, channels, frames = int(f.samplerate), int(f.channels), int(f.frames)
+    handle = sf.SoundFile(io.BytesIO(raw))
+    try:
+        rate, channels, frames = int(handle.samplerate), int(handle.channels), int(handle.frames)
         _check_header(rate, channels, frames)
-        wave = f.read(dtype="float32", always_2d=True)
-    return wave, rate
+    except BaseException:
+        handle.close()
+        raise
+    wanted = frames if max_seconds is None else min(frames, int(np.ceil(max_seconds * rate)))
+
+    def chunks() -> Iterator[np.ndarray]:
+        with handle:
+            block, decoded = max(1, CHUNK_SAMPLES // channels), 0
+            while decoded < wanted:
+                chunk = handle.read(min(block, wanted - decoded), dtype="float32", always_2d=True)
+                if not len(chunk):
+                    return
+                decoded += len(chunk)
+                yield chunk
+
+    return chunks(), rate, channels, frames
 
 
-def _read_with_librosa(raw: bytes) -> tuple[np.ndarray, int]:
-    """MP3 fallback (audioread: ffmpeg / GStreamer / Core Audio, whichever is installed)."""
+def _librosa_chunks(raw: bytes, max_seconds: float | None) -> tuple[Iterator[np.ndarray], int, int, int]:
+    """MP3 fallback (audioread: ffmpeg / GStreamer / Core Audio, whichever is installed), at most
+    ``max_seconds`` (else the length limit plus a second, to tell a clip that is too long)."""
     import librosa
 
+    keep = MAX_AUDIO_SECONDS + 1 if max_seconds is None else min(max_seconds, MAX_AUDIO_SECONDS + 1)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.mp3"
         path.write_bytes(raw)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            wave, rate = librosa.load(path, sr=None, mono=False, duration=MAX_AUDIO_SECONDS + 1)
+            wave, rate = librosa.load(path, sr=None, mono=False, duration=keep)
     wave = np.asarray(wave, dtype=np.float32)
     wave = wave[:, None] if wave.ndim == 1 else wave.T
-    return wave, int(rate)
+    rate, channels = int(rate), wave.shape[1]
+    _check_header(rate, channels, 0 if max_seconds is not None else wave.shape[0])
+    block = max(1, CHUNK_SAMPLES // channels)
+    return (wave[i:i + block] for i in range(0, len(wave), block)), rate, channels, wave.shape[0]
 
 
 def _check_header(rate: int, channels: int, frames: int) -> None:
@@ -371,9 +400,17 @@ def _check_header(rate: int, channels: int, frames: int) -> None:
                          f"{MAX_SAMPLE_RATE} Hz; re-export it at e.g. 16 or 44.1 kHz.")
     if channels < 1:
         raise InputError("the clip has no audio channels; upload a mono or stereo recording.")
+    if channels > MAX_AUDIO_CHANNELS:
+        raise InputError(f"the clip has {channels} channels, more than the {MAX_AUDIO_CHANNELS} "
+                         "accepted; export it as mono or stereo.")
     if frames > MAX_AUDIO_SECONDS * rate:
         raise InputError(f"the clip is {frames / rate / 60:.1f} minutes long, more than the "
                          f"{MAX_AUDIO_SECONDS / 60:.0f} minute limit; cut it to the spoken digit.")
+    if frames * channels > MAX_DECODED_SAMPLES:
+        raise InputError(f"the clip holds {frames * channels / 1e6:,.0f} million samples ({channels} "
+                         f"channels x {rate:,} Hz x {frames / rate:.0f} s), more than the "
+                         f"{MAX_DECODED_SAMPLES / 1e6:.0f} million limit; export it as mono at "
+                         "16 or 44.1 kHz, or cut it.")
 
 
 def _loudest_window(wave: np.ndarray, length: int) -> np.ndarray:
@@ -383,12 +420,45 @@ def _loudest_window(wave: np.ndarray, length: int) -> np.ndarray:
     return wave[start:start + length]
 
 
-def _read_mono(data: Source) -> tuple[np.ndarray, int, int, float]:
+def _mono_16k(chunks: Iterable[np.ndarray], rate: int, channels: int) -> tuple[np.ndarray, int, float]:
+    """Decoded chunks -> (mono float64 at 16 kHz, frames read, peak of the original mono).
+
+    Mixes and resamples chunk by chunk (a streaming soxr resampler, the same numbers as resampling
+    the whole clip), so memory is the 16 kHz mono result, never the original channels."""
+    import soxr
+
+    stream = None if rate == SAMPLE_RATE else soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float64",
+                                                                   quality="HQ")
+    parts: list[np.ndarray] = []
+    frames, peak = 0, 0.0
+    for chunk in chunks:
+        frames += len(chunk)
+        if frames > MAX_AUDIO_SECONDS * rate or frames * channels > MAX_DECODED_SAMPLES:
+            raise InputError(f"the clip holds more audio than its header says (over "
+                             f"{MAX_AUDIO_SECONDS / 60:.0f} minutes or {MAX_DECODED_SAMPLES / 1e6:.0f} "
+                             "million samples); re-export it as a standard WAV or FLAC file.")
+        if not np.all(np.isfinite(chunk)):
+            raise InputError("the clip contains invalid samples (NaN or infinity); re-export it as "
+                             "16-bit PCM WAV.")
+        mono = chunk.mean(axis=1, dtype=np.float64)
+        peak = max(peak, float(np.max(np.abs(mono))))
+        parts.append(mono if stream is None else stream.resample_chunk(mono))
+    if stream is not None:
+        parts.append(stream.resample_chunk(np.zeros(0), last=True))
+    mono = np.concatenate(parts) if parts else np.zeros(0)
+    if stream is not None:  # the length librosa.resample gives: ceil(frames * 16000 / rate)
+        length = int(np.ceil(frames * SAMPLE_RATE / rate))
+        mono = np.pad(mono[:length], (0, max(0, length - len(mono))))
+    return mono, frames, peak
+
+
+def _read_mono(data: Source, max_seconds: float | None = None) -> tuple[np.ndarray, int, int, float]:
     """An audio file -> (mono float64 at 16 kHz, original rate, channels, original seconds), with
-    every check on the file itself (format, truncation, length, NaN, silence)."""
+    every check on the file itself (format, truncation, size, length, NaN, silence). Only the first
+    ``max_seconds`` are decoded when given."""
     raw = _read_source(data, "audio", MAX_AUDIO_BYTES)
     try:
-        wave, rate = _read_with_soundfile(raw)
+        chunks, rate, channels, total = _soundfile_chunks(raw, max_seconds)
     except InputError:
         raise
     except Exception as error:  # sf.LibsndfileError, RuntimeError, TypeError on odd headers...
@@ -397,33 +467,32 @@ def _read_mono(data: Source) -> tuple[np.ndarray, int, int, float]:
             raise InputError(f"could not read the audio: {reason}; upload a WAV, FLAC, OGG or MP3 "
                              "file.") from None
         try:
-            wave, rate = _read_with_librosa(raw)
+            chunks, rate, channels, total = _librosa_chunks(raw, max_seconds)
+        except InputError:
+            raise
         except Exception as fallback:
             detail = _clean(str(fallback)) or reason
             raise InputError(f"could not read the audio as MP3 ({detail}); convert it "
                              "to WAV or FLAC and try again.") from None
-        _check_header(rate, wave.shape[1], wave.shape[0])
-
-    frames, channels = wave.shape
+    try:
+        mono, frames, peak = _mono_16k(chunks, rate, channels)
+    except InputError:
+        raise
+    except Exception as error:  # a stream that breaks part-way (bad frames after a good header)
+        reason = _clean(str(error)) or type(error).__name__
+        raise InputError(f"could not read the audio: {reason}; upload a WAV, FLAC, OGG or MP3 "
+                         "file.") from None
     if frames == 0:
         raise InputError("the clip contains no samples; record or upload a clip of a spoken digit.")
     if frames < MIN_AUDIO_SECONDS * rate:
         raise InputError(f"the clip is only {1000 * frames / rate:.0f} ms long; upload at least "
                          f"{MIN_AUDIO_SECONDS:.1f} s of a spoken digit.")
-    if not np.all(np.isfinite(wave)):
-        raise InputError("the clip contains invalid samples (NaN or infinity); re-export it as "
-                         "16-bit PCM WAV.")
-    mono = wave.mean(axis=1, dtype=np.float64)
-    if np.max(np.abs(mono)) < SILENCE_PEAK:
+    if peak < SILENCE_PEAK:
         raise InputError("the clip is silent; record again closer to the microphone.")
-    if rate != SAMPLE_RATE:
-        import librosa
-
-        mono = librosa.resample(mono, orig_sr=rate, target_sr=SAMPLE_RATE, res_type="soxr_hq")
-        if mono.size == 0:
-            raise InputError(f"the clip is too short ({frames} samples); upload at least a tenth "
-                             "of a second of audio.")
-    return mono, int(rate), int(channels), frames / rate
+    if mono.size == 0:
+        raise InputError(f"the clip is too short ({frames} samples); upload at least a tenth "
+                         "of a second of audio.")
+    return mono, int(rate), int(channels), max(total, frames) / rate
 
 
 def _peak_normalised(mono: np.ndarray) -> np.ndarray:
@@ -461,10 +530,11 @@ def decode_audio(data: Source) -> AudioClip:
 def decode_audio_clip(data: Source, max_seconds: float = MAX_CLIP_SECONDS) -> AudioClip:
     """An audio file -> :class:`AudioClip` for pretrained encoders: mono, 16 kHz, peak 0.9, the
     first ``max_seconds`` kept (with a warning when cut). Same checks as :func:`decode_audio`."""
-    mono, rate, channels, seconds = _read_mono(data)
+    # Half a second more than is kept is decoded, so the resampler's edge lies outside the clip.
+    mono, rate, channels, seconds = _read_mono(data, max_seconds + 0.5)
     notes: list[str] = []
     limit = int(max_seconds * SAMPLE_RATE)
-    if len(mono) > limit:
+    if len(mono) > limit or seconds > max_seconds + 1 / SAMPLE_RATE:
         mono = mono[:limit]
         notes.append(f"the clip is {seconds:.1f} s long; kept its first {max_seconds:g} s.")
     return AudioClip(_peak_normalised(mono), rate, channels, float(seconds), tuple(notes))

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import io
+import os
 import pathlib
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 import soundfile as sf
 
 from fusion.errors import InputError
-from fusion.io import (IMAGE_SIZE, MAX_AUDIO_SAMPLES, SAMPLE_RATE, AudioClip, TextInput,
-                       decode_audio, decode_image, decode_text)
+from fusion.cli.common import read_bytes
+from fusion.io import (IMAGE_SIZE, MAX_AUDIO_BYTES, MAX_AUDIO_CHANNELS, MAX_AUDIO_SAMPLES, SAMPLE_RATE, AudioClip,
+                       TextInput, decode_audio, decode_audio_clip, decode_image, decode_text, read_file)
 
 ASSETS = pathlib.Path(__file__).parent / "assets"
 IMAGES = pathlib.Path(__file__).parents[1] / "assets" / "avdigits" / "images.npy"
@@ -231,3 +236,102 @@ def test_mp3_decodes_like_the_dataset():
     lag = int(np.argmax(np.correlate(clip.waveform, original[: len(original) // 2], mode="valid")))
     n = min(len(clip.waveform) - lag, len(original))
     assert _correlation(clip.waveform[lag : lag + n], original[:n]) > 0.8
+
+
+# ----------------------------------------------------------------------------- bombs and bounds
+
+def _flac_declaring(rate: int, channels: int, seconds: float) -> bytes:
+    """A real 0.1 s FLAC whose STREAMINFO announces ``seconds``: what a decoder sees of a bomb of
+    silence (8 x 192 kHz x 600 s packs into under 1 MB) before it decodes anything."""
+    buffer = io.BytesIO()
+    sf.write(buffer, 0.1 * np.random.default_rng(0).standard_normal((rate // 10, channels)), rate, format="FLAC")
+    raw = bytearray(buffer.getvalue())
+    assert raw[:4] == b"fLaC" and raw[4] & 0x7F == 0  # STREAMINFO first: rate | channels | bits | 36-bit frames
+    field = int.from_bytes(raw[18:26], "big") & ~((1 << 36) - 1) | int(seconds * rate)
+    raw[18:26] = field.to_bytes(8, "big")
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("decode", [decode_audio, decode_audio_clip])
+def test_an_audio_bomb_is_refused_from_its_header_before_decoding(decode):
+    bomb = _flac_declaring(192_000, 8, 600)
+    assert sf.info(io.BytesIO(bomb)).frames == 600 * 192_000
+    started = time.monotonic()
+    with pytest.raises(InputError, match="922 million samples") as error:
+        decode(bomb)
+    assert time.monotonic() - started < 5.0  # decoding it all took 45 s and 5.7 GB
+    assert "\n" not in str(error.value)
+
+
+def test_more_channels_than_the_limit_are_refused():
+    with pytest.raises(InputError, match=f"more than the {MAX_AUDIO_CHANNELS}"):
+        decode_audio(_wav_bytes(0.3 * np.ones((8000, MAX_AUDIO_CHANNELS + 1)), 16000))
+
+
+_PEAK_RSS = """
+import io, resource, sys
+import numpy as np, soundfile as sf
+from fusion.io import SAMPLE_RATE, decode_audio, decode_audio_clip
+warm = io.BytesIO()
+sf.write(warm, 0.3 * np.sin(np.arange(SAMPLE_RATE) / 3), SAMPLE_RATE, format="WAV")
+decode_audio(warm.getvalue())  # imports and compiles what decoding needs
+with open("/proc/self/statm") as statm:
+    before = int(statm.read().split()[1]) * resource.getpagesize()
+for decode in (decode_audio_clip, decode_audio):  # the smaller peak first: ru_maxrss only grows
+    clip = decode(sys.argv[1])
+    print(max(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before), clip.original_seconds)
+"""
+
+
+def test_a_50_mb_wav_decodes_in_bounded_memory(tmp_path):
+    """Peak growth was 350 MB for both decoders; now about 60 MB (the first 10 s) and 180 MB."""
+    path, frames, block = tmp_path / "long.wav", (MAX_AUDIO_BYTES - 1024) // 4, 1 << 20
+    tile = (0.2 * np.random.default_rng(0).standard_normal((block, 2))).astype(np.float32)
+    with sf.SoundFile(path, "w", 44100, 2, format="WAV", subtype="PCM_16") as out:  # 4.9 minutes
+        for start in range(0, frames, block):
+            out.write(tile[:min(block, frames - start)])
+    assert path.stat().st_size > 0.99 * MAX_AUDIO_BYTES
+    result = subprocess.run([sys.executable, "-c", _PEAK_RSS, str(path)], capture_output=True, text=True,
+                            timeout=120, cwd=pathlib.Path(__file__).parents[1])
+    assert result.returncode == 0, result.stderr[-2000:]
+    (clip_growth, clip_seconds), (growth, seconds) = (line.split() for line in result.stdout.split("\n")[:2])
+    assert float(clip_seconds) == float(seconds) == pytest.approx(frames / 44100)
+    assert int(clip_growth) < 150 * 2**20, f"decode_audio_clip grew the process by {int(clip_growth) / 2**20:.0f} MB"
+    assert int(growth) < 300 * 2**20, f"decode_audio grew the process by {int(growth) / 2**20:.0f} MB"
+
+
+# --------------------------------------------------------------------------- files that are not files
+
+def test_devices_fifos_and_folders_are_refused_in_one_line_without_reading(tmp_path):
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)  # no writer: opening it blocking would wait forever
+    for path in ("/dev/zero", fifo, tmp_path):
+        started = time.monotonic()
+        for read in (lambda p: read_file(p, "audio", MAX_AUDIO_BYTES), decode_audio, decode_image,
+                     lambda p: read_bytes(pathlib.Path(p))):
+            with pytest.raises(InputError, match="not a file") as error:
+                read(path)
+            assert "\n" not in str(error.value)
+        assert time.monotonic() - started < 5.0  # /dev/zero once read 5.6 GB before a MemoryError
+
+
+def test_a_file_larger_than_the_limit_is_refused_and_a_small_one_read(tmp_path):
+    path = tmp_path / "caption.txt"
+    path.write_bytes(b"a seven" * 100)
+    assert read_file(path, "text", 700) == b"a seven" * 100
+    with pytest.raises(InputError, match="limit"):
+        read_file(path, "text", 699)
+
+
+def test_the_cli_refuses_a_text_file_that_is_a_device_or_a_fifo(tmp_path, capsys):
+    from fusion.cli import main
+
+    fifo = tmp_path / "caption.txt"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", str(fifo)):
+        started = time.monotonic()
+        code = main(["explain", "--task", "match", "--strategy", "late", "--image", str(ASSETS / "digit.png"),
+                     "--text-file", path])
+        err = capsys.readouterr().err
+        assert code == 2 and "not a file" in err and err.count("\n") == 1, err
+        assert time.monotonic() - started < 30.0
