@@ -16,12 +16,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors import SafetensorError
+from safetensors.torch import load, save_file
 
 from fusion.encoders.base import Encoder, Encoding, TokenLayout
+from fusion.errors import FusionError
+from fusion.io import read_file
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+MAX_ENTRY_BYTES = 256 * 1024 * 1024  # one item's embeddings; a larger file is not an entry we wrote
 
 
 def default_cache_dir() -> Path:
@@ -50,6 +53,14 @@ def as_stored(encoding: Encoding) -> Encoding:
     return Encoding(np.asarray(encoding.pooled, dtype=np.float32), tokens, encoding.layout)
 
 
+def _metadata(raw: bytes) -> dict[str, str]:
+    """The ``__metadata__`` of a safetensors file's bytes (an 8-byte length, then a JSON header)."""
+    size = int.from_bytes(raw[:8], "little")
+    if not 0 < size <= len(raw) - 8:
+        raise ValueError("bad safetensors header length")
+    return json.loads(raw[8:8 + size])["__metadata__"]
+
+
 class EmbeddingCache:
     """Get and put ``Encoding``s by (encoder, content hash); corrupt entries count as misses."""
 
@@ -63,11 +74,11 @@ class EmbeddingCache:
         path = self.path(encoder, digest)
         if not path.is_file():
             return None
-        try:
-            tensors = load_file(str(path))
-            with safe_open(str(path), framework="pt") as handle:
-                layout = TokenLayout.from_dict(json.loads(handle.metadata()["layout"]))
-        except (SafetensorError, OSError, KeyError, ValueError, TypeError):
+        try:  # read into memory: a memory map per entry would stay open while its tensors live
+            raw = read_file(path, "cached embedding", MAX_ENTRY_BYTES)
+            tensors = load(raw)
+            layout = TokenLayout.from_dict(json.loads(_metadata(raw)["layout"]))
+        except (FusionError, SafetensorError, OSError, KeyError, ValueError, TypeError, OverflowError):
             return None  # a damaged entry is re-encoded and overwritten
         tokens = tensors.get("tokens")
         return Encoding(tensors["pooled"].numpy(), None if tokens is None else tokens.float().numpy(), layout)

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fusion.embeddings.cache import EmbeddingCache, content_hash
+from fusion.embeddings.cache import EmbeddingCache, as_stored, content_hash
 from fusion.embeddings.extract import embed_manifest, encode_sample
 from fusion.encoders import load_encoder
+from fusion.encoders.base import Encoding, TokenLayout
 from fusion.errors import ConfigError, InputError
 from fusion.userdata.manifest import load_manifest
 from tests.embeddings.conftest import CHEAP, cut_export
@@ -98,3 +99,30 @@ def test_one_sample_is_encoded_through_fusion_io(small_dataset, tmp_path) -> Non
     assert encodings["text"].layout.labels == ("a", "seven")
     with pytest.raises(InputError, match="audio"):
         encode_sample({"audio": b"RIFF....WAVE not really"}, CHEAP, cache)
+
+
+def _open_maps() -> int:
+    with open("/proc/self/maps") as maps:
+        return sum(1 for _ in maps)
+
+
+def test_reading_many_cache_entries_leaves_no_memory_map_open(tmp_path) -> None:
+    """One map per entry read used to stay open while its tensors lived: at 100,000 rows the
+    process hit the ~65,000 map limit ("unable to mmap ... Cannot allocate memory")."""
+    cache = EmbeddingCache(tmp_path / "cache")
+    encoder = load_encoder("words", "text")
+    rng = np.random.default_rng(0)
+    stored = {}
+    for i in range(2000):
+        encoding = Encoding(rng.standard_normal(6).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32),
+                            TokenLayout("words", labels=("a", "b", "c")))
+        digest = content_hash(f"caption {i}")
+        cache.put(encoder, digest, encoding)
+        stored[digest] = as_stored(encoding)
+    before = _open_maps()
+    read = {digest: cache.get(encoder, digest) for digest in stored}  # all kept alive
+    assert _open_maps() - before < 100
+    for digest, expected in stored.items():
+        got = read[digest]
+        assert got.layout == expected.layout
+        assert np.array_equal(got.pooled, expected.pooled) and np.array_equal(got.tokens, expected.tokens)
