@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from fusion.errors import ConfigError, FusionError
-from fusion.io import MAX_TEXT_INPUT_CHARS
+from fusion.io import MAX_TEXT_INPUT_CHARS, read_file
 from fusion.modalities import get_modality, list_modalities
 from fusion.tasks.base import SPLITS
 
@@ -162,7 +162,7 @@ def _read_text(path: Path) -> str:
         raise DatasetError(f"{MANIFEST_NAME} is {size / 1024 / 1024:.1f} MB, more than the "
                            f"{MAX_MANIFEST_BYTES // 1024 // 1024} MB limit; split the dataset or "
                            "drop long text.")
-    raw = path.read_bytes()
+    raw = read_file(path, MANIFEST_NAME, MAX_MANIFEST_BYTES, DatasetError)  # a regular file, at most that
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -194,18 +194,48 @@ def _header(cells: list[str]) -> list[str]:
     return columns
 
 
-def _records(text: str) -> Iterable[tuple[int, list[str]]]:
-    """(line where the record starts, cells) of every non-blank CSV record, the header included."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _records(text: str) -> Iterable[tuple[int, list[str] | str]]:
+    """(line where the record starts, cells) of every non-blank CSV record, the header included;
+    a record with a cell longer than the csv module's field limit comes as (line, the reason) and
+    reading goes on after it."""
+    lines = iter(io.StringIO(text, newline=""))
+    record: list[str] = []  # the physical lines of the record being read
+    consumed = 0
+
+    def feed() -> Iterable[str]:
+        nonlocal consumed
+        for line in lines:
+            consumed += 1
+            record.append(line)
+            yield line
+
+    reader = csv.reader(feed())
     start = 1
-    try:
-        for cells in reader:
-            if cells:
-                yield start, cells
-            start = reader.line_num + 1
-    except csv.Error as error:
-        raise DatasetError(f"{MANIFEST_NAME} line {reader.line_num} is not valid CSV ({error}); "
-                           "fix that line (quote cells that contain commas or quotes).") from None
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field limit" not in str(error):
+                raise DatasetError(f"{MANIFEST_NAME} line {consumed} is not valid CSV ({error}); "
+                                   "fix that line (quote cells that contain commas or quotes).") from None
+            # Skip to the end of the record: the first line end with an even number of quotes since
+            # its start (a quoted cell may span lines). The reader starts afresh on the next line.
+            quotes = sum(line.count('"') for line in record)
+            while quotes % 2:
+                line = next(lines, None)
+                if line is None:
+                    break
+                consumed += 1
+                quotes += line.count('"')
+            yield start, (f"a cell is longer than {csv.field_size_limit():,} characters (the CSV "
+                          f"reader's limit); text cells hold at most {MAX_TEXT_INPUT_CHARS:,}.")
+            cells = []
+        if cells:
+            yield start, cells
+        record.clear()
+        start = consumed + 1
 
 
 # ------------------------------------------------------------------------------------------- rows
@@ -384,6 +414,8 @@ def load_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15,
     if first is None:
         raise DatasetError(f"{MANIFEST_NAME} is empty; its first line must be a header such as "
                            "'image,audio,text,label'.")
+    if isinstance(first[1], str):
+        raise DatasetError(f"the header of {MANIFEST_NAME}: {first[1]}")
     columns = _header(first[1])
     rows: list[ManifestRow] = []
     skipped: list[SkippedRow] = []
@@ -391,6 +423,9 @@ def load_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15,
     for count, (line, cells) in enumerate(records, start=1):
         if count > MAX_ROWS:
             raise DatasetError(f"{MANIFEST_NAME} has more than {MAX_ROWS:,} rows; use a subset.")
+        if isinstance(cells, str):
+            skipped.append(SkippedRow(line, cells))
+            continue
         parsed = _parse_row(str(folder), columns, cells, line, real_dirs)
         (rows if isinstance(parsed, ManifestRow) else skipped).append(parsed)
     seeded = "split" not in columns

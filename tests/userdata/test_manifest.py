@@ -265,8 +265,11 @@ FATAL_TEXT = {
     "seeded, too small for a test row": (b"text,label\na,x\nb,y\n",
                                          "no test rows in manifest.csv's usable rows; add rows "
                                          "or give a split column"),
-    "field over the csv limit": (b"text,label\n" + b"x" * 200_000 + b",a\n",
-                                 "line 2 is not valid CSV"),
+    "field over the csv limit, the only row": (b"text,label\n" + b"x" * 200_000 + b",a\n",
+                                               "no usable rows: all 1 were skipped (e.g. line 2: a "
+                                               "cell is longer than 131,072 characters"),
+    "field over the csv limit in the header": (b"text," + b"x" * 200_000 + b"\nhi,a\n",
+                                               "the header of manifest.csv: a cell is longer"),
 }
 
 
@@ -278,6 +281,23 @@ def test_fatal_manifests(tmp_path, case):
         load_manifest(tmp_path)
     assert message in str(caught.value)
     assert isinstance(caught.value, FusionError)
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["unquoted", "quoted-over-lines"])
+def test_a_cell_over_the_csv_field_limit_skips_its_row_only(make_manifest, quoted):
+    huge = "x" * 70_000 + "\n" + "y" * 70_000  # 140,001 characters: over the reader's 131,072
+    cell = f'"{huge}"' if quoted else huge.replace("\n", " ")
+    # Inside the quoted cell, a line that would be a valid row if the reader lost its place.
+    trap = f'"{"x" * 140_000}\nimages/0.png,audio/0.wav,trap,cat,train\nrest"'
+    folder = make_manifest(f"images/0.png,audio/0.wav,{cell},cat,train", "images/1.png,,short,cat,train",
+                           f"images/2.png,,{trap},dog,test", "images/3.png,,after,dog,test")
+    manifest = load_manifest(folder)
+    extra = int(quoted)  # the quoted cell takes two lines
+    assert [row.line for row in manifest.rows] == [2, 3, 4, 5, 6, 7, 9 + extra, 13 + extra]
+    assert [row.text for row in manifest.rows][-2:] == ["short", "after"]
+    assert [s.line for s in manifest.skipped] == [8, 10 + extra]
+    assert all("longer than 131,072 characters" in s.reason for s in manifest.skipped)
+    assert manifest.report()["skipped"][0]["line"] == 8
 
 
 def test_too_many_rows(tmp_path, monkeypatch):
