@@ -54,6 +54,35 @@ def audio_digits_of(audio: torch.Tensor, digits: TensorSplit) -> torch.Tensor:
 
 
 # ------------------------------------------------------------------------------------ determinism
+def _weights_at(threads: int) -> dict[str, torch.Tensor]:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        result = train_model(model_config("match-early-tiny"), TrainSettings(epochs=1, batch_size=256), progress=False)
+        assert torch.get_num_threads() == threads  # the process's setting is given back
+    finally:
+        torch.set_num_threads(previous)
+    return result.model.state_dict()
+
+
+def test_training_gives_the_same_weights_at_any_thread_count_of_the_process() -> None:
+    assert same_state(_weights_at(2), _weights_at(1))
+
+
+def test_training_threads_are_restored_only_when_the_last_overlapping_training_ends() -> None:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with train_module.training_threads():
+            assert torch.get_num_threads() == train_module.TRAINING_THREADS
+            with train_module.training_threads():  # a second job starting while the first runs
+                pass
+            assert torch.get_num_threads() == train_module.TRAINING_THREADS
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(previous)
+
+
 @pytest.mark.parametrize(("task", "name"), [("digits", "late"), ("match", "early")])
 def test_training_is_deterministic_per_seed_and_differs_between_seeds(task: str, name: str) -> None:
     config = small_config(task, name)

@@ -10,12 +10,21 @@ epochs, so training adds an auxiliary loss: a linear probe on each modality's ow
 predicts the digit of that side (known at training time). The probes are dropped after training;
 the model's input and output stay the binary match task, and late fusion still cannot see the
 interaction (each of its networks sees one side only).
+
+Reproducibility: the same config, settings and data give the same weights, whatever the machine's
+core count or the process's ``torch.set_num_threads``: training runs with a fixed intra-op thread
+count (:data:`TRAINING_THREADS`, 1), since a different count splits float reductions differently.
+PyTorch's thread setting is process-wide, so while any training runs (the app trains in background
+threads) other PyTorch work in the process also runs on that many threads; the setting the process
+had is restored when the last training ends (:func:`training_threads`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -28,6 +37,29 @@ from fusion.models.config import ModelConfig
 from fusion.tasks.splits import TensorSplit, tensor_split
 from fusion.evaluation.accuracy import score
 from fusion.models.strategies import FusionModel, build_model
+
+
+TRAINING_THREADS = 1  # intra-op threads while training: the same weights on every machine
+_threads_lock = threading.Lock()
+_threads_state = {"users": 0, "saved": 0}
+
+
+@contextlib.contextmanager
+def training_threads(count: int = TRAINING_THREADS) -> Iterator[None]:
+    """Run the block with ``count`` PyTorch intra-op threads (process-wide), restoring the previous
+    count when the last of the blocks running at once (in any thread) ends."""
+    with _threads_lock:
+        if _threads_state["users"] == 0:
+            _threads_state["saved"] = torch.get_num_threads()
+        _threads_state["users"] += 1
+        torch.set_num_threads(count)  # also in this thread: OpenMP keeps a count per thread
+    try:
+        yield
+    finally:
+        with _threads_lock:
+            _threads_state["users"] -= 1
+            if _threads_state["users"] == 0:
+                torch.set_num_threads(_threads_state["saved"])
 
 
 @dataclass(frozen=True)
@@ -174,7 +206,19 @@ def train_model(
     data: TrainingData | None = None,
 ) -> TrainResult:
     """Train ``config`` from scratch on ``data`` (default: its built-in task); the same seed gives
-    the same weights."""
+    the same weights, at any thread count of the process (module docstring)."""
+    with training_threads():
+        return _train(config, settings, on_epoch, should_stop, progress, data)
+
+
+def _train(
+    config: ModelConfig,
+    settings: TrainSettings,
+    on_epoch: Callable[[EpochRecord], None] | None,
+    should_stop: Callable[[], bool] | None,
+    progress: bool,
+    data: TrainingData | None,
+) -> TrainResult:
     data = data if data is not None else builtin_training_data(config, settings)
     torch.manual_seed(settings.seed)
     generator = torch.Generator().manual_seed(settings.seed)
