@@ -19,11 +19,23 @@ import torch
 from torch import Tensor
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
-from torch.utils.flop_counter import FlopCounterMode
+from torch.utils.flop_counter import FlopCounterMode, register_flop_formula
 
 from fusion.errors import ConfigError
 
 WARMUP = 3
+
+
+@register_flop_formula(torch.ops.aten._native_multi_head_attention)
+def _multi_head_attention_flops(query_shape, key_shape, value_shape, embed_dim, num_heads, *args, out_shape=None, **kwargs) -> int:
+    """``nn.MultiheadAttention``'s fused kernel, which torch's counter has no formula for: the query,
+    key and value projections, the attention scores and their weighted sum, the output projection
+    (a multiply-add counts 2)."""
+    batch, queries, width = query_shape
+    keys = key_shape[1]
+    projections = 2 * batch * width * width * (queries + 2 * keys + queries)
+    attention = 2 * 2 * batch * queries * keys * width
+    return projections + attention
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,24 @@ def test_flops_of_a_linear_layer_are_two_per_multiply_add() -> None:
     assert flops(Linear(), {"x": torch.ones(5, 64)}) == 5 * 2 * 64 * 32
 
 
+def test_flops_of_an_attention_block_count_the_fused_attention_kernel() -> None:
+    from fusion.models.layers import TransformerBlock
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.block = TransformerBlock(16, 2)
+
+        def forward(self, inputs, present=None):
+            return self.block(inputs["x"], torch.ones(1, 384, dtype=torch.bool))[0]
+
+    tokens, width, hidden = 384, 16, 32
+    mlp = 2 * tokens * (width * hidden + hidden * width)
+    projections = 2 * tokens * width * width * 4  # query, key, value, output
+    attention = 2 * 2 * tokens * tokens * width  # scores and their weighted sum
+    assert flops(Block().eval(), {"x": torch.randn(1, tokens, width)}) == mlp + projections + attention
+
+
 def test_peak_memory_counts_what_the_forward_pass_holds_at_once() -> None:
     x = torch.ones(1024, 1024)  # 4 MiB, the input: not counted
     assert peak_memory_bytes(TwoBuffers(), {"x": x}) == 2 * x.numel() * 4
@@ -64,3 +82,15 @@ def test_the_cost_command_reports_every_model_of_a_task(capsys) -> None:
         assert row["flops"] > row["parameters"] > 0 and row["peak_memory_mb"] > 0
     # hybrid runs a unimodal stack per modality plus cross-attention: more work than vector early fusion
     assert rows["hybrid"]["flops"] > rows["early"]["flops"]
+
+
+def test_the_token_sweep_shows_how_each_architecture_grows() -> None:
+    from fusion.evaluation.scaling import scaling
+
+    result = scaling("tokens", values=[32, 128], runs=2)
+    grow = {label: row["flops"][1] / row["flops"][0] for label, row in result["strategies"].items()}
+    assert grow["early (product)"] == grow["early (tensor)"] == 1.0  # a vector operator reads one pooled vector
+    assert grow["early (joint attention)"] > 4.0  # 4x the tokens: more than 4x the work (attention is quadratic)
+    assert grow["hybrid (product)"] > 4.0
+    batch = scaling("batch", values=[1, 8], runs=2)
+    assert all(row["flops"][0] == row["flops"][1] for row in batch["strategies"].values())  # FLOPs per sample
