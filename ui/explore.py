@@ -198,9 +198,16 @@ def show_results(task: Task, source: str, case: tuple, sample: Sample, views: di
 
 
 def grid(name: str, items: list[Any]) -> None:
-    cols = st.columns(2)
+    """Figures two to a row; a sentence on a line of its own."""
+    cols: list = []
     for i, item in enumerate(items):
-        with cols[i % 2]:
+        if isinstance(item, str):
+            st.caption(item)
+            cols = []
+            continue
+        if not cols:
+            cols = list(st.columns(2))
+        with cols.pop(0):
             draw(item, f"{name}_{i}")
 
 

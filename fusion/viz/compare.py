@@ -54,7 +54,7 @@ def accuracy_bars(accuracy: Mapping[str, float], kinds: Mapping[str, str], chanc
     fig = _kind_bars(accuracy, kinds, ".1%", title, "accuracy")
     fig.update_yaxes(range=[0, 1.1], tickformat=".0%")
     if chance is not None:
-        fig.add_hline(y=chance, line_dash="dash", line_color="grey", annotation_text="chance")
+        fig.add_hline(y=chance, line_dash="dash", line_color="grey", annotation_text="chance", annotation_position="top left")
     return fig
 
 
