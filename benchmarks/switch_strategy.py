@@ -73,7 +73,7 @@ def main() -> None:
                 begin = time.perf_counter()
                 result = explain_model(model, samples[i % len(samples)])
                 timings.append((time.perf_counter() - begin) * 1000)
-                deltas.append(abs(result["integrated_gradients_delta"]))
+                deltas.append(abs(result.gradients.convergence_delta))
             q1, median, q3 = statistics.quantiles(timings, n=4)
             print(f"  {name:>7}: median {statistics.median(timings):6.1f} ms  (quartiles {q1:.1f}-{q3:.1f} ms);"
                   f"  IG convergence |delta| median {statistics.median(deltas):.1e}")

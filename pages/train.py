@@ -25,7 +25,7 @@ def start(task: str, name: str, operator: str | None, combiner: str | None, sett
         config = default_config(task, name, caption_vocabulary(), operator=operator, combiner=combiner)
         if tiny:
             config = config.replace(width=8, depth=1)
-        st.session_state[JOB_KEY] = TrainingJob(config, settings, run, overwrite=overwrite).start()
+        st.session_state[JOB_KEY] = TrainingJob.for_model(config, settings, run, overwrite=overwrite).start()
     except ConfigError as error:
         st.session_state["train_error"] = error
 
@@ -35,27 +35,27 @@ def progress_panel() -> None:
     job: TrainingJob | None = st.session_state.get(JOB_KEY)
     if job is None:
         return
-    records = job.records()
-    st.progress(job.fraction(), text=f"{job.config.task}/{job.config.name} → run `{job.run_name}`: "
-                f"epoch {len(records)} of {job.settings.epochs} — {job.status}")
-    st.plotly_chart(training_curves_figure(records, job.settings.epochs), key="train_curves")
+    state = job.progress()
+    st.progress(state.fraction, text=f"{state.task}/{', '.join(job.targets)} → run `{job.run_name}`: "
+                f"epoch {len(state.records)} of {job.total_epochs} — {state.status}")
+    st.plotly_chart(training_curves_figure(state.records, job.total_epochs), key="train_curves")
     if not job.done:
         st.button("Stop", key="train_stop", on_click=job.stop, disabled=job.stop_requested,
                   help="stop after the current epoch; the best epoch so far is saved")
         return
-    if job.status == FAILED:
-        st.error(f"Training failed: {job.message}")
-    elif job.saved is not None:
-        (st.success if job.status == FINISHED else st.warning)(job.message)
+    if state.status == FAILED:
+        st.error(f"Training failed: {state.message}")
+    elif state.saved:
+        (st.success if state.status == FINISHED else st.warning)(state.message)
         st.markdown(f"Run **`{job.run_name}`** is now selectable in the sidebar's **Models** select "
-                    f"(task `{job.config.task}`).")
+                    f"(task `{state.task}`).")
         if not st.session_state.get("train_refreshed"):
             # New weights under a run name the cache may have seen: load them afresh; redraw the sidebar.
             cached_models.clear()
             st.session_state["train_refreshed"] = True
             st.rerun(scope="app")
     else:
-        st.warning(job.message)
+        st.warning(state.message)
 
 
 st.title("Train a model")

@@ -1,6 +1,6 @@
 """Your data: a dataset folder (or an uploaded zip) -> frozen encoders per modality -> fusion heads
 trained in the background with progress -> open them in Explore. Render only: the work is in
-fusion.userdata, fusion.embeddings and fusion.training.dataset_job."""
+fusion.userdata, fusion.embeddings and fusion.training.jobs."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import streamlit as st
 
 from fusion.paths import datasets_dir
 from fusion.models.config import FUSION_STRATEGIES
-from fusion.training.dataset_job import FAILED, DatasetJob
+from fusion.training.jobs import FAILED, TrainingJob
 from fusion.encoders import DEFAULT_ENCODERS, list_encoders
 from fusion.userdata.manifest import load_manifest
 from fusion.userdata.zips import extract_zip
@@ -55,7 +55,7 @@ def choose_encoder(modality: str) -> str | None:
 
 @st.fragment(run_every=1.0)
 def progress_panel() -> None:
-    job: DatasetJob | None = st.session_state.get(JOB_KEY)
+    job: TrainingJob | None = st.session_state.get(JOB_KEY)
     if job is None:
         return
     state = job.progress()
@@ -72,8 +72,8 @@ def progress_panel() -> None:
         st.error(state.message)
         return
     st.success(state.message)
-    if state.task and st.button("Open in Explore", icon=":material/search:", key=f"{K}open",
-                                on_click=open_in_explore, args=(state.task, job.run_name)):
+    if state.results and st.button("Open in Explore", icon=":material/search:", key=f"{K}open",
+                                  on_click=open_in_explore, args=(state.task, job.run_name)):
         st.rerun(scope="app")  # the page's top switches to Explore
 
 
@@ -135,7 +135,7 @@ run = cols[2].text_input("Run name", value=re.sub(r"[^A-Za-z0-9_.-]+", "_", mani
 running = st.session_state.get(JOB_KEY) is not None and not st.session_state[JOB_KEY].done
 if st.button("Encode and train", type="primary", disabled=running or not names, key=f"{K}start"):
     try:
-        st.session_state[JOB_KEY] = DatasetJob(folder, encoders, names, run, epochs=int(epochs)).start()
+        st.session_state[JOB_KEY] = TrainingJob.for_dataset(folder, encoders, names, run, epochs=int(epochs)).start()
     except Exception as error:  # noqa: BLE001 - e.g. a run name that is not a plain folder name
         show_error(error)
 progress_panel()

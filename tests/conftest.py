@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import torch
 
-from fusion.models.config import ModelConfig
+from fusion.models.config import EncoderInput, ModelConfig
 from fusion.modalities.audio import N_MELS, NUM_FRAMES
 from fusion.modalities.image import IMAGE_SIZE
 from fusion.modalities.text import MAX_TEXT_TOKENS, PAD, UNK
@@ -35,12 +35,29 @@ TINY_TASKS = {
 }
 
 
+# The two model kinds every contract test runs over: the modalities' own tokenizers, and heads over
+# frozen encoders (inputs are encoder embeddings: tokens x features plus a mask channel).
+KINDS = ("built-in", "head")
+HEAD_FEATURES = {"audio": 6, "image": 5, "text": 7}
+HEAD_TOKENS = {"audio": 5, "image": 4, "text": 3}
+
+
+def head_inputs(strategy: str, operator: str | None, modalities: Sequence[str]) -> tuple[EncoderInput, ...]:
+    """Fake encoders for a tiny head: token inputs, or one pooled vector for early vector fusion
+    (as ``fusion.embeddings.heads.head_config`` chooses)."""
+    pooled = strategy == "early" and operator != "concat"
+    return tuple(EncoderInput(m, f"fake-{m}", HEAD_FEATURES[m], 1 if pooled else HEAD_TOKENS[m]) for m in modalities)
+
+
 def build_tiny_config(
-    task: str, strategy: str, operator: str | None = None, combiner: str | None = None, **overrides: Any
+    task: str, strategy: str, operator: str | None = None, combiner: str | None = None, kind: str = "built-in",
+    **overrides: Any,
 ) -> ModelConfig:
-    """A tiny ModelConfig (width 8, depth 1, 2 heads) for one of ``TINY_TASKS``."""
+    """A tiny ModelConfig (width 8, depth 1, 2 heads) of ``kind`` for one of ``TINY_TASKS``."""
     spec = TINY_TASKS[task]
     modalities = (spec.unimodal,) if strategy == "unimodal" else spec.modalities
+    if kind == "head":
+        overrides.setdefault("encoders", head_inputs(strategy, operator, modalities))
     settings: dict[str, Any] = dict(
         task=task,
         strategy=strategy,
@@ -55,22 +72,38 @@ def build_tiny_config(
         dropout=0.1,  # non-zero so that forgetting eval mode would show
     )
     settings.update(overrides)
-    settings.setdefault("vocabulary", VOCABULARY if "text" in settings["modalities"] else ())
+    reads_words = "text" in settings["modalities"] and not settings.get("encoders")
+    settings.setdefault("vocabulary", VOCABULARY if reads_words else ())
     return ModelConfig(**settings)
 
 
 def random_inputs(
-    modalities: Sequence[str], batch: int = 4, seed: int = 0, vocab_size: int = len(VOCABULARY)
+    modalities: Sequence[str], batch: int = 4, seed: int = 0, vocab_size: int = len(VOCABULARY),
+    config: ModelConfig | None = None,
 ) -> dict[str, torch.Tensor]:
     """Random model inputs: image ``[B, 8, 8]`` in [0, 1], audio log-mel ``[B, 32, 60]`` in [-1, 1],
-    text ids ``[B, 16]`` with 1..16 real tokens per row followed by 0 padding."""
+    text ids ``[B, 16]`` with 1..16 real tokens per row followed by 0 padding. For a head
+    (``config`` with encoders): embeddings ``[B, T, F + 1]``, 1..T real tokens per row, the last
+    channel marking them."""
     generator = torch.Generator().manual_seed(seed)
+    if config is not None and config.encoders:
+        return {spec.modality: _random_embeddings(batch, spec, generator) for spec in config.encoders if spec.modality in modalities}
     make: dict[str, Callable[[], torch.Tensor]] = {
         "image": lambda: torch.rand(batch, IMAGE_SIZE, IMAGE_SIZE, generator=generator),
         "audio": lambda: torch.rand(batch, N_MELS, NUM_FRAMES, generator=generator) * 2 - 1,
         "text": lambda: _random_text(batch, generator, vocab_size),
     }
     return {m: make[m]() for m in modalities}
+
+
+def _random_embeddings(batch: int, spec: EncoderInput, generator: torch.Generator) -> torch.Tensor:
+    out = torch.zeros(batch, spec.tokens, spec.features + 1)
+    lengths = torch.randint(1, spec.tokens + 1, (batch,), generator=generator)
+    lengths[0] = 1
+    for row, length in enumerate(lengths.tolist()):
+        out[row, :length, :-1] = torch.randn(length, spec.features, generator=generator)
+        out[row, :length, -1] = 1.0
+    return out
 
 
 def _random_text(batch: int, generator: torch.Generator, vocab_size: int) -> torch.Tensor:
@@ -106,7 +139,7 @@ def tiny_config() -> Callable[..., ModelConfig]:
 
 @pytest.fixture
 def make_inputs() -> Callable[..., dict[str, torch.Tensor]]:
-    """``make_inputs(modalities, batch=4, seed=0)``."""
+    """``make_inputs(modalities, batch=4, seed=0, config=None)`` (a head's config: its embeddings)."""
     return random_inputs
 
 

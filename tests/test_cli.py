@@ -94,11 +94,18 @@ def test_evaluate_one_strategy_at_a_given_corruption(capsys) -> None:
         (["evaluate", "--task", "digits", "--checkpoint", "no/such/folder"], "does not exist"),
         (["train", "--task", "digits", "--strategy", "text", "--epochs", "0"], "--epochs"),
         (["train", "--task", "match", "--strategy", "text"], "text"),
+        (["train", "--task", "colours", "--strategy", "early"], "--data"),
+        (["evaluate", "--task", "match", "--data", "somewhere"], "--data"),
+        (["evaluate", "--checkpoint", "no/such/folder"], "does not exist"),
+        (["explain", "--task", "match", "--sample", "0", "--strategy", "text"], "text"),
+        (["explain", "--task", "match", "--sample", "0", "--image", "x.png"], "--sample"),
+        (["tasks", "--names"], "--names"),
         ([], "command"),
     ],
     ids=[
         "unknown-strategy", "unknown-task", "level-out-of-range", "unknown-modality", "level-not-a-number",
-        "missing-checkpoint-root", "zero-epochs", "modality-not-in-task", "no-command",
+        "missing-checkpoint-root", "zero-epochs", "modality-not-in-task", "train-unknown-task", "data-with-built-in",
+        "missing-checkpoint-no-task", "explain-missing-model", "sample-and-file", "tasks-unknown-flag", "no-command",
     ],
 )
 def test_a_user_error_is_one_line_with_status_2(capsys, argv: list[str], mentions: str) -> None:
@@ -169,6 +176,29 @@ def test_train_writes_a_checkpoint_that_evaluate_reproduces(capsys, tmp_path: Pa
     code, out, _ = run_main(["evaluate", "--checkpoint", str(tmp_path), "--task", "digits", "--json"], capsys)
     assert code == 0
     assert [r["strategy"] for r in json.loads(out)["results"]] == ["text"]
+
+    # without --task, the model folder names its built-in task (the path heads take)
+    code, out, _ = run_main(["evaluate", "--checkpoint", str(folder), "--json", "--predictions"], capsys)
+    assert code == 0
+    report = json.loads(out)
+    assert report["task"] == "digits"
+    [row] = report["results"]
+    assert row["accuracy"] == metrics["accuracy"] and row["corruption"] == metrics["corruption"]
+    assert len(row["predictions"]) == row["n"] == 360
+    code, out, _ = run_main(["explain", "--checkpoint", str(tmp_path), "--strategy", "text", "--text", "a seven", "--json"], capsys)
+    assert code == 0
+    assert json.loads(out)["task"] == "digits" and set(json.loads(out)["strategies"]) == {"text"}
+
+
+def test_explain_prints_the_task_class_names(capsys) -> None:
+    code, out, _ = run_main(["explain", "--task", "match", "--sample", "0", "--strategy", "late"], capsys)
+    assert code == 0
+    [line] = out.splitlines()
+    code, as_json, _ = run_main(["explain", "--task", "match", "--sample", "0", "--strategy", "late", "--json"], capsys)
+    payload = json.loads(as_json)
+    assert payload["classes"] == ["different", "same"]
+    predicted = payload["strategies"]["late"]["predicted"]
+    assert line.strip().startswith(f"late: predicts {payload['classes'][predicted]} ")
 
 
 def test_models_lists_every_shipped_model_with_its_accuracy(capsys) -> None:

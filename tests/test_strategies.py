@@ -1,4 +1,5 @@
-"""Contract tests run over every strategy x fusion operator / late combiner, on two tiny tasks.
+"""Contract tests run over every model kind (built-in tokenizers, heads over frozen encoders) x
+strategy x fusion operator / late combiner, on two tiny tasks.
 
 ``tri``: audio + image + text, 10 classes; ``duo``: audio + image, 2 classes (unimodal baselines
 use one modality of each task). Models are tiny (width 8, depth 1, 2 heads) and run in eval mode.
@@ -16,6 +17,7 @@ from torch import Tensor
 from fusion.models.config import ModelConfig
 from fusion.models.operators import list_operators
 from fusion.models.strategies import COMBINERS, STRATEGIES, AttentionMap, FusionModel, FusionOutput, build_model
+from tests.conftest import KINDS
 
 TASKS = ("tri", "duo")  # conftest.TINY_TASKS
 BATCH = 4
@@ -23,13 +25,14 @@ BATCH = 4
 
 
 def _cases() -> Iterator[pytest.param]:
-    for task in TASKS:
-        for strategy in ("early", "hybrid"):
-            for operator in list_operators():
-                yield pytest.param((task, strategy, operator, None), id=f"{task}-{strategy}-{operator}")
-        for strategy in ("late", "unimodal"):
-            for combiner in COMBINERS.names():
-                yield pytest.param((task, strategy, None, combiner), id=f"{task}-{strategy}-{combiner}")
+    for kind in KINDS:
+        for task in TASKS:
+            for strategy in ("early", "hybrid"):
+                for operator in list_operators():
+                    yield pytest.param((task, strategy, operator, None, kind), id=f"{kind}-{task}-{strategy}-{operator}")
+            for strategy in ("late", "unimodal"):
+                for combiner in COMBINERS.names():
+                    yield pytest.param((task, strategy, None, combiner, kind), id=f"{kind}-{task}-{strategy}-{combiner}")
 
 
 CASES = list(_cases())
@@ -38,7 +41,7 @@ every_model = pytest.mark.parametrize("case", CASES, indirect=True)
 
 @pytest.fixture
 def case(request: pytest.FixtureRequest) -> tuple[str, str, str | None, str | None]:
-    """(task, strategy, operator, combiner)"""
+    """(task, strategy, operator, combiner, kind)"""
     return request.param
 
 
@@ -53,7 +56,7 @@ def run(make_inputs) -> Callable[..., tuple[dict[str, Tensor], FusionOutput]]:
     """``run(model, present, seed=0)`` -> (random inputs, output without gradients)."""
 
     def run(model: FusionModel, present: dict[str, Tensor], seed: int = 0) -> tuple[dict[str, Tensor], FusionOutput]:
-        inputs = make_inputs(model.modalities, batch=batch_size(present), seed=seed)
+        inputs = make_inputs(model.modalities, batch=batch_size(present), seed=seed, config=model.config)
         with torch.no_grad():
             return inputs, model(inputs, present)
 
@@ -84,7 +87,7 @@ def garbage_where_absent(
     """Replace the inputs of absent rows with nonsense of the right shape and dtype."""
     out = {}
     for m, x in inputs.items():
-        if m == "text":
+        if x.dtype == torch.long:  # word ids
             junk = torch.randint(0, vocabulary_size, x.shape)
         else:
             junk = torch.randn(x.shape) * 1e4
@@ -208,7 +211,7 @@ def _check_layout(segments: tuple, length: int, model: FusionModel) -> None:
 def test_attention_maps_have_layouts_consistent_with_their_weights(model, run, case) -> None:
     present = every_subset_per_row(model.modalities)
     _, out = run(model, present)
-    _, strategy, operator, _ = case
+    _, strategy, operator, _, _ = case
     if strategy != "early" or operator == "concat":  # the attention-based paths
         assert out.attention, "attention must be returned, never discarded"
     for name, attention in out.attention.items():
@@ -242,7 +245,11 @@ def test_attention_rows_sum_to_one_and_skip_absent_modalities_and_padding(model,
         return ~present[what].unsqueeze(1).expand(-1, length) if what in model.modalities else None
 
     def padding(what: str, length: int) -> Tensor | None:
-        return inputs["text"] == 0 if what == "text" else None
+        if what not in model.modalities:
+            return None
+        if inputs[what].dtype == torch.long:  # word ids: 0 is padding
+            return inputs[what] == 0
+        return inputs[what][..., -1] < 0.5 if model.config.encoders else None  # a head's mask channel
 
     for name, attention in out.attention.items():
         close(attention.weights.sum(-1), torch.ones(attention.weights.shape[:-1]))
@@ -288,7 +295,7 @@ def test_mean_combiner_is_the_log_of_the_mean_of_present_softmaxes(model, run) -
 
 @every_model
 def test_a_modality_missing_from_present_is_absent(model, make_inputs) -> None:
-    inputs = make_inputs(model.modalities, batch=BATCH)
+    inputs = make_inputs(model.modalities, batch=BATCH, config=model.config)
     missing = model.modalities[0]
     explicit = uniform(model.modalities, set(model.modalities) - {missing})
     partial = {m: mask for m, mask in explicit.items() if m != missing}
@@ -304,3 +311,18 @@ def test_a_missing_input_raises_a_value_error_naming_the_modality(model, make_in
         without = {k: v for k, v in inputs.items() if k != m}
         with pytest.raises(ValueError, match=m):
             model(without, None)
+
+
+@every_model
+def test_each_strategy_declares_its_attention_and_its_diagram(model, run) -> None:
+    from fusion.models.strategies.base import NO_ATTENTION
+
+    _, out = run(model, uniform(model.modalities, set(model.modalities)))
+    assert bool(out.attention) == (model.attention_kind != NO_ATTENTION), model.attention_kind
+    diagram = model.diagram
+    drawn = set(diagram.layout) | set(diagram.merged)
+    parts = {name for name, _ in model.named_children()} | {name for name, _ in model.named_parameters(recurse=False)}
+    assert parts <= drawn, f"{diagram.name} does not place {sorted(parts - drawn)}"
+    assert diagram.meets in diagram.layout
+    wired = {end for edge in diagram.flow for end in edge}
+    assert set(diagram.layout) <= wired and {"input", "output"} <= wired

@@ -11,10 +11,10 @@ import pytest
 import torch
 
 import fusion.training.loop as train_module
+from fusion.models.configs import model_config
 from fusion.models.config import ModelConfig
 from fusion.data.avdigits import STANDARD_CORRUPTION
 from fusion.tasks.splits import TensorSplit, caption_vocabulary, tensor_split
-from fusion.models.presets import default_config
 from fusion.training.loop import (
     EpochRecord,
     TrainSettings,
@@ -30,7 +30,7 @@ DEFAULT_MIX = TrainSettings().corruption_mix
 
 
 def small_config(task: str, name: str) -> ModelConfig:
-    return default_config(task, name, caption_vocabulary()).replace(width=8, depth=1, heads=2)
+    return model_config(f"{task}-{name}-tiny")
 
 
 def same_state(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:

@@ -20,7 +20,7 @@ A, C, G = choose.ATTENTION, choose.CONTRIBUTIONS, choose.GRADIENTS
 def analysed():
     sample = DIGITS.sample(0)
     models = load_models("digits", ["early", "hybrid"])
-    return {name: explain_model(model, sample, maps=True) for name, model in models.items()}, input_views(sample), sample
+    return {name: explain_model(model, sample).to_dict(maps=True) for name, model in models.items()}, input_views(sample), sample
 
 
 def test_built_in_results_become_the_same_rows_and_early_lacks_attention(analysed) -> None:

@@ -75,7 +75,7 @@ def prepare(task: str, source: str, index: int | None, files: tuple, levels: tup
 def analyse(task: str, source: str, name: str, index: int | None, files: tuple, levels: tuple, removed: tuple) -> dict:
     """The one adapter from ``explain_model`` to the page's plain dict."""
     sample = prepare(task, source, index, files, levels, removed)[0]
-    return explain_model(task_models(task, source)[name], sample, maps=True)
+    return explain_model(task_models(task, source)[name], sample).to_dict(maps=True)
 
 
 # ----------------------------------------------------------------------------- the case

@@ -8,34 +8,20 @@ early fusion with a vector operator (sum, product, tensor, gated, ...).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import torch
-from torch import Tensor
 
-from fusion.models.config import FUSION_STRATEGIES, UNIMODAL, EncoderInput, ModelConfig
 from fusion.embeddings.extract import EmbeddedDataset
 from fusion.errors import ConfigError
-from fusion.models.inputs import encodings_input
+from fusion.models.config import FUSION_STRATEGIES, UNIMODAL, EncoderInput, ModelConfig
 from fusion.models.presets import fusion_mechanism
+from fusion.tasks.dataset import dataset_task_name, embedded_split
 from fusion.training.loop import TrainingData, TrainSettings
 
 HEAD_OPERATOR = {"early": "concat"}  # token-level early fusion by default; hybrid keeps the built-in default
 HEAD_ARCHITECTURE = {"width": 64, "heads": 4, "depth": 1, "dropout": 0.1}
 HEAD_EPOCHS = 30
-_TASK_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def task_name(dataset: EmbeddedDataset) -> str:
-    """The dataset folder's name as a task name: a plain folder name, never a built-in task's."""
-    from fusion.data.avdigits import TASKS
-
-    name = (_TASK_NAME.sub("_", dataset.manifest.name).strip("._") or "dataset")[:60]
-    return f"{name}-data" if name in TASKS else name
 
 
 def uses_tokens(strategy: str, operator: str | None) -> bool:
@@ -70,7 +56,7 @@ def head_config(
             inputs.append(EncoderInput(m, dataset.encoders[m], dim, 1))
     classes = dataset.manifest.classes
     return ModelConfig(
-        task=task_name(dataset),
+        task=dataset_task_name(dataset.manifest.name),
         strategy=strategy,
         modalities=modalities,
         num_classes=len(classes),
@@ -80,43 +66,6 @@ def head_config(
         classes=classes,
         **{**HEAD_ARCHITECTURE, **architecture},
     )
-
-
-@dataclass(frozen=True)
-class EmbeddedSplit:
-    """One split of a dataset as a head's inputs; ``present`` marks the modalities each row has."""
-
-    inputs: dict[str, Tensor]
-    labels: Tensor
-    present: dict[str, Tensor]
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-
-def embedded_split(dataset: EmbeddedDataset, config: ModelConfig, split: str) -> EmbeddedSplit:
-    check_compatible(dataset, config)
-    rows = dataset.rows(split)
-    encodings = [{m: dataset.encodings[m][i] for m in config.modalities} for i in rows]
-    inputs, present = encodings_input(config, encodings)
-    labels = torch.tensor([dataset.manifest.label_index(dataset.manifest.rows[i].label) for i in rows], dtype=torch.long)
-    return EmbeddedSplit(inputs, labels, present)
-
-
-def check_compatible(dataset: EmbeddedDataset, config: ModelConfig) -> None:
-    """The dataset was encoded with the model's encoders and has the model's classes."""
-    for spec in config.encoders:
-        if dataset.encoders.get(spec.modality) != spec.encoder:
-            found = dataset.encoders.get(spec.modality, "nothing")
-            raise ConfigError(
-                f"the model reads {spec.modality} through {spec.encoder}, but the data was encoded with {found}; "
-                f"encode it with --{spec.modality}-encoder {spec.encoder}"
-            )
-    if config.classes and tuple(config.classes) != tuple(dataset.manifest.classes):
-        raise ConfigError(
-            f"the model's classes ({', '.join(config.classes)}) differ from the dataset's "
-            f"({', '.join(dataset.manifest.classes)})"
-        )
 
 
 def training_data(dataset: EmbeddedDataset, config: ModelConfig) -> TrainingData:

@@ -1,43 +1,16 @@
-"""Explainers (captum style): construct with the model and settings, ``attribute(...)`` per call.
+"""Explainers (captum style: settings in the constructor, ``attribute(...)`` per call, a typed
+result keyed by modality): exact modality Shapley values, attention maps on the input geometry,
+Integrated Gradients, and EMAP cross-modal interaction. ``explain_model`` runs the whole
+one-sample analysis and returns an ``Explanation``."""
 
-- ``ModalityShapley``: exact Shapley values of the modalities of one sample (present masks).
-- ``EMAP``: the non-additive (cross-modal interaction) share of a model over a batch.
-"""
-
-from __future__ import annotations
-
+from fusion.explain.attention import AttentionMaps, AttentionResult, attention_rollout
 from fusion.explain.base import EmapResult, Explainer, ShapleyResult, subset_key
+from fusion.explain.gradients import GradientResult, IntegratedGradients
 from fusion.explain.interactions import EMAP, additive_projection, nonadditive_share
 from fusion.explain.shapley import ModalityShapley, shapley_values
 
 __all__ = [
-    "EMAP",
-    "EmapResult",
-    "Explainer",
-    "ModalityShapley",
-    "ShapleyResult",
-    "additive_projection",
-    "nonadditive_share",
-    "shapley_values",
-    "subset_key",
+    "EMAP", "AttentionMaps", "AttentionResult", "EmapResult", "Explainer", "GradientResult", "IntegratedGradients",
+    "ModalityShapley", "ShapleyResult", "additive_projection", "attention_rollout", "nonadditive_share",
+    "shapley_values", "subset_key",
 ]
-
-# Attention maps on the input geometry (``AttentionMaps``) and the geometry helpers.
-from fusion.explain.attention import AttentionMaps, AttentionResult, attention_rollout  # noqa: E402
-from fusion.explain.geometry import audio_frames, audio_spectrogram, image_heatmap, text_words, to_geometry  # noqa: E402
-
-__all__ += [
-    "AttentionMaps",
-    "AttentionResult",
-    "attention_rollout",
-    "audio_frames",
-    "audio_spectrogram",
-    "image_heatmap",
-    "text_words",
-    "to_geometry",
-]
-
-# Integrated Gradients over all present modalities jointly (captum).
-from fusion.explain.gradients import GradientResult, IntegratedGradients  # noqa: E402
-
-__all__ += ["GradientResult", "IntegratedGradients"]

@@ -1,6 +1,6 @@
 """The whole Explore analysis of one sample for several models: prediction, exact Shapley values,
-attention maps and Integrated Gradients, as one JSON-ready dict per model (``python -m fusion
-explain`` prints it; the app draws it)."""
+attention maps and Integrated Gradients, as one typed ``Explanation`` per model (its JSON is what
+``python -m fusion explain`` prints; the app draws it)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import torch
 
 from fusion.explain.attention import AttentionMaps
 from fusion.explain.gradients import IntegratedGradients
+from fusion.explain.report import Explanation
 from fusion.explain.shapley import ModalityShapley
 from fusion.modalities import get_modality
 from fusion.models.inputs import encode_row, encodings_input, sample_values_inputs
@@ -26,77 +27,46 @@ IG_STEPS = 25
 HEAD_IG_STEPS = 12
 
 
-def explain_model(
-    model: FusionModel, sample: Sample, target: int | None = None, ig_steps: int | None = None, maps: bool = False
-) -> dict[str, Any]:
+def explain_model(model: FusionModel, sample: Sample, target: int | None = None, ig_steps: int | None = None) -> Explanation:
     """One model's analysis of ``sample`` (built-in model or head alike); ``target`` defaults to the
     predicted class.
 
-    ``maps=True`` adds ``integrated_gradients_maps`` (per present modality: image ``[8][8]``,
-    audio ``[32][60]`` log-mel bins, text ``[n_words]``; for a head, one value per real token),
-    which the app draws; the CLI leaves them out.
-
     Shapley values are over the sample's present modalities (absent ones stay absent in every
     coalition) for the target class's probability; ``value_full - value_empty`` equals their sum.
-    A head's result adds ``layouts``: how its tokens map onto the input (an image's patch grid,
-    audio frames, text tokens, or ``single`` for a pooled embedding, which has no map).
+    A head reads the sample's files through its frozen encoders (the embedding cache first); its
+    report adds ``layouts``: how its tokens map onto the input (an image's patch grid, audio
+    frames, text tokens, or ``single`` for a pooled embedding, which has no map).
     """
+    config = model.config
     players = [m for m in model.modalities if m in sample.modalities]
     if not players:
-        return {"note": f"this model reads {', '.join(model.modalities)}; the sample has none of them"}
-    config = model.config
-    if not config.encoders:
+        return Explanation(config.name, note=f"this model reads {', '.join(model.modalities)}; the sample has none of them")
+    layouts: dict[str, dict[str, Any]] = {}
+    if config.encoders:
+        encodings = encode_row(config, sample.values)
+        inputs, _ = encodings_input(config, [encodings])
+        for spec in config.encoders:
+            if spec.modality in encodings:
+                pooled = spec.tokens == 1 or encodings[spec.modality].tokens is None
+                layouts[spec.modality] = {"kind": "single"} if pooled else encodings[spec.modality].layout.to_dict()
+    else:
         inputs, _ = sample_values_inputs(config, [sample.values])
-        return explain_inputs(model, inputs, players, target, ig_steps or IG_STEPS, maps)
-    encodings = encode_row(config, sample.values)
-    inputs, _ = encodings_input(config, [encodings])
-    result = explain_inputs(model, inputs, players, target, ig_steps or HEAD_IG_STEPS, maps)
-    layouts = {}
-    for spec in config.encoders:
-        if spec.modality in encodings:
-            pooled = spec.tokens == 1 or encodings[spec.modality].tokens is None
-            layouts[spec.modality] = {"kind": "single"} if pooled else encodings[spec.modality].layout.to_dict()
-    text = layouts.get("text", {})
-    result["words"] = text.get("labels", []) if text.get("kind") == "words" else []
-    result["layouts"] = layouts
-    return result
-
-
-def explain_inputs(
-    model: FusionModel, inputs: dict[str, torch.Tensor], players: list[str], target: int | None, ig_steps: int, maps: bool
-) -> dict[str, Any]:
-    """The analysis shared by built-in models and heads: model inputs (batch 1) and the present modalities."""
+    steps = ig_steps or (HEAD_IG_STEPS if config.encoders else IG_STEPS)
     present = {m: torch.tensor([m in players]) for m in model.modalities}
     with torch.no_grad():
-        logits = model(inputs, present).logits[0]
-    probabilities = torch.softmax(logits, -1)
+        probabilities = torch.softmax(model(inputs, present).logits[0], -1)
     predicted = int(probabilities.argmax())
     target = predicted if target is None else int(target)
-    shapley = ModalityShapley(model).attribute(inputs, target, players)
-    attention = AttentionMaps(model).attribute(inputs, players)
-    gradients = IntegratedGradients(model, steps=ig_steps).attribute(inputs, target, players)
-    result = {
-        "probabilities": [round(float(p), 6) for p in probabilities],
-        "predicted": predicted,
-        "target": target,
-        "shapley": shapley.values_probability,
-        "value_full": shapley.full_probability,
-        "value_empty": shapley.empty_probability,
-        "shapley_logit": shapley.values_logit,
-        "logit_full": shapley.full_logit,
-        "logit_empty": shapley.empty_logit,
-        "leave_one_out": shapley.leave_one_out,
-        "combiner_weights": shapley.combiner_weights,
-        "attention": {m: attention.maps[m].tolist() for m in attention.maps},
-        "attention_source": dict(attention.source),
-        "attention_note": attention.note,
-        "integrated_gradients": gradients.shares,
-        "integrated_gradients_delta": gradients.convergence_delta,
-        "words": list(gradients.words),
-    }
-    if maps:
-        result["integrated_gradients_maps"] = {m: gradients.attributions[m].tolist() for m in gradients.attributions}
-    return result
+    return Explanation(
+        model=config.name,
+        probabilities=tuple(float(p) for p in probabilities),
+        predicted=predicted,
+        target=target,
+        shapley=ModalityShapley(model).attribute(inputs, target, players),
+        attention=AttentionMaps(model).attribute(inputs, players),
+        gradients=IntegratedGradients(model, steps=steps).attribute(inputs, target, players),
+        layouts=layouts,
+    )
 
 
 def input_views(sample: Sample) -> dict[str, Any]:
@@ -105,7 +75,7 @@ def input_views(sample: Sample) -> dict[str, Any]:
     return {m: get_modality(m).view(value) for m, value in sample.values.items()}
 
 
-def explain_sample(models: Mapping[str, FusionModel], sample: Sample, target: int | None = None) -> dict[str, dict[str, Any]]:
+def explain_sample(models: Mapping[str, FusionModel], sample: Sample, target: int | None = None) -> dict[str, Explanation]:
     """``explain_model`` for every model, keyed by model name."""
     return {name: explain_model(model, sample, target) for name, model in models.items()}
 

@@ -35,7 +35,7 @@ What a map is, per strategy (found from the names of ``FusionOutput.attention``)
   ``modality_weights`` (also for a hybrid model whose operator is gated).
 
 Maps are the raw attention mass (a modality's map sums to its share; the geometry copies a
-token's weight onto its pixels/frames, see ``fusion.explain.geometry``); ``normalised(m)`` gives a
+token's weight onto its pixels/frames, see ``ModalitySpec.token_map``); ``normalised(m)`` gives a
 max-1 version for drawing. Absent modalities get no map (and receive no attention: they are
 masked). Text padding gets no weight and no entry: text maps list the real words only.
 """
@@ -51,8 +51,8 @@ import torch
 from torch import Tensor
 
 from fusion.explain.base import Explainer, select_modalities
-from fusion.explain.geometry import to_geometry
-from fusion.models.strategies.base import AttentionMap
+from fusion.modalities import get_modality
+from fusion.models.strategies.base import CROSS, JOINT, NO_ATTENTION, OWN, AttentionMap
 
 METHODS = ("rollout", "cls")
 RESIDUAL = 0.5
@@ -173,7 +173,6 @@ class AttentionMaps(Explainer):
 
         config = getattr(self.model, "config", None)
         strategy = str(getattr(config, "strategy", type(self.model).__name__))
-        ids = inputs["text"][0] if "text" in inputs and inputs["text"].dtype == torch.long else None
         vocabulary = tuple(getattr(config, "vocabulary", ()))
 
         def geometry(modality: str, vector: Tensor) -> tuple[np.ndarray, list[str] | None]:
@@ -182,15 +181,13 @@ class AttentionMaps(Explainer):
                 # encoder's TokenLayout maps them onto the input)
                 real = inputs[modality][0, :, -1] > 0.5
                 return vector.detach().to(torch.float64)[real].numpy(), None
-            return to_geometry(modality, vector, ids=ids, vocabulary=vocabulary)
+            return get_modality(modality).token_map(vector, inputs[modality][0], vocabulary)
 
         common = dict(method=self.method, strategy=strategy, modality_weights=modality_weights)
-        if "joint.0" in attention:
-            return self._early(attention, chosen, geometry, common)
-        if any(name.startswith("cross.") for name in attention):
-            return self._hybrid(attention, chosen, geometry, common)
-        if attention:
-            return self._late(attention, chosen, geometry, common)
+        kind = getattr(self.model, "attention_kind", NO_ATTENTION)  # declared by each strategy
+        per_kind = {JOINT: self._early, OWN: self._late, CROSS: self._hybrid}
+        if kind in per_kind:
+            return per_kind[kind](attention, chosen, geometry, common)
         operator = getattr(config, "operator", None) or "fusion"
         return AttentionResult(
             maps={}, tokens={}, source={}, shares={},

@@ -23,18 +23,16 @@ absent by the present mask at every step (their inputs never influence the outpu
 Speed: the whole path is ONE batched call (``internal_batch_size=None``): all ``steps`` points in
 one forward and one backward pass (plus the two end-point forwards of captum's delta).
 
-The text embedding is replaced with a temporary forward hook on ``model.tokenizers["text"].embed``
-that returns the interpolated embeddings; the hook is removed in a ``finally`` block, so the model
-is left exactly as it was (no parameter, mode or hook changes; gradients are taken with
-``torch.autograd.grad`` and never accumulate into ``.grad``).
+Text travels as its embedded words (``TextTokenizer.embedded``: embeddings plus a channel marking
+real words), passed to the model as its text input: the shared model is never patched, hooked or
+put in another mode, so concurrent sessions explaining other samples on it are unaffected.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -138,17 +136,15 @@ class IntegratedGradients(Explainer):
 
     # --- the path's end points ----------------------------------------------------------------------
 
-    def _text_embed(self) -> torch.nn.Module:
-        try:
-            return self.model.tokenizers["text"].embed
-        except (AttributeError, KeyError, TypeError):
-            raise ValueError(f"{self.name}: the model has no tokenizers['text'].embed to attribute text through") from None
-
     def _endpoint(self, modality: str, value: Tensor) -> Tensor:
-        """The attributed input of ``modality`` for one sample (text: its token embeddings)."""
+        """The attributed input of ``modality`` for one sample (text ids: their embeddings)."""
         if modality == "text" and self._ids_text:
+            try:
+                embedded = self.model.tokenizers["text"].embedded
+            except (AttributeError, KeyError, TypeError):
+                raise ValueError(f"{self.name}: the model's text tokenizer cannot embed words to attribute them") from None
             with torch.no_grad():
-                return self._text_embed()(value).detach()
+                return embedded(value).detach()
         return value.detach()
 
     def _baseline(self, modality: str, value: Tensor, start: Tensor) -> tuple[Tensor, str]:
@@ -156,9 +152,10 @@ class IntegratedGradients(Explainer):
         if override is None:
             if modality in self._embedded:
                 return self.model.tokenizers[modality].baseline(start).detach(), "the training set's mean embedding on the real tokens"
-            if modality == "text":
-                with torch.no_grad():  # the padding token's embedding at every position
-                    return self._text_embed()(torch.zeros_like(value)).detach(), DEFAULT_BASELINES["text"]
+            if modality == "text":  # the padding token's embedding (zeros) in every real word's slot
+                base = torch.zeros_like(start)
+                base[..., -1] = start[..., -1]
+                return base, DEFAULT_BASELINES["text"]
             if modality in _DEFAULT_VALUES:
                 return torch.full_like(start, _DEFAULT_VALUES[modality]), DEFAULT_BASELINES[modality]
             return torch.zeros_like(start), "zeros"
@@ -172,24 +169,6 @@ class IntegratedGradients(Explainer):
                 ) from None
             return tensor, f"custom tensor {tuple(override.shape)}"
         return torch.full_like(start, float(override)), f"constant {float(override):g}"
-
-    @contextmanager
-    def _replaced_text(self, holder: dict[str, Tensor]) -> Iterator[None]:
-        """While active, the text embedding layer returns ``holder["text"]`` instead of its output."""
-
-        def hook(module: torch.nn.Module, args: Any, output: Tensor) -> Tensor:
-            replacement = holder["text"]
-            if replacement.shape != output.shape:
-                raise RuntimeError(
-                    f"text embedding replacement of shape {tuple(replacement.shape)} does not match {tuple(output.shape)}"
-                )
-            return replacement
-
-        handle = self._text_embed().register_forward_hook(hook)
-        try:
-            yield
-        finally:
-            handle.remove()
 
     # --- the analysis ------------------------------------------------------------------------------
 
@@ -215,16 +194,12 @@ class IntegratedGradients(Explainer):
             rows = tensors[0].shape[0]
             batch = {}
             for m in self.modalities:
-                if m in index and not (m == "text" and self._ids_text):
+                if m in index:
                     batch[m] = tensors[index[m]]
-                else:  # ids of the text (its embedding is replaced) and placeholders of absent ones
+                else:  # placeholders of the absent ones
                     batch[m] = inputs[m].expand(rows, *inputs[m].shape[1:])
             mask = {m: torch.full((rows,), m in index, dtype=torch.bool) for m in self.modalities}
-            holder = {"text": tensors[index["text"]]} if "text" in index and self._ids_text else {}
-            if not holder:
-                return self.model(batch, mask).logits
-            with self._replaced_text(holder):
-                return self.model(batch, mask).logits
+            return self.model(batch, mask).logits
 
         # input and baseline in one forward pass: the default target and both end-point logits
         with torch.no_grad():
@@ -254,7 +229,7 @@ class IntegratedGradients(Explainer):
                 a = a[..., :-1].sum(-1)[inputs[m][0, :, -1] > 0.5]  # per real token (mask channel dropped)
             elif m == "text":
                 ids = inputs["text"][0]
-                a = a.sum(-1)[ids != 0]
+                a = a[..., :-1].sum(-1)[ids != 0]  # per real word (mask channel dropped)
                 vocabulary = getattr(getattr(self.model, "config", None), "vocabulary", None)
                 words = (
                     tuple(decode_tokens(ids, vocabulary)) if vocabulary else tuple(str(int(i)) for i in ids if int(i) != 0)

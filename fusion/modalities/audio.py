@@ -11,7 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from fusion.formats import HOP_LENGTH, MAX_AUDIO_SAMPLES, NUM_FRAMES, SAMPLE_RATE
-from fusion.modalities.base import ModalitySpec, register_modality
+from fusion.modalities.base import ModalitySpec, register_modality, token_vector
 from fusion.modalities.linear_tokenizer import LinearTokenizer
 from fusion.paths import ASSETS
 
@@ -82,6 +82,19 @@ class AudioTokenizer(LinearTokenizer):
         return to_frame_groups(spectrogram)
 
 
+def audio_frames(token_weights: Any) -> np.ndarray:
+    """``[20]`` frame-group weights -> ``[60]`` per-frame weights; frames 3t..3t+2 get token t's."""
+    weights = token_vector(token_weights, NUM_AUDIO_TOKENS, "audio")
+    return np.repeat(weights, FRAMES_PER_TOKEN)
+
+
+def audio_spectrogram(frame_weights: Any, n_mels: int = N_MELS) -> np.ndarray:
+    """``[60]`` per-frame weights -> ``[n_mels, 60]``, the same weight in every mel band of a frame
+    (audio tokens span the whole frequency axis, so attention says nothing about frequency)."""
+    frames = token_vector(frame_weights, NUM_FRAMES, "audio frames")
+    return np.broadcast_to(frames, (n_mels, NUM_FRAMES)).copy()
+
+
 class AudioSpec(ModalitySpec):
     """A 16 kHz mono waveform; models read its log-mel spectrogram over a 1.2 s window."""
 
@@ -107,6 +120,9 @@ class AudioSpec(ModalitySpec):
 
     def view(self, value: Any) -> list:
         return audio_inputs(window([value]))[0].tolist()
+
+    def token_map(self, token_weights: Any, model_input: Tensor, vocabulary: Sequence[str] = ()) -> tuple[np.ndarray, None]:
+        return audio_frames(token_weights), None
 
 
 def window(waves: Sequence[Any]) -> np.ndarray:

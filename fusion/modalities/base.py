@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+import torch
 from torch import Tensor, nn
 
 from fusion.registry import Registry
@@ -45,6 +47,26 @@ class ModalitySpec:
     def view(self, value: Any) -> Any:
         """What the models see of one value, JSON-ready (for display next to the explanations)."""
         raise NotImplementedError
+
+    def token_map(self, token_weights: Any, model_input: Tensor, vocabulary: Sequence[str] = ()) -> tuple[np.ndarray, list[str] | None]:
+        """Per-token weights of one sample -> (a map on the input's geometry, the words for text
+        else None); ``model_input`` is that sample's input tensor (text: its ids, to drop padding).
+
+        Weights are COPIED, not spread: every pixel (frame) of a token gets that token's weight, so
+        a map reads as "how much did the patch under this pixel get" and stays on the token
+        vector's scale. The sum is therefore not preserved (the per-token vector is the
+        sum-preserving form, which explainers report beside the maps).
+        """
+        raise NotImplementedError
+
+
+def token_vector(weights: Any, length: int, what: str) -> np.ndarray:
+    if isinstance(weights, torch.Tensor):
+        weights = weights.detach().to(torch.float64).cpu().numpy()
+    array = np.asarray(weights, dtype=np.float64)
+    if array.shape != (length,):
+        raise ValueError(f"{what}: expected {length} per-token weights, got shape {array.shape}")
+    return array
 
 
 MODALITIES: Registry[ModalitySpec] = Registry("modality")

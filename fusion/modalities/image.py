@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from fusion.formats import IMAGE_SIZE
-from fusion.modalities.base import ModalitySpec, register_modality
+from fusion.modalities.base import ModalitySpec, register_modality, token_vector
 from fusion.modalities.linear_tokenizer import LinearTokenizer
 
 PATCH_SIZE = 2
@@ -42,6 +42,13 @@ class ImageTokenizer(LinearTokenizer):
         return to_patches(images)
 
 
+def image_heatmap(token_weights: Any) -> np.ndarray:
+    """``[16]`` patch weights -> ``[8, 8]`` pixel heatmap; each patch's 2x2 pixels get its weight."""
+    weights = token_vector(token_weights, NUM_PATCHES, "image")
+    grid = weights.reshape(PATCH_GRID)  # row-major: token t at grid cell divmod(t, 4)
+    return np.kron(grid, np.ones((PATCH_SIZE, PATCH_SIZE)))
+
+
 class ImageSpec(ModalitySpec):
     """An 8x8 grey image in [0, 1] (uploads are brought into the digits' style by ``fusion.io``)."""
 
@@ -66,6 +73,9 @@ class ImageSpec(ModalitySpec):
 
     def view(self, value: Any) -> list:
         return np.asarray(value, dtype=float).tolist()
+
+    def token_map(self, token_weights: Any, model_input: Tensor, vocabulary: Sequence[str] = ()) -> tuple[np.ndarray, None]:
+        return image_heatmap(token_weights), None
 
 
 register_modality(ImageSpec())

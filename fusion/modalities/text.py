@@ -9,7 +9,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from fusion.modalities.base import ModalitySpec, register_modality
+import numpy as np
+
+from fusion.modalities.base import ModalitySpec, register_modality, token_vector
 
 MAX_TEXT_TOKENS = 16
 PAD, UNK = "<pad>", "<unk>"
@@ -43,7 +45,12 @@ def decode_tokens(ids: Tensor, vocabulary: Sequence[str]) -> list[str]:
 
 
 class TextTokenizer(nn.Module):
-    """Word embedding plus a learned position; padding tokens are marked invalid."""
+    """Word embedding plus a learned position; padding tokens are marked invalid.
+
+    Reads word ids ``[B, 16]``, or words already embedded by ``embedded`` (``[B, 16, D + 1]``, the
+    last channel marking real words): Integrated Gradients moves along a path in embedding space
+    by passing those in as the input, so the shared model itself is never patched or hooked.
+    """
 
     num_tokens = MAX_TEXT_TOKENS
 
@@ -53,8 +60,30 @@ class TextTokenizer(nn.Module):
         self.position = nn.Parameter(torch.zeros(1, MAX_TEXT_TOKENS, width))
         nn.init.normal_(self.position, std=0.02)
 
-    def forward(self, ids: Tensor) -> tuple[Tensor, Tensor]:
-        return self.embed(ids) + self.position, ids != 0
+    def embedded(self, ids: Tensor) -> Tensor:
+        """Word ids ``[B, 16]`` -> their embeddings with a last channel that is 1 on real words."""
+        return torch.cat([self.embed(ids), (ids != 0).unsqueeze(-1).to(self.embed.weight.dtype)], dim=-1)
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        if x.dtype == torch.long:
+            return self.embed(x) + self.position, x != 0
+        return x[..., :-1] + self.position, x[..., -1] > 0.5
+
+
+def text_words(token_weights: Any, ids: Any, vocabulary: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """``[16]`` slot weights and ``[16]`` token ids -> (weights of the real words, the words).
+
+    Padding slots (id 0) are dropped wherever they are; words come from ``vocabulary``.
+    """
+    weights = token_vector(token_weights, MAX_TEXT_TOKENS, "text")
+    if isinstance(ids, torch.Tensor):
+        ids = ids.detach().cpu().numpy()
+    ids = np.asarray(ids).reshape(-1)
+    if ids.shape != (MAX_TEXT_TOKENS,):
+        raise ValueError(f"text: expected {MAX_TEXT_TOKENS} token ids, got shape {ids.shape}")
+    real = ids != 0
+    words = [str(vocabulary[int(i)]) for i in ids[real]]
+    return weights[real].copy(), words
 
 
 class TextSpec(ModalitySpec):
@@ -81,6 +110,9 @@ class TextSpec(ModalitySpec):
 
     def view(self, value: Any) -> list[str]:
         return split_words(value)[:MAX_TEXT_TOKENS]
+
+    def token_map(self, token_weights: Any, model_input: Tensor, vocabulary: Sequence[str] = ()) -> tuple[np.ndarray, list[str]]:
+        return text_words(token_weights, model_input, vocabulary)
 
 
 register_modality(TextSpec())

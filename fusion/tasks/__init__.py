@@ -4,7 +4,8 @@ and their splits as model inputs. Importing this package registers the built-in 
 from __future__ import annotations
 
 from fusion.tasks.base import BUILT_IN, DATASET, SPLITS, Split, Task
-from fusion.tasks.registry import built_in_tasks, get_task, list_tasks, register_task
+from fusion.tasks.lookup import get_task, list_tasks
+from fusion.tasks.registry import built_in_tasks, register_task
 from fusion.tasks.samples import Sample, decode_files, sample_from_files
 
 # Importing the module registers the built-in tasks.

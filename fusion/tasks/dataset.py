@@ -10,15 +10,24 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fusion.errors import CheckpointError, InputError
+import torch
+from torch import Tensor
+
+from fusion.errors import CheckpointError, ConfigError, InputError
+from fusion.models.config import ModelConfig
+from fusion.models.inputs import encodings_input
 from fusion.paths import user_dir
 from fusion.tasks.base import DATASET, Task
 from fusion.tasks.samples import Sample
 
+if TYPE_CHECKING:
+    from fusion.embeddings.extract import EmbeddedDataset
+
 DATASET_RECORD = "dataset.json"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -41,8 +50,6 @@ class DatasetTask(Task):
 
     def split(self, model: Any, split: str = "test", corruption: Mapping[str, float] | None = None,
               seed: int = 0):
-        from fusion.embeddings.heads import embedded_split
-
         self.corruption(corruption)
         return embedded_split(self.dataset(), model.config, self.check_split(split))
 
@@ -60,6 +67,52 @@ class DatasetTask(Task):
 
     def split_size(self, split: str = "test") -> int:
         return len(self.dataset().rows(self.check_split(split)))
+
+
+def dataset_task_name(folder_name: str) -> str:
+    """A dataset folder's name as a task name: a plain folder name, never a built-in task's."""
+    from fusion.tasks.registry import BUILT_IN_TASKS
+
+    name = (_UNSAFE.sub("_", folder_name).strip("._") or "dataset")[:60]
+    return f"{name}-data" if name in BUILT_IN_TASKS else name
+
+
+@dataclass(frozen=True)
+class EmbeddedSplit:
+    """One split of a dataset as a head's inputs; ``present`` marks the modalities each row has."""
+
+    inputs: dict[str, Tensor]
+    labels: Tensor
+    present: dict[str, Tensor]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def embedded_split(dataset: EmbeddedDataset, config: ModelConfig, split: str) -> EmbeddedSplit:
+    check_compatible(dataset, config)
+    rows = dataset.rows(split)
+    encodings = [{m: dataset.encodings[m][i] for m in config.modalities} for i in rows]
+    inputs, present = encodings_input(config, encodings)
+    labels = torch.tensor([dataset.manifest.label_index(dataset.manifest.rows[i].label) for i in rows], dtype=torch.long)
+    return EmbeddedSplit(inputs, labels, present)
+
+
+def check_compatible(dataset: EmbeddedDataset, config: ModelConfig) -> None:
+    """The dataset was encoded with the model's encoders and has the model's classes."""
+    for spec in config.encoders:
+        if dataset.encoders.get(spec.modality) != spec.encoder:
+            found = dataset.encoders.get(spec.modality, "nothing")
+            raise ConfigError(
+                f"the model reads {spec.modality} through {spec.encoder}, but the data was encoded with {found}; "
+                f"encode it with --{spec.modality}-encoder {spec.encoder}"
+            )
+    if config.classes and tuple(config.classes) != tuple(dataset.manifest.classes):
+        raise ConfigError(
+            f"the model's classes ({', '.join(config.classes)}) differ from the dataset's "
+            f"({', '.join(dataset.manifest.classes)})"
+        )
+
 
 
 @functools.lru_cache(maxsize=4)
@@ -87,11 +140,9 @@ def read_dataset_record(checkpoint: Path | str) -> dict[str, Any] | None:
 
 def dataset_record(dataset: Any) -> dict[str, Any]:
     """What ``dataset.json`` records of the encoded dataset a head was trained on."""
-    from fusion.embeddings.heads import task_name
-
     manifest = dataset.manifest
     return {"folder": str(manifest.folder.resolve()), "seed": dataset.seed, "encoders": dict(dataset.encoders),
-            "classes": list(manifest.classes), "task": task_name(dataset)}
+            "classes": list(manifest.classes), "task": dataset_task_name(manifest.name)}
 
 
 def dataset_task(dataset: Any) -> DatasetTask:

@@ -1,123 +1,229 @@
-"""A training run in a background thread, with progress that another thread (a page) can read.
+"""Training runs in a background thread, with progress that another thread (a page) can read.
 
-``TrainingJob(config, settings, run_name).start()`` trains with ``fusion.training.loop.train_model`` in a
-daemon thread; ``records()``, ``status`` and ``message`` are safe to read at any time; ``stop()``
-asks the trainer to stop after the current epoch. When training ends the model (the epoch with the
-best validation accuracy) is evaluated on the test split and saved with its metrics to
-``<user dir>/<run name>/<task>/<model name>/``, which makes the run a model source.
+One job type, a list of steps run in order in a daemon thread:
 
-A stopped run is saved too, when at least one epoch finished (its metrics say ``"stopped": true``);
-a run stopped before its first epoch ended saves nothing. Shipped checkpoints are never written.
-Torch's thread settings are process-wide, so the job leaves them alone.
+- ``TrainingJob.for_model(config, settings, run)``: one step, train a built-in model;
+- ``TrainingJob.for_dataset(folder, encoders, names, run)``: encode the dataset folder (cache
+  first), then one step per head (``fusion.embeddings.runs.train_head``).
+
+Each model is saved to ``<user dir>/<run>/<task>/<name>/``, which makes the run a model source.
+Both kinds refuse a run name that is not a plain folder name, any folder inside the shipped
+checkpoints, an existing model unless ``overwrite``, and a folder that another live job is writing.
+
+``progress()`` is safe to read at any time; ``stop()`` stops after the current epoch: the model
+being trained is saved with its best epoch (its metrics say ``"stopped": true``), later steps are
+skipped, and a job stopped before its first epoch saves nothing. Failures end up in the status
+message, never raised into the page. Torch's thread settings are process-wide, so they are left alone.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from fusion.training.background import BackgroundJob
+from fusion.errors import ConfigError, FusionError
 from fusion.models.catalog import check_run_name
-from fusion.paths import user_dir
 from fusion.models.checkpoints import CONFIG, checkpoint_dir, save_checkpoint, shipped_root
 from fusion.models.config import ModelConfig
-from fusion.errors import ConfigError
+from fusion.paths import user_dir
 from fusion.training.loop import EpochRecord, TrainSettings, train_model
 
-RUNNING, FINISHED, STOPPED, FAILED = "running", "finished", "stopped", "failed"
-PENDING = "pending"
+if TYPE_CHECKING:
+    from fusion.embeddings.extract import EmbeddedDataset
+    from fusion.userdata.manifest import Manifest
 
-_claimed: set[Path] = set()  # folders a live job in this process will write
+PENDING, RUNNING, FINISHED, STOPPED, FAILED = "pending", "running", "finished", "stopped", "failed"
+ENCODING, TRAINING = "encoding", "training"
+
+_claimed: set[Path] = set()  # model folders a live job in this process is writing
 _claimed_lock = threading.Lock()
 
 
-def run_folder(run_name: str, config: ModelConfig) -> Path:
-    """Where a run's model goes; refuses names that are not plain folder names."""
-    return checkpoint_dir(user_dir() / check_run_name(run_name), config.task, config.name)
+@dataclass
+class JobProgress:
+    """A snapshot: ``phase`` (encoding / training), the ``current`` item and how far along it is,
+    the current model's epochs, and the models saved so far (``results``: metrics, ``saved``: folder)."""
+
+    status: str
+    message: str
+    task: str
+    phase: str = ""
+    current: str = ""
+    fraction: float = 0.0
+    records: list[EpochRecord] = field(default_factory=list)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    saved: dict[str, Path] = field(default_factory=dict)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
 
 
-class TrainingJob(BackgroundJob):
-    def __init__(self, config: ModelConfig, settings: TrainSettings, run_name: str, overwrite: bool = False) -> None:
-        folder = run_folder(run_name, config).resolve()
+@dataclass(frozen=True)
+class Step:
+    phase: str
+    item: str
+    work: Callable[[], None]
+
+
+class TrainingJob:
+    """Build one with ``for_model`` or ``for_dataset``; then ``start()``, ``progress()``, ``stop()``, ``join()``."""
+
+    def __init__(self, run_name: str, task: str, names: Sequence[str], epochs: int, overwrite: bool = False) -> None:
+        self.run_name, self.task = check_run_name(run_name), task
+        if not names:
+            raise ConfigError("choose at least one model to train")
+        self.out = user_dir() / self.run_name
+        self.targets = {name: checkpoint_dir(self.out, task, name).resolve() for name in names}
+        self.overwrite, self.total_epochs = overwrite, epochs
+        self._check_targets()
+        self.steps: list[Step] = []
+        self._dataset: EmbeddedDataset | None = None
+        self._progress = JobProgress(PENDING, "", task)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, name=f"train-{run_name}", daemon=True)
+
+    @classmethod
+    def for_model(cls, config: ModelConfig, settings: TrainSettings, run_name: str,
+                  overwrite: bool = False) -> TrainingJob:
+        """Train the built-in model ``config`` with ``settings`` into run ``run_name``."""
+        job = cls(run_name, config.task, [config.name], settings.epochs, overwrite)
+        job.steps.append(Step(TRAINING, config.name, partial(job._train_builtin, config, settings)))
+        return job
+
+    @classmethod
+    def for_dataset(cls, folder: Path | str, encoders: Mapping[str, str | None], names: Sequence[str],
+                    run_name: str, seed: int = 0, epochs: int | None = None, overwrite: bool = False) -> TrainingJob:
+        """Encode dataset ``folder`` (one encoder per modality), then train heads ``names`` on it."""
+        from fusion.embeddings.heads import head_settings
+        from fusion.tasks.dataset import dataset_task_name
+        from fusion.userdata.manifest import load_manifest
+
+        names = list(dict.fromkeys(names))
+        manifest = load_manifest(folder, seed=seed)
+        task = dataset_task_name(manifest.name)
+        job = cls(run_name, task, names, head_settings(seed, epochs).epochs, overwrite)
+        job.steps.append(Step(ENCODING, "", partial(job._encode, manifest, encoders, seed)))
+        job.steps += [Step(TRAINING, name, partial(job._train_head, name, seed, epochs)) for name in names]
+        return job
+
+    # ---- guards --------------------------------------------------------------------------------
+    def _check_targets(self) -> None:
         shipped = shipped_root().resolve()
-        if folder == shipped or shipped in folder.parents:
-            raise ConfigError(f"{folder} is inside the shipped checkpoints; choose a user folder (FUSION_USER_DIR)")
-        if (folder / CONFIG).exists() and not overwrite:
-            raise ConfigError(
-                f"run {run_name!r} already holds a {config.task}/{config.name} model; choose another run name"
-            )
-        self.config, self.settings, self.run_name, self.folder = config, settings, run_name, folder
-        super().__init__(f"train-{run_name}-{config.name}")
-        self._records: list[EpochRecord] = []
-        self._status, self._message = PENDING, ""
-        self.metrics: dict | None = None
-        self.saved: Path | None = None
-        self.started_at: float | None = None
+        for name, folder in self.targets.items():
+            if folder == shipped or shipped in folder.parents:
+                raise ConfigError(f"{folder} is inside the shipped checkpoints; choose a user folder (FUSION_USER_DIR)")
+            if (folder / CONFIG).exists() and not self.overwrite:
+                raise ConfigError(f"run {self.run_name!r} already holds a {self.task}/{name} model; "
+                                  "choose another run name, or overwrite it")
 
     # ---- control -------------------------------------------------------------------------------
     def start(self) -> TrainingJob:
+        """Claim the job's model folders and start; ConfigError when another live job writes one."""
         with _claimed_lock:
-            if self.folder in _claimed:
-                raise ConfigError(f"another training job is already writing run {self.run_name!r} ({self.config.name})")
-            _claimed.add(self.folder)
-        with self._lock:
-            self._status, self._message = RUNNING, f"training {self.config.task}/{self.config.name}"
-        self.started_at = time.perf_counter()
-        self.thread.start()
+            busy = [name for name, folder in self.targets.items() if folder in _claimed]
+            if busy:
+                raise ConfigError(f"another training job is already writing run {self.run_name!r} "
+                                  f"({', '.join(busy)}); wait for it to end or choose another run name")
+            self._check_targets()  # a model may have been saved since this job was made
+            _claimed.update(self.targets.values())
+        self._update(status=RUNNING, message="starting")
+        self._thread.start()
         return self
 
+    def stop(self) -> None:
+        """Stop after the current epoch, or after encoding (the model being trained is saved)."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
     # ---- progress (thread-safe reads) ----------------------------------------------------------
-    def records(self) -> list[EpochRecord]:
+    def progress(self) -> JobProgress:
         with self._lock:
-            return list(self._records)
-
-    @property
-    def status(self) -> str:
-        with self._lock:
-            return self._status
-
-    @property
-    def message(self) -> str:
-        with self._lock:
-            return self._message
+            p = self._progress
+            return replace(p, records=list(p.records), results=dict(p.results), saved=dict(p.saved),
+                                       skipped=list(p.skipped))
 
     @property
     def done(self) -> bool:
-        return self.status in (FINISHED, STOPPED, FAILED)
+        return self.progress().status in (FINISHED, STOPPED, FAILED)
 
-    def fraction(self) -> float:
-        return min(1.0, len(self.records()) / max(1, self.settings.epochs))
+    def _update(self, **changes: Any) -> None:
+        with self._lock:
+            for key, value in changes.items():
+                setattr(self._progress, key, value)
 
-    # ---- the worker ----------------------------------------------------------------------------
     def _on_epoch(self, record: EpochRecord) -> None:
         with self._lock:
-            self._records.append(record)
+            self._progress.records.append(record)
+            self._progress.fraction = min(1.0, record.epoch / max(1, self.total_epochs))
 
-    def _finish(self, status: str, message: str) -> None:
+    def _on_encode(self, modality: str, done: int, total: int) -> None:
+        self._update(current=modality, fraction=done / max(1, total), message=f"encoding {modality}: {done} of {total}")
+
+    # ---- the steps -----------------------------------------------------------------------------
+    def _saved(self, name: str, metrics: dict[str, Any], folder: Path) -> None:
         with self._lock:
-            self._status, self._message = status, message
+            self._progress.results[name], self._progress.saved[name] = metrics, folder
 
+    def _train_builtin(self, config: ModelConfig, settings: TrainSettings) -> None:
+        from fusion.evaluation.accuracy import evaluate
+
+        start = time.perf_counter()
+        result = train_model(config, settings, on_epoch=self._on_epoch, should_stop=self._stop.is_set, progress=False)
+        metrics = {**evaluate(result.model), "task": config.task, "best_epoch": result.best_epoch,
+                   "epochs_run": len(result.history), "train_seconds": round(time.perf_counter() - start, 1),
+                   "run": self.run_name, "stopped": result.stopped}
+        self._saved(config.name, metrics, save_checkpoint(result.model, self.targets[config.name], metrics))
+
+    def _encode(self, manifest: Manifest, encoders: Mapping[str, str | None], seed: int) -> None:
+        from fusion.embeddings.extract import embed_manifest
+
+        self._dataset = embed_manifest(manifest, encoders, progress=False, on_progress=self._on_encode, seed=seed)
+        self._update(skipped=self._dataset.manifest.report().get("skipped", []))
+
+    def _train_head(self, name: str, seed: int, epochs: int | None) -> None:
+        from fusion.embeddings.runs import train_head
+
+        _, metrics, folder = train_head(self._dataset, name, self.out, seed=seed, epochs=epochs, progress=False,
+                                        on_epoch=self._on_epoch, should_stop=self._stop.is_set)
+        self._saved(name, metrics, folder)
+
+    # ---- the worker ----------------------------------------------------------------------------
     def _work(self) -> None:
         try:
-            result = train_model(self.config, self.settings, on_epoch=self._on_epoch, should_stop=self._stop.is_set,
-                                 progress=False)
-            if not result.history:
-                self._finish(STOPPED, "stopped before the first epoch ended; nothing was saved")
-                return
-            from fusion.evaluation.accuracy import evaluate
-
-            seconds = round(time.perf_counter() - (self.started_at or time.perf_counter()), 1)
-            metrics = {**evaluate(result.model), "task": self.config.task, "best_epoch": result.best_epoch,
-                       "epochs_run": len(result.history), "train_seconds": seconds, "run": self.run_name,
-                       "stopped": result.stopped}
-            self.saved = save_checkpoint(result.model, self.folder, metrics)
-            self.metrics = metrics
-            status = STOPPED if result.stopped else FINISHED
-            what = f"stopped after {len(result.history)} epoch(s)" if result.stopped else "finished"
-            self._finish(status, f"{what}; test accuracy {metrics['accuracy']:.1%}; saved to {self.saved}")
+            trains, k = sum(step.phase == TRAINING for step in self.steps), 0
+            for step in self.steps:
+                if self._stop.is_set():
+                    break
+                k += step.phase == TRAINING
+                message = f"training {step.item} ({k} of {trains})" if step.phase == TRAINING else "reading the manifest"
+                self._update(phase=step.phase, current=step.item, records=[], fraction=0.0, message=message)
+                step.work()
+            self._update(**self._outcome())
+        except FusionError as error:
+            self._update(status=FAILED, message=str(error))
         except Exception as error:  # noqa: BLE001 - shown to the person who started the job
-            self._finish(FAILED, f"{type(error).__name__}: {error}")
+            self._update(status=FAILED, message=f"{type(error).__name__}: {error}")
         finally:
             with _claimed_lock:
-                _claimed.discard(self.folder)
+                _claimed.difference_update(self.targets.values())
+
+    def _outcome(self) -> dict[str, Any]:
+        state = self.progress()
+        if not state.results:
+            return {"status": STOPPED, "message": "stopped before the first epoch ended; nothing was saved"}
+        scores = ", ".join(f"{name} {m['accuracy']:.1%}" for name, m in state.results.items())
+        where = f"test accuracy {scores}; saved to {self.out}"
+        if self._stop.is_set():
+            return {"status": STOPPED, "message": f"stopped after epoch {len(state.records)} of {state.current}; {where}"}
+        return {"status": FINISHED, "fraction": 1.0, "message": f"finished: {where}"}

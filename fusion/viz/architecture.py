@@ -3,8 +3,8 @@
 Every direct child module and direct parameter of the model becomes a block (a ``ModuleDict``
 keyed by modality becomes one block per modality), labelled with the classes it is made of and its
 parameter count, so the counts of all blocks add up to ``model.num_parameters()``. Only the data
-flow between the blocks (which attribute feeds which) comes from a small table per strategy,
-because an ``nn.Module`` does not record how ``forward`` wires its children. No Streamlit here.
+flow between the blocks (which attribute feeds which) is declared by each strategy (its
+``Diagram``), because an ``nn.Module`` does not record how ``forward`` wires its children. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -14,41 +14,13 @@ from dataclasses import dataclass, field
 import plotly.graph_objects as go
 from torch import nn
 
+from fusion.modalities import get_modality, list_modalities
 from fusion.models.config import ModelConfig
+from fusion.models.strategies.base import Diagram
 
-MODALITY_COLOURS = {"audio": "#f28e2b", "image": "#4e79a7", "text": "#59a14f"}
+MODALITY_COLOURS = {m: get_modality(m).colour for m in list_modalities()}  # the specs' colours
 SHARED_COLOUR = "#b07aa1"
 MEET_COLOUR = "#e15759"
-
-# Strategy layout: attribute -> (column, lane). lane "modality" = one row per modality, "center" =
-# the middle, "fusion" = a lane below the modalities. Merged parameters go into another block.
-_EARLY_VECTOR = {"tokenizers": (1, "modality"), "stems": (2, "modality"), "operator": (3, "center"),
-                 "shared": (4, "center"), "head": (5, "center")}
-_EARLY_JOINT = {"tokenizers": (1, "modality"), "encoder": (2, "center"), "head": (3, "center")}
-_LATE = {"tokenizers": (1, "modality"), "encoders": (2, "modality"), "heads": (3, "modality"), "combiner": (4, "center")}
-_HYBRID = {"tokenizers": (1, "modality"), "encoders": (2, "modality"), "cross": (3, "fusion"), "heads": (3, "modality"),
-           "operator": (4, "fusion"), "fused_head": (5, "fusion"), "decision": (6, "center")}
-# Edges between attributes: same-modality blocks connect pairwise, anything else connects all-to-all.
-_FLOWS = {
-    "early-vector": [("input", "tokenizers"), ("tokenizers", "stems"), ("stems", "operator"), ("operator", "shared"),
-                     ("shared", "head"), ("head", "output")],
-    "early-joint": [("input", "tokenizers"), ("tokenizers", "encoder"), ("encoder", "head"), ("head", "output")],
-    "late": [("input", "tokenizers"), ("tokenizers", "encoders"), ("encoders", "heads"), ("heads", "combiner"),
-             ("combiner", "output")],
-    "hybrid": [("input", "tokenizers"), ("tokenizers", "encoders"), ("encoders", "cross"), ("encoders", "heads"),
-               ("cross", "operator"), ("operator", "fused_head"), ("fused_head", "decision"), ("heads", "decision"),
-               ("decision", "output")],
-}
-_MEETS = {"early-vector": "operator", "early-joint": "encoder", "late": "combiner", "hybrid": "cross"}
-_MERGED = {"modality_embedding": "tokenizers", "null_key": "cross"}  # parameters drawn inside another block
-_ROLE = {
-    "tokenizers": "tokens + modality embedding", "stems": "linear stem → one vector", "operator": "fusion operator",
-    "shared": "shared network", "head": "classifier head", "encoder": "joint self-attention over all tokens",
-    "encoders": "unimodal self-attention", "heads": "unimodal head", "combiner": "late-fusion combiner",
-    "cross": "cross-modal attention:<br>each modality attends to the others", "fused_head": "fused head",
-    "decision": "decision: softmax mix<br>of fused + unimodal heads",
-}
-
 
 @dataclass
 class Block:
@@ -86,23 +58,17 @@ def describe(module: nn.Module | nn.Parameter) -> list[str]:
     return names
 
 
-def _flow_name(model: nn.Module) -> str:
-    strategy = model.config.strategy
-    if strategy == "early":
-        return "early-joint" if getattr(model, "joint", False) else "early-vector"
-    return "late" if strategy in ("late", "unimodal") else strategy
-
-
-def architecture_blocks(model: nn.Module) -> tuple[list[Block], list[tuple[str, str]], str]:
-    """The diagram's blocks (every child module and parameter of ``model``), edges and flow name."""
-    flow = _flow_name(model)
-    layout = {"early-vector": _EARLY_VECTOR, "early-joint": _EARLY_JOINT, "late": _LATE, "hybrid": _HYBRID}[flow]
+def architecture_blocks(model: nn.Module) -> tuple[list[Block], list[tuple[str, str]], Diagram]:
+    """The diagram's blocks (every child module and parameter of ``model``), edges, and the
+    strategy's own ``Diagram`` (layout, flow, where modalities meet)."""
+    diagram: Diagram = model.diagram
+    layout = diagram.layout
     modalities = list(model.modalities)
     parts: list[tuple[str, nn.Module | nn.Parameter]] = [*model.named_children(), *model.named_parameters(recurse=False)]
     blocks: dict[str, Block] = {}
     merged: list[tuple[str, nn.Module | nn.Parameter]] = []
     for name, part in parts:
-        if name in _MERGED:
+        if name in diagram.merged:
             merged.append((name, part))
             continue
         column, lane = layout.get(name, (max(c for c, _ in layout.values()) + 1, "center"))
@@ -112,7 +78,7 @@ def architecture_blocks(model: nn.Module) -> tuple[list[Block], list[tuple[str, 
         else:
             blocks[name] = Block(name, name, None, describe(part), _count(part), column, lane)
     for name, part in merged:
-        target = _MERGED[name]
+        target = diagram.merged[name]
         if isinstance(part, nn.ParameterDict):
             for m, parameter in part.items():
                 block = blocks[f"{target}.{m}"]
@@ -122,14 +88,15 @@ def architecture_blocks(model: nn.Module) -> tuple[list[Block], list[tuple[str, 
             block = blocks[target]
             block.parameters += _count(part)
             block.extra.append(f"+ {name} {tuple(part.shape)}")
-    meet = _MEETS[flow]
-    if len(modalities) > 1 and meet in blocks:
-        blocks[meet].meets = True
-    edges = _edges(flow, blocks, modalities)
-    return list(blocks.values()), edges, flow
+    if len(modalities) > 1 and diagram.meets in blocks:
+        blocks[diagram.meets].meets = True
+    for block in blocks.values():
+        block.label = diagram.roles.get(block.attribute, block.attribute)
+    edges = _edges(diagram, blocks, modalities)
+    return list(blocks.values()), edges, diagram
 
 
-def _edges(flow: str, blocks: dict[str, Block], modalities: list[str]) -> list[tuple[str, str]]:
+def _edges(diagram: Diagram, blocks: dict[str, Block], modalities: list[str]) -> list[tuple[str, str]]:
     def keys(attribute: str) -> list[tuple[str, str | None]]:
         if attribute == "input":
             return [(f"input.{m}", m) for m in modalities]
@@ -138,7 +105,7 @@ def _edges(flow: str, blocks: dict[str, Block], modalities: list[str]) -> list[t
         return [(b.key, b.modality) for b in blocks.values() if b.attribute == attribute]
 
     edges = []
-    for source, target in _FLOWS[flow]:
+    for source, target in diagram.flow:
         for s, sm in keys(source):
             for t, tm in keys(target):
                 if sm is None or tm is None or sm == tm:
@@ -163,7 +130,7 @@ def _place(blocks: list[Block], modalities: list[str]) -> dict[str, tuple[float,
 
 def _label(block: Block) -> str:
     title = block.classes[0] + (f" [{block.modality}]" if block.modality else "")
-    lines = [f"<b>{title}</b>", _ROLE.get(block.attribute, block.attribute)]
+    lines = [f"<b>{title}</b>", block.label]
     if len(block.classes) > 1:
         lines.append(f"<span style='font-size:10px'>{block.classes[1]}</span>")
     lines.extend(f"<span style='font-size:10px'>{e}</span>" for e in block.extra)
@@ -180,7 +147,7 @@ def architecture_figure(model_or_config: nn.Module | ModelConfig, title: str | N
     else:
         model = model_or_config
     modalities = list(model.modalities)
-    blocks, edges, flow = architecture_blocks(model)
+    blocks, edges, diagram = architecture_blocks(model)
     positions = _place(blocks, modalities)
     for b in blocks:
         b.label = _label(b)
@@ -217,7 +184,7 @@ def architecture_figure(model_or_config: nn.Module | ModelConfig, title: str | N
         xaxis=dict(visible=False, range=[-0.6, ox + 0.6]),
         yaxis=dict(visible=False, range=[min(ys) - 0.9, max(ys) + 0.95]),
         height=170 + 120 * (max(ys) - min(ys) + 1.5), margin=dict(l=10, r=10, t=50, b=10),
-        plot_bgcolor="white", meta={"flow": flow, "total_parameters": total,
+        plot_bgcolor="white", meta={"flow": diagram.name, "total_parameters": total,
                                     "blocks": [{"key": b.key, "classes": b.classes, "parameters": b.parameters,
                                                 "meets": b.meets} for b in blocks]},
     )

@@ -24,8 +24,8 @@ def test_a_tiny_run_trains_and_appears_in_the_sidebar(tmp_path, monkeypatch) -> 
     at.button[[b.label for b in at.button].index("Start")].click().run()
     assert not at.exception
     job = at.session_state["train_job"]
-    assert job.join(60), job.message
-    assert job.status == "finished", job.message
+    assert job.join(60), job.progress().message
+    assert job.progress().status == "finished", job.progress().message
     assert "tiny-1" in model_sources("digits")
     at.run()
     assert not at.exception

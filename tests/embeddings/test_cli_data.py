@@ -1,5 +1,6 @@
 """``python -m fusion`` on a dataset folder: encoders, export-avdigits, train --data, and evaluate /
-explain --checkpoint, with the same JSON as the built-in tasks and one-line errors."""
+explain of the heads (``--checkpoint`` or the dataset task by name), with the same JSON as the
+built-in tasks and one-line errors; ``tasks`` lists the dataset task of a run."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import json
 
 import pytest
 
+from fusion.cli import main
 from fusion.embeddings.cache import EmbeddingCache
+from fusion.tasks.dataset import task_from_checkpoints
 from tests.test_cli import run_main
 
 CHEAP_FLAGS = ["--image-encoder", "pixels", "--audio-encoder", "logmel", "--text-encoder", "words"]
@@ -15,12 +18,11 @@ CHEAP_FLAGS = ["--image-encoder", "pixels", "--audio-encoder", "logmel", "--text
 
 @pytest.fixture(scope="module")
 def trained_root(small_dataset, session_cache, tmp_path_factory):
-    out = tmp_path_factory.mktemp("cli-runs")
+    """Heads trained with `train --data` into a run folder ``<user dir>/cli-run`` (TASK/NAME/)."""
+    out = tmp_path_factory.mktemp("user") / "cli-run"
     patch = pytest.MonkeyPatch()
     patch.setenv("FUSION_CACHE_DIR", str(session_cache))
     try:
-        from fusion.cli import main
-
         for strategy in ("audio", "hybrid", "image"):  # a unimodal head first: it reads one encoder only
             assert main(["train", "--data", str(small_dataset), "--strategy", strategy, *CHEAP_FLAGS,
                          "--epochs", "2", "--out", str(out)]) == 0
@@ -115,3 +117,72 @@ def test_the_cache_is_not_touched_by_evaluate(trained_root, session_cache, capsy
     before = sorted(p.name for p in EmbeddingCache(session_cache).root.rglob("*.safetensors"))
     run_main(["evaluate", "--checkpoint", str(trained_root), "--json"], capsys)
     assert sorted(p.name for p in EmbeddingCache(session_cache).root.rglob("*.safetensors")) == before
+
+
+# ------------------------------------------------- heads through the same path as built-in models
+def test_tasks_lists_the_dataset_task_of_a_run_after_train_data(trained_root, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("FUSION_USER_DIR", str(trained_root.parent))  # trained_root is the run <user dir>/cli-run
+    code, out, err = run_main(["tasks", "--json"], capsys)
+    assert code == 0, err
+    tasks = {row["name"]: row for row in json.loads(out)["tasks"]}
+    assert list(tasks) == ["digits", "match", "digits-small"]  # built-in first, then the runs' dataset tasks
+    assert tasks["digits-small"] == {"name": "digits-small", "modalities": ["audio", "image", "text"],
+                                     "classes": [str(d) for d in range(10)], "kind": "dataset", "chance": 0.1}
+    code, out, _ = run_main(["tasks"], capsys)
+    assert code == 0
+    [line] = [line for line in out.splitlines() if line.startswith("digits-small")]
+    assert line.split()[:2] == ["digits-small", "dataset"]
+
+
+def test_predictions_of_heads_are_in_split_order(trained_root, capsys) -> None:
+    code, out, err = run_main(["evaluate", "--checkpoint", str(trained_root), "--json", "--predictions"], capsys)
+    assert code == 0, err
+    results = json.loads(out)["results"]
+    task = task_from_checkpoints(sorted(trained_root.glob("digits-small/*")))
+    labels = [task.sample(i).label for i in range(task.split_size("test"))]
+    for row in results:
+        assert len(row["predictions"]) == row["n"] == len(labels) == 80
+        assert all(isinstance(p, int) and 0 <= p < 10 for p in row["predictions"])
+        hits = sum(p == label for p, label in zip(row["predictions"], labels))
+        assert row["accuracy"] == round(hits / len(labels), 4), row["strategy"]
+    hybrid = next(r for r in results if r["strategy"] == "hybrid")
+    for index in (0, 2, 79):  # explain reads the row exactly as evaluate scored it
+        code, out, _ = run_main(["explain", "--checkpoint", str(trained_root), "--strategy", "hybrid",
+                                 "--sample", str(index), "--json"], capsys)
+        assert code == 0
+        assert json.loads(out)["strategies"]["hybrid"]["predicted"] == hybrid["predictions"][index]
+    code, out, _ = run_main(["evaluate", "--checkpoint", str(trained_root), "--json"], capsys)
+    assert "predictions" not in json.loads(out)["results"][0]
+
+
+def test_a_dataset_task_is_found_by_name_in_the_user_runs(trained_root, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("FUSION_USER_DIR", str(trained_root.parent))
+    code, by_folder, _ = run_main(["evaluate", "--checkpoint", str(trained_root), "--strategy", "hybrid", "--json"], capsys)
+    assert code == 0
+    code, by_name, err = run_main(["evaluate", "--task", "digits-small", "--strategy", "hybrid", "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(by_name) == json.loads(by_folder)
+    code, out, _ = run_main(["explain", "--task", "digits-small", "--sample", "2"], capsys)
+    assert code == 0
+    [line] = out.splitlines()  # "all" = the fusion strategies: the run's one hybrid head
+    predicted = line.split("predicts ")[1].split()[0]
+    assert line.split(":")[0].strip() == "hybrid" and predicted in [str(d) for d in range(10)]
+    code, out, err = run_main(["robustness", "--task", "digits-small"], capsys)
+    assert code == 2 and out == "" and "not on the dataset task 'digits-small'" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["evaluate", "--corruption", "image=0.5"], "built-in tasks"),
+        (["explain", "--sample", "0", "--corruption", "image=0.5"], "built-in tasks"),
+        (["explain", "--sample", "0", "--target", "10"], "0..9"),
+        (["explain", "--sample", "80"], "0..79"),
+        (["interactions"], "built-in tasks"),
+        (["robustness"], "built-in tasks"),
+    ],
+)
+def test_what_applies_to_built_in_tasks_only_is_one_line_for_heads(trained_root, extra, message, capsys) -> None:
+    command, *rest = extra
+    code, out, err = run_main([command, "--checkpoint", str(trained_root), *rest], capsys)
+    assert code == 2 and out == "" and message in err and err.count("\n") == 1, err

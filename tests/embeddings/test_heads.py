@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from fusion.models.checkpoints import load_checkpoint, read_metrics
-from fusion.embeddings.heads import embedded_split, head_config
+from fusion.embeddings.heads import head_config
 from fusion.embeddings.runs import train_head
 from fusion.evaluation.accuracy import evaluate
-from fusion.tasks.dataset import DATASET_RECORD, dataset_task, task_from_checkpoints
+from fusion.tasks.dataset import DATASET_RECORD, dataset_task, dataset_task_name, embedded_split, task_from_checkpoints
 from fusion.errors import ConfigError
 from fusion.explain.analysis import explain_model
 from fusion.models.strategies import build_model
@@ -97,7 +97,7 @@ def test_explanations_of_a_head_are_per_token_and_complete(trained, small_embedd
     row = small_embedded.rows("test")[3]
     encodings = {m: small_embedded.encodings[m][row] for m in small_embedded.encoders}
     sample = dataset_task(small_embedded).sample(3)  # the row's files and text, encoded again through the cache
-    result = explain_model(model, sample, maps=True)
+    result = explain_model(model, sample).to_dict(maps=True)
     assert abs(sum(result["shapley"].values()) - (result["value_full"] - result["value_empty"])) < 1e-6
     ig = result["integrated_gradients_maps"]
     assert abs(result["integrated_gradients_delta"]) < 0.05 * (1 + abs(sum(sum(v) for v in ig.values())))
@@ -114,20 +114,15 @@ def test_explanations_of_a_head_are_per_token_and_complete(trained, small_embedd
 def test_a_missing_modality_in_a_row_is_absent_for_the_model(small_embedded, trained) -> None:
     model = load_checkpoint(trained["late"][1])
     sample = dataset_task(small_embedded).sample(0).without(["text"])
-    result = explain_model(model, sample)
+    result = explain_model(model, sample).to_dict()
     assert set(result["shapley"]) == {"audio", "image"}
     config = head_config(small_embedded, "late")
     assert build_model(config).num_parameters() == model.num_parameters()
 
 
-def test_a_dataset_named_like_a_builtin_task_gets_its_own_task_name(small_embedded) -> None:
-    from dataclasses import replace
-
-    from fusion.embeddings.heads import task_name
-
-    named = replace(small_embedded, manifest=replace(small_embedded.manifest, name="digits"))
-    assert task_name(named) == "digits-data"
-    assert task_name(replace(small_embedded, manifest=replace(small_embedded.manifest, name="my photos!"))) == "my_photos"
+def test_a_dataset_named_like_a_builtin_task_gets_its_own_task_name() -> None:
+    assert dataset_task_name("digits") == "digits-data"
+    assert dataset_task_name("my photos!") == "my_photos"
 
 
 def test_missing_modality_accuracy_removes_one_modality_at_a_time(trained, small_embedded) -> None:

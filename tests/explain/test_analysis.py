@@ -27,7 +27,7 @@ def digits_models():
 
 
 def test_every_strategy_explains_a_test_sample_consistently(digits_models) -> None:
-    analysis = explain_sample(digits_models, get_task("digits").sample(5))
+    analysis = {n: r.to_dict() for n, r in explain_sample(digits_models, get_task("digits").sample(5)).items()}
     assert set(analysis) == set(FUSION_STRATEGIES)
     for name, row in analysis.items():
         assert abs(sum(row["probabilities"]) - 1) < 1e-4
@@ -45,7 +45,7 @@ def test_every_strategy_explains_a_test_sample_consistently(digits_models) -> No
 
 def test_a_missing_modality_is_no_player_and_gets_no_map(digits_models) -> None:
     no_audio = get_task("digits").sample(5).without(["audio"])
-    analysis = explain_sample(digits_models, no_audio)
+    analysis = {n: r.to_dict() for n, r in explain_sample(digits_models, no_audio).items()}
     for row in analysis.values():
         assert set(row["shapley"]) == {"image", "text"}
         assert "audio" not in row["attention"] and "audio" not in row["integrated_gradients"]

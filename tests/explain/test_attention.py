@@ -10,7 +10,10 @@ import pytest
 import torch
 
 from fusion.explain import AttentionMaps, AttentionResult, attention_rollout
-from fusion.explain.geometry import audio_frames, audio_spectrogram, image_heatmap, text_words, to_geometry
+from fusion.modalities import get_modality
+from fusion.modalities.audio import audio_frames, audio_spectrogram
+from fusion.modalities.image import image_heatmap
+from fusion.modalities.text import text_words
 from fusion.modalities.audio import to_frame_groups
 from fusion.modalities.image import to_patches
 from fusion.modalities.text import decode_tokens
@@ -96,7 +99,7 @@ def test_text_words_drop_padding_wherever_it_is(vocabulary):
     values, words = text_words(weights, ids, vocabulary)
     assert words == ["zero", "three", "one", "nine"]
     np.testing.assert_allclose(values, [0.0, 0.2, 0.3, 0.6])
-    values, words = to_geometry("text", weights, ids=torch.zeros(16, dtype=torch.long), vocabulary=vocabulary)
+    values, words = get_modality("text").token_map(weights, torch.zeros(16, dtype=torch.long), vocabulary)
     assert values.shape == (0,) and words == []
 
 
@@ -106,7 +109,7 @@ def test_geometry_rejects_wrong_lengths():
     with pytest.raises(ValueError, match="20"):
         audio_frames(np.ones(16))
     with pytest.raises(ValueError, match="ids"):
-        to_geometry("text", np.ones(16))
+        get_modality("text").token_map(np.ones(16), torch.zeros(3, dtype=torch.long))
 
 
 # --- rollout ------------------------------------------------------------------------------------

@@ -20,11 +20,22 @@ CLASSES = 3
 VOCAB = ("<pad>", "<unk>", "red", "green", "blue", "cat")
 
 
+class ToyText(nn.Module):
+    """The text tokenizer's contract: ``embed`` and ``embedded(ids)`` (embeddings + a real-word channel)."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(len(VOCAB), dim, padding_idx=0).double()
+
+    def embedded(self, ids: Tensor) -> Tensor:
+        return torch.cat([self.embed(ids), (ids != 0).unsqueeze(-1).to(torch.float64)], dim=-1)
+
+
 class LinearToy(nn.Module):
     """Follows the FusionModel call signature: ``model(inputs, present) -> .logits [B, C]``.
 
     ``logits[:, c] = bias[c] + sum_m present_m * <w_m[c], x_m>`` where ``x_text`` is the output of
-    ``tokenizers["text"].embed(ids)`` with padding tokens masked out. float64 throughout. Records
+    ``tokenizers["text"].embed(ids)`` with padding tokens masked out (or the embedded words it is given). float64 throughout. Records
     every call's batch size and present mask.
     """
 
@@ -33,8 +44,7 @@ class LinearToy(nn.Module):
         generator = torch.Generator().manual_seed(1)
         self.modalities = list(MODALITIES)
         self.config = SimpleNamespace(vocabulary=VOCAB)
-        self.tokenizers = nn.ModuleDict({"text": nn.Module()})
-        self.tokenizers["text"].embed = nn.Embedding(len(VOCAB), dim, padding_idx=0).double()
+        self.tokenizers = nn.ModuleDict({"text": ToyText(dim)})
         self.w = nn.ParameterDict(
             {
                 "image": nn.Parameter(torch.randn(CLASSES, 8, 8, generator=generator, dtype=torch.float64)),
@@ -48,8 +58,9 @@ class LinearToy(nn.Module):
     def forward(self, inputs: dict[str, Tensor], present: dict[str, Tensor]) -> SimpleNamespace:
         rows = inputs["image"].shape[0]
         self.calls.append((rows, {m: present[m].tolist() for m in self.modalities}))
-        ids = inputs["text"]
-        text = self.tokenizers["text"].embed(ids) * (ids != 0).unsqueeze(-1)
+        words = inputs["text"]  # ids, or words already embedded (what Integrated Gradients passes in)
+        embedded = self.tokenizers["text"].embedded(words) if words.dtype == torch.long else words
+        text = embedded[..., :-1] * embedded[..., -1:]
         x = {"image": inputs["image"], "audio": inputs["audio"], "text": text}
         logits = self.bias.expand(rows, CLASSES)
         for m in self.modalities:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import torch
 from torch import Tensor, nn
@@ -37,13 +39,41 @@ class FusionOutput:
     mixing: dict[str, Tensor] = field(default_factory=dict)  # named [B, K] weights (combiner, gate)
 
 
+# What a strategy's attention means, for the explainers: one joint stack over every modality's
+# tokens, each modality's own network, cross-modal attention between modalities, or none at all.
+JOINT, OWN, CROSS, NO_ATTENTION = "joint", "own", "cross", "none"
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """How a strategy draws itself: each child attribute's (column, lane) — lane ``modality`` is a
+    row per modality, ``center`` the middle, ``fusion`` a lane below — the data flow between
+    attributes (``input`` and ``output`` are the ends), the block where the modalities meet,
+    parameters drawn inside another block, and what each block does."""
+
+    name: str  # e.g. "early-joint"
+    layout: Mapping[str, tuple[int, str]]
+    flow: tuple[tuple[str, str], ...]
+    meets: str
+    roles: Mapping[str, str]
+    merged: Mapping[str, str] = field(default_factory=lambda: {"modality_embedding": "tokenizers"})
+
+
+ROLES = {"tokenizers": "tokens + modality embedding", "head": "classifier head", "heads": "unimodal head",
+         "encoders": "unimodal self-attention", "operator": "fusion operator"}
+
+
 class FusionModel(nn.Module):
     """Base: tokenizers per modality plus a learned embedding per modality.
 
     Subclasses implement ``forward(inputs, present) -> FusionOutput``. ``present`` maps each
     modality to a ``[B]`` bool mask; a missing key means absent. Inputs of absent modalities may be
-    any placeholder of the right shape: they never influence the output.
+    any placeholder of the right shape: they never influence the output. Each strategy declares
+    what its attention means (``attention_kind``) and how it is drawn (``diagram``).
     """
+
+    attention_kind: ClassVar[str] = NO_ATTENTION
+    diagram: ClassVar[Diagram]
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()

@@ -14,7 +14,8 @@ from torch import Tensor, nn
 from fusion.models.config import ModelConfig
 from fusion.models.layers import ResidualMLP
 from fusion.models.operators import create_operator
-from fusion.models.strategies.base import AttentionMap, ClsEncoder, FusionModel, FusionOutput, check_inputs, classifier
+from fusion.models.strategies.base import (JOINT, NO_ATTENTION, ROLES, AttentionMap, ClsEncoder, Diagram, FusionModel,
+                                           FusionOutput, check_inputs, classifier)
 
 STEM_FEATURES = 4  # features kept per token by the linear stem of the vector path
 
@@ -43,11 +44,32 @@ def make_stem(num_tokens: int, width: int) -> nn.Module:
     return TokenStem(num_tokens, width) if num_tokens > 1 else PooledStem()
 
 
+JOINT_DIAGRAM = Diagram(
+    name="early-joint",
+    layout={"tokenizers": (1, "modality"), "encoder": (2, "center"), "head": (3, "center")},
+    flow=(("input", "tokenizers"), ("tokenizers", "encoder"), ("encoder", "head"), ("head", "output")),
+    meets="encoder",
+    roles={**ROLES, "encoder": "joint self-attention over all tokens"},
+)
+VECTOR_DIAGRAM = Diagram(
+    name="early-vector",
+    layout={"tokenizers": (1, "modality"), "stems": (2, "modality"), "operator": (3, "center"), "shared": (4, "center"),
+            "head": (5, "center")},
+    flow=(("input", "tokenizers"), ("tokenizers", "stems"), ("stems", "operator"), ("operator", "shared"),
+          ("shared", "head"), ("head", "output")),
+    meets="operator",
+    roles={**ROLES, "stems": "linear stem → one vector", "shared": "shared network"},
+)
+
+
 class EarlyFusion(FusionModel):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__(config)
         width = config.width
         self.joint = config.operator == "concat"
+        # a joint transformer over every modality's tokens attends across modalities; vector operators have no attention
+        self.attention_kind = JOINT if self.joint else NO_ATTENTION
+        self.diagram = JOINT_DIAGRAM if self.joint else VECTOR_DIAGRAM
         if self.joint:
             self.encoder = ClsEncoder(config, config.depth)
         else:

@@ -17,10 +17,25 @@ from torch import Tensor, nn
 from fusion.models.config import ModelConfig
 from fusion.models.layers import TransformerBlock, present_weights
 from fusion.models.operators import create_operator
-from fusion.models.strategies.base import AttentionMap, ClsEncoder, FusionModel, FusionOutput, check_inputs, classifier
+from fusion.models.strategies.base import (CROSS, ROLES, AttentionMap, ClsEncoder, Diagram, FusionModel, FusionOutput,
+                                           check_inputs, classifier)
 
 
 class HybridFusion(FusionModel):
+    attention_kind = CROSS  # each modality's [CLS] attends to the other modalities' tokens
+    diagram = Diagram(
+        name="hybrid",
+        layout={"tokenizers": (1, "modality"), "encoders": (2, "modality"), "cross": (3, "fusion"), "heads": (3, "modality"),
+                "operator": (4, "fusion"), "fused_head": (5, "fusion"), "decision": (6, "center")},
+        flow=(("input", "tokenizers"), ("tokenizers", "encoders"), ("encoders", "cross"), ("encoders", "heads"),
+              ("cross", "operator"), ("operator", "fused_head"), ("fused_head", "decision"), ("heads", "decision"),
+              ("decision", "output")),
+        meets="cross",
+        roles={**ROLES, "cross": "cross-modal attention:<br>each modality attends to the others", "fused_head": "fused head",
+               "decision": "decision: softmax mix<br>of fused + unimodal heads"},
+        merged={"modality_embedding": "tokenizers", "null_key": "cross"},
+    )
+
     def __init__(self, config: ModelConfig) -> None:
         super().__init__(config)
         width = config.width

@@ -8,11 +8,22 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from fusion.models.config import ModelConfig
-from fusion.models.strategies.base import AttentionMap, ClsEncoder, FusionModel, FusionOutput, check_inputs, classifier
+from fusion.models.strategies.base import (OWN, ROLES, AttentionMap, ClsEncoder, Diagram, FusionModel, FusionOutput,
+                                           check_inputs, classifier)
 from fusion.models.strategies.combiners import COMBINERS
 
 
 class LateFusion(FusionModel):
+    attention_kind = OWN  # each modality's network attends over its own tokens only
+    diagram = Diagram(
+        name="late",
+        layout={"tokenizers": (1, "modality"), "encoders": (2, "modality"), "heads": (3, "modality"), "combiner": (4, "center")},
+        flow=(("input", "tokenizers"), ("tokenizers", "encoders"), ("encoders", "heads"), ("heads", "combiner"),
+              ("combiner", "output")),
+        meets="combiner",
+        roles={**ROLES, "combiner": "late-fusion combiner"},
+    )
+
     def __init__(self, config: ModelConfig) -> None:
         super().__init__(config)
         self.encoders = nn.ModuleDict({m: ClsEncoder(config, config.depth) for m in self.modalities})

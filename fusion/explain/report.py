@@ -1,0 +1,66 @@
+"""The typed report of one model's analysis of one sample: its prediction and each explainer's
+result, keyed by modality. ``to_dict`` is its JSON (what ``python -m fusion explain`` prints)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fusion.explain.attention import AttentionResult
+from fusion.explain.base import ShapleyResult
+from fusion.explain.gradients import GradientResult
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """``shapley``, ``attention`` and ``gradients`` are None only when there is nothing to explain
+    (``note`` says why: the sample has none of the model's modalities). ``layouts``: for a head
+    over frozen encoders, how each modality's tokens map onto the input."""
+
+    model: str
+    probabilities: tuple[float, ...] = ()
+    predicted: int | None = None
+    target: int | None = None
+    shapley: ShapleyResult | None = None
+    attention: AttentionResult | None = None
+    gradients: GradientResult | None = None
+    layouts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    note: str | None = None
+
+    @property
+    def words(self) -> list[str]:
+        """The words the text maps are drawn on (a head: its encoder's word pieces)."""
+        if self.layouts:
+            text = self.layouts.get("text", {})
+            return list(text.get("labels", [])) if text.get("kind") == "words" else []
+        return list(self.gradients.words) if self.gradients is not None else []
+
+    def to_dict(self, maps: bool = False) -> dict[str, Any]:
+        """The JSON report; ``maps=True`` adds ``integrated_gradients_maps`` (what the app draws)."""
+        if self.shapley is None or self.attention is None or self.gradients is None:
+            return {"note": self.note}
+        shapley, attention, gradients = self.shapley, self.attention, self.gradients
+        out = {
+            "probabilities": [round(float(p), 6) for p in self.probabilities],
+            "predicted": self.predicted,
+            "target": self.target,
+            "shapley": shapley.values_probability,
+            "value_full": shapley.full_probability,
+            "value_empty": shapley.empty_probability,
+            "shapley_logit": shapley.values_logit,
+            "logit_full": shapley.full_logit,
+            "logit_empty": shapley.empty_logit,
+            "leave_one_out": shapley.leave_one_out,
+            "combiner_weights": shapley.combiner_weights,
+            "attention": {m: attention.maps[m].tolist() for m in attention.maps},
+            "attention_source": dict(attention.source),
+            "attention_note": attention.note,
+            "integrated_gradients": gradients.shares,
+            "integrated_gradients_delta": gradients.convergence_delta,
+            "words": self.words,
+        }
+        if self.layouts:
+            out["layouts"] = self.layouts
+        if maps:
+            out["integrated_gradients_maps"] = {m: a.tolist() for m, a in gradients.attributions.items()}
+        return out
