@@ -6,3 +6,5 @@ HOP_LENGTH = 320  # 20 ms: one log-mel frame of the built-in audio modality
 NUM_FRAMES = 60  # log-mel frames the built-in models read: 1.2 s
 MAX_AUDIO_SAMPLES = NUM_FRAMES * HOP_LENGTH  # 19200 samples: the built-in audio window
 IMAGE_SIZE = 8  # the built-in images are 8x8 grey
+MAX_IMAGE_BYTES = 20 * 1024 * 1024  # the largest image file accepted
+MAX_AUDIO_BYTES = 50 * 1024 * 1024  # the largest audio file accepted

@@ -24,13 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from fusion.formats import IMAGE_SIZE, MAX_AUDIO_SAMPLES, SAMPLE_RATE
+from fusion.formats import IMAGE_SIZE, MAX_AUDIO_BYTES, MAX_AUDIO_SAMPLES, MAX_IMAGE_BYTES, SAMPLE_RATE
 from fusion.errors import InputError
 
 AUDIO_PEAK = 0.9  # the built-in clips are peak-normalised to this too (tools/build_avdigits.py)
 TRIM_TOP_DB = 35
 
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 RGB_MAX_SIDE = 1024  # decode_image_rgb downscales larger images to this side
 WORK_SIDE = 512  # larger images are box-downscaled to this side before cropping
@@ -38,7 +37,6 @@ INK_THRESHOLD = 0.25  # fraction of the strongest ink that counts for the boundi
 MIN_INK = 0.02  # weaker contrast than this (on a 0..1 scale) is an empty image
 CROP_MARGIN = 0.05  # margin around the ink box, as a fraction of its longer side
 
-MAX_AUDIO_BYTES = 50 * 1024 * 1024
 MAX_AUDIO_SECONDS = 600.0
 MAX_CLIP_SECONDS = 10.0  # what decode_audio_clip keeps for pretrained encoders
 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768000

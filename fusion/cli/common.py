@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fusion.errors import ConfigError, InputError
 
-ENCODER_MODALITIES = ("image", "audio", "text")  # the modalities a dataset folder's columns hold, in flag order
 
 if TYPE_CHECKING:
     from fusion.models.strategies import FusionModel

@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from fusion.cli.common import ENCODER_MODALITIES
 
 
 def add_parser(commands) -> argparse.ArgumentParser:
     command = commands.add_parser("encoders", help="list the encoders (built-in, packaged, pretrained by name)")
-    command.add_argument("--modality", choices=ENCODER_MODALITIES)
+    from fusion.modalities import list_modalities
+
+    command.add_argument("--modality", choices=list_modalities())
     command.add_argument("--json", action="store_true", help="print one JSON object")
     return command
 

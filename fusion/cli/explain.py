@@ -16,20 +16,13 @@ if TYPE_CHECKING:
     from fusion.models.strategies import FusionModel
     from fusion.tasks import Sample, Task
 
-FILE_FLAGS = ("image", "audio", "text", "text_file")
-
-
 def add_parser(commands) -> argparse.ArgumentParser:
     command = add_analysis_parser(
         commands, "explain", "prediction, Shapley values, attention and Integrated Gradients for one sample",
         strategy_help="default: early, late and hybrid",
     )
     command.add_argument("--sample", type=int, help="index of a test sample (at the standard corruption unless --corruption)")
-    command.add_argument("--image", type=Path, help="an image file (PNG, JPG, ...)")
-    command.add_argument("--audio", type=Path, help="an audio file (WAV, FLAC, OGG, MP3)")
-    text = command.add_mutually_exclusive_group()
-    text.add_argument("--text", help="a caption")
-    text.add_argument("--text-file", type=Path, help="a UTF-8 file holding the caption")
+    add_modality_arguments(command)
     command.add_argument("--target", type=int, default=None, help="class to explain (default: each model's prediction)")
     command.add_argument("--corruption", nargs="+", metavar="MODALITY=LEVEL", help="built-in tasks only")
     return command
@@ -38,11 +31,12 @@ def add_parser(commands) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    given = [flag for flag in FILE_FLAGS if getattr(args, flag) is not None]
+    flags = modality_flags()
+    given = [flag for flag in flags if getattr(args, flag.lstrip("-").replace("-", "_")) is not None]
     if args.sample is not None and given:
-        raise ConfigError("--sample cannot be combined with --image / --audio / --text")
+        raise ConfigError(f"--sample cannot be combined with {' / '.join(given)}")
     if args.sample is None and not given:
-        raise ConfigError("give either --sample N (a test row) or at least one of --image, --audio, --text, --text-file")
+        raise ConfigError(f"give either --sample N (a test row) or at least one of {', '.join(flags)}")
     task, models = one_selection(args, fusion_only=True)
     sample = read_sample(args, task)
     for warning in sample.warnings:
@@ -71,13 +65,46 @@ def read_sample(args: argparse.Namespace, task: Task) -> Sample:
     corruption = parse_corruption(args.corruption, task)
     if args.sample is not None:
         return task.sample(args.sample, corruption=corruption, seed=args.seed)
-    text = args.text if args.text is not None else (read_bytes(args.text_file) if args.text_file else None)
-    files = {"image": args.image, "audio": args.audio, "text": text}
+    files = given_files(args)
     unused = [m for m, value in files.items() if value is not None and m not in task.modalities]
     if unused:
         raise ConfigError(f"task {task.name} does not read {unused[0]}; it uses {', '.join(task.modalities)}")
     sample = sample_from_files(files, decode=task.is_built_in)
     return task.corrupt(sample, corruption, args.seed) if corruption else sample
+
+
+def add_modality_arguments(command: argparse.ArgumentParser) -> None:
+    """One flag per registered modality: ``--M PATH`` for a file, or ``--M VALUE`` / ``--M-file PATH``
+    for a modality that is typed in (text)."""
+    from fusion.modalities import get_modality, list_modalities
+
+    for m in list_modalities():
+        spec = get_modality(m)
+        if spec.inline:
+            group = command.add_mutually_exclusive_group()
+            group.add_argument(f"--{m}", help=f"the {m} itself (e.g. a caption)")
+            group.add_argument(f"--{m}-file", type=Path, help=f"a UTF-8 file holding the {m}")
+        else:
+            command.add_argument(f"--{m}", type=Path, help=f"a{'n' if m[0] in 'aeiou' else ''} {m} file ({', '.join(spec.upload_types)})")
+
+
+def modality_flags() -> list[str]:
+    from fusion.modalities import get_modality, list_modalities
+
+    return [flag for m in list_modalities() for flag in ([f"--{m}", f"--{m}-file"] if get_modality(m).inline else [f"--{m}"])]
+
+
+def given_files(args: argparse.Namespace) -> dict[str, Any]:
+    """``{modality: path | text | bytes}`` of the modality flags given (a ``--M-file`` is read here)."""
+    from fusion.modalities import get_modality, list_modalities
+
+    files = {}
+    for m in list_modalities():
+        value = getattr(args, m)
+        if value is None and get_modality(m).inline and getattr(args, f"{m}_file") is not None:
+            value = read_bytes(getattr(args, f"{m}_file"))
+        files[m] = value
+    return files
 
 
 def explanation(model: FusionModel, sample: Sample, target: int | None) -> dict[str, Any]:

@@ -8,13 +8,14 @@ import sys
 import time
 from pathlib import Path
 
-from fusion.cli.common import ENCODER_MODALITIES, seed_type, strategy_names
+from fusion.cli.common import seed_type, strategy_names
 from fusion.errors import ConfigError
 
 DEFAULT_OUT = Path("runs")
 
 
 def add_parser(commands) -> argparse.ArgumentParser:
+    from fusion.modalities import list_modalities
     from fusion.models.operators import list_operators
     from fusion.models.strategies import COMBINERS
 
@@ -24,7 +25,7 @@ def add_parser(commands) -> argparse.ArgumentParser:
     source.add_argument("--data", type=Path, metavar="DIR", help="a dataset folder with manifest.csv (see README)")
     train.add_argument("--strategy", required=True, choices=[*strategy_names(), "all"],
                        help="a fusion strategy, or a modality for a unimodal baseline; 'all' (--data only): every strategy and baseline")
-    for m in ENCODER_MODALITIES:
+    for m in list_modalities():
         train.add_argument(f"--{m}-encoder", metavar="NAME",
                            help=f"encoder for the {m} column (see `python -m fusion encoders`; 'none' leaves it out)")
     train.add_argument("--operator", choices=list_operators(), help="early / hybrid fusion operator")
@@ -44,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def chosen_encoders(args: argparse.Namespace) -> dict[str, str]:
-    return {m: getattr(args, f"{m}_encoder") for m in ENCODER_MODALITIES if getattr(args, f"{m}_encoder")}
+    from fusion.modalities import list_modalities
+
+    return {m: getattr(args, f"{m}_encoder") for m in list_modalities() if getattr(args, f"{m}_encoder")}
 
 
 def train_built_in(args: argparse.Namespace) -> int:

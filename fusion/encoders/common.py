@@ -10,7 +10,6 @@ import numpy as np
 from fusion.formats import SAMPLE_RATE
 from fusion.errors import InputError
 
-MODALITIES = ("audio", "image", "text")
 BATCH_SIZE = 16  # items per forward pass: bounds memory for large backbones
 MAX_AUDIO_SECONDS = 10.0  # what fusion.io hands pretrained encoders; longer clips are cut here too
 

@@ -17,13 +17,13 @@ from pathlib import Path
 
 from fusion.encoders import efficientnet, minilm
 from fusion.encoders.base import Encoder, EncoderInfo, EncoderUnavailable
-from fusion.encoders.common import MODALITIES
 from fusion.encoders.hub import cached_file, cached_snapshot, download_hint
 from fusion.encoders.logmel import LogMelEncoder
 from fusion.encoders.openclip import PREFIX as OPEN_CLIP, hub_weights
 from fusion.encoders.pixels import PixelsEncoder
 from fusion.encoders.words import WordsEncoder
 from fusion.errors import ConfigError
+from fusion.modalities import list_modalities
 
 HF = "hf:"
 DEFAULT_ENCODERS = {"image": "efficientnet-lite0", "audio": "logmel", "text": "minilm"}
@@ -70,8 +70,8 @@ HF_SUGGESTIONS = (  # (model id, modality, pooled dim, token dim)
 
 
 def _check_modality(modality: str) -> None:
-    if modality not in MODALITIES:
-        raise ConfigError(f"unknown modality {modality!r}; choose one of {', '.join(MODALITIES)}")
+    if modality not in list_modalities():
+        raise ConfigError(f"unknown modality {modality!r}; choose one of {', '.join(list_modalities())}")
 
 
 def _missing(packages) -> list[str]:

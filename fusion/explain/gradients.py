@@ -40,15 +40,10 @@ from captum.attr import IntegratedGradients as CaptumIntegratedGradients
 from torch import Tensor
 
 from fusion.explain.base import Explainer, select_modalities
+from fusion.modalities import get_modality
 from fusion.modalities.text import decode_tokens
 
 METHODS = ("gausslegendre", "riemann_trapezoid")
-DEFAULT_BASELINES = {
-    "image": "blank image (all pixels 0)",
-    "audio": "silence (log-mel at the -1 floor)",
-    "text": "padding-token embeddings (zeros)",
-}
-_DEFAULT_VALUES = {"image": 0.0, "audio": -1.0}
 
 
 @dataclass(frozen=True)
@@ -155,9 +150,10 @@ class IntegratedGradients(Explainer):
             if modality == "text":  # the padding token's embedding (zeros) in every real word's slot
                 base = torch.zeros_like(start)
                 base[..., -1] = start[..., -1]
-                return base, DEFAULT_BASELINES["text"]
-            if modality in _DEFAULT_VALUES:
-                return torch.full_like(start, _DEFAULT_VALUES[modality]), DEFAULT_BASELINES[modality]
+                return base, get_modality("text").ig_baseline
+            spec = get_modality(modality)
+            if spec.ig_baseline_value is not None:
+                return torch.full_like(start, spec.ig_baseline_value), spec.ig_baseline
             return torch.zeros_like(start), "zeros"
         if isinstance(override, Tensor):
             try:

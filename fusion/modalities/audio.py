@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from fusion.formats import HOP_LENGTH, MAX_AUDIO_SAMPLES, NUM_FRAMES, SAMPLE_RATE
+from fusion.formats import HOP_LENGTH, MAX_AUDIO_BYTES, MAX_AUDIO_SAMPLES, NUM_FRAMES, SAMPLE_RATE
 from fusion.modalities.base import ModalitySpec, register_modality, token_vector
 from fusion.modalities.linear_tokenizer import LinearTokenizer
 from fusion.paths import ASSETS
@@ -101,7 +101,9 @@ class AudioSpec(ModalitySpec):
     name = "audio"
     colour = "#F58518"
     upload_types = ("wav", "flac", "ogg", "mp3")
+    max_file_bytes = MAX_AUDIO_BYTES
     ig_baseline = "silence (log-mel at the -1 floor)"
+    ig_baseline_value = -1.0
 
     def decode(self, data: Any) -> tuple[np.ndarray, tuple[str, ...]]:
         from fusion.io import decode_audio

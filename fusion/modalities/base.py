@@ -24,8 +24,11 @@ class ModalitySpec:
 
     name: str
     colour: str  # one colour per modality, in every figure
-    upload_types: tuple[str, ...] = ()  # file extensions an upload may have (empty: typed in)
+    upload_types: tuple[str, ...] = ()  # file extensions an upload (or a manifest's file) may have
+    inline: bool = False  # typed in (a manifest cell holds the value itself), not a file
+    max_file_bytes: int = 0  # the largest file accepted (0 for inline modalities)
     ig_baseline: str = ""  # the Integrated Gradients baseline, in words (shown in the UI)
+    ig_baseline_value: float | None = None  # its constant input value (None: not a constant input)
 
     def decode(self, data: Any) -> tuple[Any, tuple[str, ...]]:
         """An upload (bytes or a path; text: a string) -> (the model-ready value, warnings).

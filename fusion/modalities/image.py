@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from fusion.formats import IMAGE_SIZE
+from fusion.formats import IMAGE_SIZE, MAX_IMAGE_BYTES
 from fusion.modalities.base import ModalitySpec, register_modality, token_vector
 from fusion.modalities.linear_tokenizer import LinearTokenizer
 
@@ -55,7 +55,9 @@ class ImageSpec(ModalitySpec):
     name = "image"
     colour = "#4C78A8"
     upload_types = ("png", "jpg", "jpeg", "bmp", "gif", "webp")
+    max_file_bytes = MAX_IMAGE_BYTES
     ig_baseline = "blank image (all pixels 0)"
+    ig_baseline_value = 0.0
 
     def decode(self, data: Any) -> tuple[np.ndarray, tuple[str, ...]]:
         from fusion.io import decode_image

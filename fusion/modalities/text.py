@@ -91,6 +91,7 @@ class TextSpec(ModalitySpec):
 
     name = "text"
     colour = "#54A24B"
+    inline = True
     ig_baseline = "padding-token embeddings (zeros)"
 
     def decode(self, data: Any) -> tuple[str, tuple[str, ...]]:

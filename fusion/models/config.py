@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fusion.errors import ConfigError
+from fusion.modalities import list_modalities
 
 FUSION_STRATEGIES = ("early", "late", "hybrid")
-KNOWN_MODALITIES = ("audio", "image", "text")  # sorted; fusion.modalities.MODALITIES mirrors this
 UNIMODAL = "unimodal"
 
 
@@ -25,8 +25,8 @@ class EncoderInput:
     tokens: int = 1
 
     def __post_init__(self) -> None:
-        if self.modality not in KNOWN_MODALITIES or int(self.features) < 1 or int(self.tokens) < 1:
-            raise ConfigError(f"bad encoder input {self!r}: modality one of {', '.join(KNOWN_MODALITIES)}, "
+        if self.modality not in list_modalities() or int(self.features) < 1 or int(self.tokens) < 1:
+            raise ConfigError(f"bad encoder input {self!r}: modality one of {', '.join(list_modalities())}, "
                               "features and tokens at least 1")
 
 
@@ -61,10 +61,10 @@ class ModelConfig:
         if self.strategy not in (*FUSION_STRATEGIES, UNIMODAL):
             known = ", ".join((*FUSION_STRATEGIES, UNIMODAL))
             raise ConfigError(f"unknown strategy {self.strategy!r}; choose one of: {known}")
-        unknown = [m for m in self.modalities if m not in KNOWN_MODALITIES]
+        unknown = [m for m in self.modalities if m not in list_modalities()]
         if unknown or not self.modalities:
             raise ConfigError(
-                f"unknown or no modalities {unknown}; choose from: {', '.join(KNOWN_MODALITIES)}"
+                f"unknown or no modalities {unknown}; choose from: {', '.join(list_modalities())}"
             )
         if self.strategy == UNIMODAL and len(self.modalities) != 1:
             raise ConfigError("a unimodal model takes exactly one modality")

@@ -33,19 +33,17 @@ from pathlib import Path
 
 import numpy as np
 
-from fusion.data.avdigits import SPLITS
 from fusion.errors import ConfigError, FusionError
-from fusion.io import MAX_AUDIO_BYTES, MAX_IMAGE_BYTES, MAX_TEXT_INPUT_CHARS
+from fusion.io import MAX_TEXT_INPUT_CHARS
+from fusion.modalities import get_modality, list_modalities
+from fusion.tasks.base import SPLITS
 
 MANIFEST_NAME = "manifest.csv"
-MODALITY_COLUMNS = ("audio", "image", "text")  # sorted, like every modality list
-FILE_COLUMNS = ("audio", "image")
-ALLOWED_COLUMNS = ("image", "audio", "text", "label", "split")
-EXTENSIONS = {
-    "image": frozenset({"png", "jpg", "jpeg", "bmp", "gif", "webp"}),
-    "audio": frozenset({"wav", "flac", "ogg", "mp3"}),
-}
-MAX_FILE_BYTES = {"image": MAX_IMAGE_BYTES, "audio": MAX_AUDIO_BYTES}
+MODALITY_COLUMNS = tuple(list_modalities())  # one column per registered modality, sorted
+FILE_COLUMNS = tuple(m for m in MODALITY_COLUMNS if not get_modality(m).inline)  # the others hold the text itself
+ALLOWED_COLUMNS = (*MODALITY_COLUMNS, "label", "split")
+EXTENSIONS = {m: frozenset(get_modality(m).upload_types) for m in FILE_COLUMNS}
+MAX_FILE_BYTES = {m: get_modality(m).max_file_bytes for m in FILE_COLUMNS}
 MAX_ROWS = 100_000
 MAX_MANIFEST_BYTES = 20 * 1024 * 1024
 WINDOWS_DRIVE = re.compile(r"[A-Za-z]:")  # a Windows drive: C:/data/x.png, C:x.png
@@ -187,7 +185,7 @@ def _header(cells: list[str]) -> list[str]:
     if unknown:
         raise DatasetError(f"{MANIFEST_NAME}: unknown column(s) {', '.join(unknown)}; the allowed "
                            f"columns are {', '.join(ALLOWED_COLUMNS)} (label and at least one of "
-                           "image, audio, text are required; split is optional).")
+                           f"{', '.join(MODALITY_COLUMNS)} are required; split is optional).")
     if "label" not in columns:
         raise DatasetError(f"{MANIFEST_NAME} has no 'label' column; add one with each row's class.")
     if not set(columns) & set(MODALITY_COLUMNS):
