@@ -87,10 +87,11 @@ def choose_case(task: Task, source: str) -> tuple[str, int | None, tuple]:
     files = []
     for col, modality in zip(st.columns(len(task.modalities)), task.modalities):
         with col:
-            if modality == "text":
-                data = st.text_input("text (a caption)", key=key("text")) or None
+            spec = get_modality(modality)
+            if spec.inline:  # typed in
+                data = st.text_input(f"{modality} (a caption)", key=key(modality)) or None
             else:
-                file = st.file_uploader(modality, type=list(get_modality(modality).upload_types), key=key(f"upload_{modality}"))
+                file = st.file_uploader(modality, type=list(spec.upload_types), key=key(f"upload_{modality}"))
                 if modality == "audio" and file is None:
                     file = st.audio_input("or record", key=key("mic"), sample_rate=SAMPLE_RATE)
                 data = file.getvalue() if file is not None else None
