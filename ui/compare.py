@@ -35,6 +35,13 @@ def robustness_sweep(task: str, source: str, levels: tuple[float, ...]) -> dict:
     return robustness(task_models(task, source), task, levels).to_dict()
 
 
+@st.cache_data(show_spinner="Counting FLOPs as the tokens grow…")
+def scaling_sweep() -> dict:
+    from fusion.evaluation.scaling import scaling
+
+    return scaling("tokens", runs=3)
+
+
 @st.cache_data(show_spinner="Computing EMAP…")
 def interactions(task: str, source: str, n: int) -> dict[str, float]:
     results = task_interactions(task_models(task, source), task, n)

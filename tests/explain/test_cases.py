@@ -13,7 +13,7 @@ from fusion.explain.cases import (FILES, ROW, SIDE_BY_SIDE, Preset, build_sample
 from fusion.tasks import Sample, get_task
 from fusion.tasks.dataset import task_from_record
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 DIGITS, MATCH = get_task("digits"), get_task("match")
 
 
@@ -89,3 +89,4 @@ def test_built_in_views_are_what_the_models_see_and_a_heads_picture_is_the_given
     picture = sample_views(dataset_task, Sample({"image": (ASSETS / "digit.png").read_bytes()}))["image"]
     assert picture.ndim == 3 and picture.shape[2] == 3
     assert sample_views(dataset_task, Sample({"text": "a cat"})) == {}
+
