@@ -48,23 +48,14 @@ def _kind_bars(
     return _layout(fig, title, yaxis_title=axis, xaxis_title="model", legend_title_text="")
 
 
-def accuracy_bars(accuracy: Mapping[str, float], kinds: Mapping[str, str], chance: float | None = None) -> go.Figure:
+def accuracy_bars(accuracy: Mapping[str, float], kinds: Mapping[str, str], chance: float | None = None,
+                  title: str = "Test accuracy (standard corruption)") -> go.Figure:
     """Test accuracy per model; fusion strategies and unimodal baselines in different colours."""
-    fig = _kind_bars(accuracy, kinds, ".1%", "Test accuracy (standard corruption)", "accuracy")
+    fig = _kind_bars(accuracy, kinds, ".1%", title, "accuracy")
     fig.update_yaxes(range=[0, 1.1], tickformat=".0%")
     if chance is not None:
-        fig.add_hline(y=chance, line_dash="dash", line_color="grey", annotation_text="chance")
+        fig.add_hline(y=chance, line_dash="dash", line_color="grey", annotation_text="chance", annotation_position="top left")
     return fig
-
-
-def parameter_bars(parameters: Mapping[str, int], kinds: Mapping[str, str]) -> go.Figure:
-    """Trainable parameter count per model (the strategies are sized to be comparable)."""
-    return _kind_bars(parameters, kinds, ",d", "Parameters per model", "trainable parameters")
-
-
-def latency_bars(latency_ms: Mapping[str, float], kinds: Mapping[str, str]) -> go.Figure:
-    """Median milliseconds per single-sample forward pass (CPU, this machine)."""
-    return _kind_bars(latency_ms, kinds, ".2f", "Latency per sample (median, batch 1)", "milliseconds")
 
 
 def confusion_heatmap(matrix: np.ndarray | Sequence[Sequence[int]], labels: Sequence[str], model: str) -> go.Figure:
@@ -143,3 +134,34 @@ def emap_bars(shares: Mapping[str, float]) -> go.Figure:
     fig.update_yaxes(range=[0, max(0.05, top * 1.25)], tickformat=".0%")
     return _layout(fig, "Cross-modal interaction (EMAP, image × audio)", xaxis_title="fusion strategy",
                    yaxis_title="share of logit variance that is non-additive")
+
+
+def cost_scatter(rows: Sequence[Mapping], cost: str = "FLOPs") -> go.Figure:
+    """Accuracy against cost per sample, one point per model (``rows``: the comparison table)."""
+    fig = go.Figure()
+    for index, row in enumerate(rows):
+        fig.add_scatter(
+            x=[row[cost]], y=[row["test accuracy"]], mode="markers+text", name=row["model"], text=[row["model"]],
+            textposition="top center", marker=dict(size=12, color=model_colour(row["model"], index)),
+            hovertemplate=f"%{{text}}: %{{y:.1%}} at %{{x:,}} {cost} per sample<extra></extra>",
+        )
+    unit = {"FLOPs": "FLOPs per sample (log scale)", "latency median ms": "ms per sample (median, log scale)"}[cost]
+    fig = _layout(fig, f"Accuracy against cost ({cost.split()[0]})", xaxis_title=unit, yaxis_title="test accuracy",
+                  showlegend=False)
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def scaling_curves(result: Mapping) -> go.Figure:
+    """FLOPs per sample of each architecture as the tokens per modality (or the batch) grow, log-log."""
+    fig = go.Figure()
+    for index, (label, row) in enumerate(result["strategies"].items()):
+        fig.add_scatter(x=list(result["values"]), y=row["flops"], mode="lines+markers", name=label,
+                        line=dict(color=(list(MODEL_COLOURS.values()) + list(_EXTRA))[index % (len(MODEL_COLOURS) + len(_EXTRA))]))
+    axis = "tokens per modality (log scale)" if result["sweep"] == "tokens" else "batch size (log scale)"
+    fig = _layout(fig, f"How cost grows with {result['sweep']} (width 16, three modalities)", xaxis_title=axis,
+                  yaxis_title="FLOPs per sample (log scale)")
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(type="log")
+    return fig
