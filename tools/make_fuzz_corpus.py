@@ -36,6 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tools.make_test_assets import _fixed_serial_ogg, _float_wav, _wav  # noqa: E402
+
 MAX_TOTAL_BYTES = 5 * 1024 * 1024
 
 
@@ -154,42 +158,6 @@ def _images(out: _Writer, rng: np.random.Generator) -> None:
 
 
 # ------------------------------------------------------------------------------------------- audio
-def _wav(wave: np.ndarray, rate: int, subtype: str = "PCM_16", fmt: str = "WAV") -> bytes:
-    import soundfile as sf
-
-    buffer = io.BytesIO()
-    sf.write(buffer, wave, rate, format=fmt, subtype=subtype)
-    return buffer.getvalue()
-
-
-def _ogg_crc(data: bytes) -> int:
-    crc = 0
-    for byte in data:
-        crc ^= byte << 24
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x04C11DB7 if crc & 0x80000000 else crc << 1) & 0xFFFFFFFF
-    return crc
-
-
-def _fixed_ogg_serial(data: bytes) -> bytes:
-    """An Ogg stream with serial number 1 on every page (libsndfile picks one at random), CRCs
-    recomputed: the same bytes on every run."""
-    raw, start = bytearray(data), 0
-    while start + 27 <= len(raw) and raw[start:start + 4] == b"OggS":
-        segments = raw[start + 26]
-        length = 27 + segments + sum(raw[start + 27:start + 27 + segments])
-        raw[start + 14:start + 18] = struct.pack("<I", 1)
-        raw[start + 22:start + 26] = b"\0\0\0\0"
-        raw[start + 22:start + 26] = struct.pack("<I", _ogg_crc(bytes(raw[start:start + length])))
-        start += length
-    return bytes(raw)
-
-
-def _float_wav(wave: np.ndarray, rate: int) -> bytes:
-    """32-bit float mono WAV by hand (libsndfile adds a PEAK chunk with the time of writing)."""
-    return _raw_wav(rate, 1, 32, np.asarray(wave, dtype="<f4").tobytes(), fmt_tag=3)
-
-
 def _raw_wav(rate: int, channels: int, bits: int, data: bytes, data_size: int | None = None,
              fmt_tag: int = 1) -> bytes:
     """A WAV assembled by hand, so the header may say anything."""
@@ -225,7 +193,7 @@ def _audio(out: _Writer, rng: np.random.Generator) -> None:
         "stereo44k.wav": _wav(stereo[:4000], 44100),
         "float.wav": _float_wav(tone, 16000),
         "mono.flac": _wav(tone, 16000, "PCM_16", "FLAC"),
-        "stereo.ogg": _fixed_ogg_serial(_wav(stereo, 22050, "VORBIS", "OGG")),
+        "stereo.ogg": _fixed_serial_ogg(_wav(stereo, 22050, "VORBIS", "OGG")),
         "mono.mp3": _wav(np.repeat(tone, 3), 48000, "MPEG_LAYER_III", "MP3"),
     }
     for name, data in bases.items():
@@ -618,5 +586,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     sys.exit(main())
