@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,8 +32,8 @@ MAX_NAME_CHARS = 200  # task, operator, combiner, encoder, class and vocabulary 
 
 def _check_int(name: str, value: Any) -> None:
     low, high = LIMITS[name]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{name} must be a whole number in {low}..{high}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ConfigError(f"{name} must be a whole number in {low}..{high}, got {_short(value)}")
     if not low <= value <= high:
         raise ConfigError(f"{name} must be in {low}..{high}, got {value:,}")
 
@@ -143,7 +144,7 @@ class ModelConfig:
             raise ConfigError(f"heads ({self.heads}) must divide width ({self.width})")
         for name, value, low, high, closed in (("mlp_ratio", self.mlp_ratio, 0.0, MAX_MLP_RATIO, True),
                                                ("dropout", self.dropout, 0.0, 1.0, False)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise ConfigError(f"{name} must be a number, got {_short(value)}")
             inside = (low < value <= high) if closed else (low <= value < high)
             if not inside:
