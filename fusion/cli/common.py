@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from fusion.errors import ConfigError
+from fusion.errors import ConfigError, InputError
 
 
 if TYPE_CHECKING:
@@ -53,8 +53,12 @@ MAX_READ_BYTES = 1024 * 1024  # a typed-in modality's file (a caption) is far sm
 def read_bytes(path: Path, max_bytes: int = MAX_READ_BYTES) -> bytes:
     """A regular file's bytes (at most ``max_bytes``), or an InputError naming the file: never an
     OSError traceback, never an endless read (``/dev/zero``) or a wait on a FIFO without writer."""
+    import os
+
     from fusion.io import read_file
 
+    if not os.path.lexists(path):
+        raise InputError(f"cannot read {path}: No such file or directory.")
     return read_file(path, "input", max_bytes)
 
 
