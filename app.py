@@ -8,11 +8,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from fusion.models.catalog import dataset_tasks, model_sources
-from fusion.tasks import built_in_tasks
+from fusion.models.catalog import model_sources
+from fusion.paths import ASSETS
+from fusion.tasks import list_tasks
 from ui.state import SOURCE_KEY, TASK_KEY
 
-st.set_page_config(page_title="Fusion Explorer", page_icon=":material/merge_type:", layout="wide")
+# A local icon: a ":material/...:" page icon makes the browser fetch its SVG from a font CDN.
+st.set_page_config(page_title="Fusion Explorer", page_icon=str(ASSETS / "app" / "icon.png"), layout="wide")
 
 PAGES = Path(__file__).resolve().parent / "pages"
 pages = [
@@ -27,7 +29,7 @@ page = st.navigation(pages)
 
 with st.sidebar:
     task = st.selectbox(
-        "Task", [*(t.name for t in built_in_tasks()), *dataset_tasks()], key=TASK_KEY,
+        "Task", [t.name for t in list_tasks()], key=TASK_KEY,
         help="digits: which digit (image + audio + text). match: is the spoken digit the written one? (image + audio). "
         "Other names: your datasets, with heads trained on the Your data page or with `train --data`.",
     )

@@ -17,9 +17,16 @@ def accuracy_section(task: Task, source: str) -> list[dict]:
     rows = numbers.summary(task.name, source)
     st.dataframe(rows, hide_index=True)
     kinds = {row["model"]: row["kind"] for row in rows}
-    title = "Test accuracy (standard corruption)" if task.is_built_in else "Test accuracy (the folder's test split)"
+    title = f"Test accuracy ({split_description(task)})"
     st.plotly_chart(viz.accuracy_bars({r["model"]: r["test accuracy"] for r in rows}, kinds, task.chance, title))
     return rows
+
+
+def split_description(task: Task) -> str:
+    """Which rows the numbers are on: no "standard corruption" for a task that has none."""
+    if not task.is_built_in:
+        return "the folder's test split"
+    return "test split at the task's standard corruption" if any(task.standard_corruption.values()) else "clean test split"
 
 
 def confusion_section(task: Task, source: str) -> None:
@@ -77,8 +84,7 @@ def page() -> None:
         st.info(f"Run `{source}` holds no model of `{task.name}`; train one on the Your data page.")
         return
     st.title("Compare models")
-    where = "test split at the task's standard corruption" if task.is_built_in else "the folder's test split"
-    st.caption(f"Task `{task.name}` · models from `{source}` · {where}")
+    st.caption(f"Task `{task.name}` · models from `{source}` · {split_description(task)}")
     rows = section(accuracy_section, task, source)
     section(confusion_section, task, source)
     if task.is_built_in:
