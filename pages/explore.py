@@ -28,6 +28,7 @@ def page() -> None:
                    f"({', '.join(f'{m}: {n}' for m, n in sorted(encoders.items()))})")
     kind, index, files = ui.choose_case(task, source)
     levels, removed = ui.modality_controls(task, kind)
+    ui.share(task, source, kind, index, levels, removed)
     case = (index, files, levels, removed)
     sample, views, errors = ui.prepare(task.name, source, *case)
     ui.show_errors(errors)
@@ -41,7 +42,8 @@ def page() -> None:
     st.markdown(describe(task, sample))
     ui.show_inputs(task, sample, views)
     st.subheader(f"What the {who} make of it")
-    ui.show_results(task, source, case, sample, views)
+    results = ui.show_results(task, source, case, sample, views)
+    ui.download(task, index, sample, results)
 
 
 try:
