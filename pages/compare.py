@@ -44,6 +44,13 @@ def robustness_section(task: Task, source: str) -> None:
     st.plotly_chart(viz.missing_bars(result["full"], result["missing"], task.modalities))
 
 
+def calibration_section(task: Task, source: str) -> None:
+    st.subheader("Calibration")
+    st.plotly_chart(viz.reliability_diagram(numbers.calibrations(task.name, source)))
+    st.caption("Test rows binned by the model's confidence in its answer (10 equal bins); a calibrated model's points "
+               "lie on the diagonal. ECE: the samples' average gap between confidence and accuracy, 0 % is perfect.")
+
+
 def missing_section(task: Task, source: str) -> None:
     st.subheader("Missing modalities")
     full, without = numbers.missing(task.name, source)
@@ -87,6 +94,7 @@ def page() -> None:
     st.caption(f"Task `{task.name}` · models from `{source}` · {split_description(task)}")
     rows = section(accuracy_section, task, source)
     section(confusion_section, task, source)
+    section(calibration_section, task, source)
     if task.is_built_in:
         section(robustness_section, task, source)
         section(emap_section, task, source)

@@ -29,8 +29,8 @@ def test_the_compare_page_shows_every_model_and_follows_the_sidebar_task() -> No
     table = at.dataframe[0].value
     assert set(table["model"]) == {"early", "late", "hybrid", "audio", "image", "text"}
     assert {"kind", "parameters", "test accuracy", "nll", "latency median ms"} <= set(table.columns)
-    # accuracy, confusion, robustness, missing, EMAP, accuracy against FLOPs and latency, cost as tokens grow
-    assert len(at.get("plotly_chart")) == 8
+    # accuracy, confusion, calibration, robustness, missing, EMAP, accuracy against FLOPs and latency, cost as tokens grow
+    assert len(at.get("plotly_chart")) == 9
     costs = at.dataframe[1].value
     assert list(costs.columns) == ["model", "parameters", "FLOPs", "latency median ms", "latency IQR ms",
                                    "peak memory MB", "test accuracy"]
@@ -40,7 +40,7 @@ def test_the_compare_page_shows_every_model_and_follows_the_sidebar_task() -> No
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     assert list(at.dataframe[0].value["model"]) == ["early", "late", "hybrid"]
-    assert len(at.get("plotly_chart")) == 8
+    assert len(at.get("plotly_chart")) == 9
     assert set(at.selectbox(key="compare_confusion_model").options) == {"early", "late", "hybrid"}
 
 
