@@ -76,6 +76,24 @@ def prepare(task: str, source: str, index: int | None, files: tuple, levels: tup
     return sample, (sample_views(spec, sample) if sample else {}), errors
 
 
+@st.cache_resource(show_spinner="Measuring what the training data looks like…", max_entries=4)
+def familiarity(task: str, source: str):
+    """The training and validation inputs' neighbour distances of the task's first model (read-only, shared)."""
+    from fusion.evaluation.familiarity import Familiarity
+
+    model = next(iter(task_models(task, source).values()))
+    return Familiarity.fit(model, task_spec(task, source))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def unfamiliar(task: str, source: str, index: int | None, files: tuple, levels: tuple, removed: tuple) -> list[str]:
+    """A notice per modality of the case that is unlike the training data."""
+    from fusion.evaluation.familiarity import notices
+
+    sample = prepare(task, source, index, files, levels, removed)[0]
+    return notices(familiarity(task, source), next(iter(task_models(task, source).values())), sample) if sample else []
+
+
 @st.cache_data(show_spinner="Analysing…", max_entries=256)
 def analyse(task: str, source: str, name: str, index: int | None, files: tuple, levels: tuple, removed: tuple) -> dict:
     """The one adapter from ``explain_model`` to the page's plain dict."""

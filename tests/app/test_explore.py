@@ -212,3 +212,21 @@ def test_the_analysis_downloads_as_the_cli_json(capsys) -> None:
     payload = report_payload(task, 0, sample.label, {n: explain_model(m, sample).to_dict(maps=True) for n, m in models.items()})
     assert main(["explain", "--task", "digits", "--sample", "0", "--json"]) == 0
     assert json.loads(json.dumps(payload)) == json.loads(capsys.readouterr().out)
+
+
+def test_an_input_unlike_the_training_data_gets_a_notice() -> None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    at = explore()
+    assert not [w.value for w in at.warning if "unlike the training data" in w.value]  # a test row
+    noise = (np.random.default_rng(1).random((64, 64, 3)) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, format="PNG")
+    at.radio(key="explore_kind").set_value("my own files").run()
+    at.file_uploader(key="explore_upload_image").set_value(("noise.png", buffer.getvalue(), "image/png"))
+    at.run()
+    assert not at.exception
+    assert any(w.value.startswith("The image is unlike the training data") for w in at.warning)
