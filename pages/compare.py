@@ -9,6 +9,7 @@ import streamlit as st
 
 from fusion.tasks import Task
 from fusion.viz import compare as viz
+from fusion.viz.reading import READING
 from ui import compare as numbers
 from ui.state import current_source, section, show_error, task_models, task_spec
 
@@ -62,10 +63,7 @@ def emap_section(task: Task, source: str) -> None:
     st.subheader("Cross-modal interaction (EMAP)")
     n = st.slider("Test samples", 8, 128, 32, step=8, key="compare_emap_n")
     shares = numbers.interactions(task.name, source, n)
-    st.write(
-        "The non-additive share is how much of a model's output cannot be explained by adding up what the "
-        "image and the audio each contribute alone: 0 % means no interaction; higher means the model combines them."
-    )
+    st.markdown(READING["emap"])
     st.plotly_chart(viz.emap_bars(shares))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from fusion.explain.cases import describe, head_encoders
+from fusion.viz.reading import READING
 from ui import explore as ui
 from ui.state import current_source, show_error, task_models, task_spec
 
@@ -42,6 +43,8 @@ def page() -> None:
     st.markdown(describe(task, sample))
     ui.show_inputs(task, sample, views)
     st.subheader(f"What the {who} make of it")
+    with st.expander("How to read these charts", icon=":material/help:"):
+        st.markdown("\n\n".join(READING[k] for k in ("probabilities", "contributions", "attention", "gradients")))
     results = ui.show_results(task, source, case, sample, views)
     ui.download(task, index, sample, results)
 
