@@ -142,15 +142,8 @@ class ModalityShapley(Explainer):
             for key, value in (getattr(output, "mixing", None) or {}).items()
         }
         combiner = mixing.get("combiner")
-        return ShapleyResult(
-            target=target,
-            players=tuple(players),
-            values_probability={m: float(phi_probability[k]) for k, m in enumerate(players)},
-            values_logit={m: float(phi_logit[k]) for k, m in enumerate(players)},
-            full_probability=float(probabilities[full, target]),
-            empty_probability=float(probabilities[empty, target]),
-            full_logit=float(logits[full, target]),
-            empty_logit=float(logits[empty, target]),
+        return _result(
+            target, players, phi_probability, phi_logit, probabilities, logits, full, empty,
             leave_one_out={m: float(probabilities[full, target] - probabilities[s, target]) for m, s in without.items()},
             subset_probabilities={names[s]: tuple(probabilities[s].tolist()) for s in range(rows)},
             subset_logits={names[s]: tuple(logits[s].tolist()) for s in range(rows)},
@@ -187,15 +180,8 @@ class ModalityShapley(Explainer):
         phi_p, error_p = sampled_values(scale_p, orders)
         phi_l, error_l = sampled_values(scale_l, orders)
         dropped = probabilities[per_order:, target]
-        return ShapleyResult(
-            target=target,
-            players=tuple(players),
-            values_probability={m: float(phi_p[k]) for k, m in enumerate(players)},
-            values_logit={m: float(phi_l[k]) for k, m in enumerate(players)},
-            full_probability=float(probabilities[full, target]),
-            empty_probability=float(probabilities[empty, target]),
-            full_logit=float(logits[full, target]),
-            empty_logit=float(logits[empty, target]),
+        return _result(
+            target, players, phi_p, phi_l, probabilities, logits, full, empty,
             leave_one_out={m: float(probabilities[full, target] - dropped[k]) for k, m in enumerate(players)},
             subset_probabilities={},
             subset_logits={},
@@ -204,3 +190,19 @@ class ModalityShapley(Explainer):
             standard_error_probability={m: float(error_p[k]) for k, m in enumerate(players)},
             standard_error_logit={m: float(error_l[k]) for k, m in enumerate(players)},
         )
+
+
+def _result(target: int, players: list[str], phi_probability: Tensor, phi_logit: Tensor, probabilities: Tensor,
+            logits: Tensor, full: int, empty: int, **rest: Any) -> ShapleyResult:
+    """A ``ShapleyResult`` from the values per player and the rows of the full and empty coalitions."""
+    return ShapleyResult(
+        target=target,
+        players=tuple(players),
+        values_probability={m: float(phi_probability[k]) for k, m in enumerate(players)},
+        values_logit={m: float(phi_logit[k]) for k, m in enumerate(players)},
+        full_probability=float(probabilities[full, target]),
+        empty_probability=float(probabilities[empty, target]),
+        full_logit=float(logits[full, target]),
+        empty_logit=float(logits[empty, target]),
+        **rest,
+    )

@@ -165,3 +165,20 @@ def scaling_curves(result: Mapping) -> go.Figure:
     fig.update_xaxes(type="log")
     fig.update_yaxes(type="log")
     return fig
+
+
+def reliability_diagram(calibrations: Mapping[str, Mapping]) -> go.Figure:
+    """Accuracy against confidence per model (``Calibration.to_dict`` each), with the diagonal of a
+    perfectly calibrated model; the legend gives each model's ECE."""
+    fig = go.Figure()
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color="grey"), name="calibrated")
+    for index, (name, result) in enumerate(calibrations.items()):
+        fig.add_scatter(x=list(result["confidence"]), y=list(result["accuracy"]), mode="lines+markers",
+                        name=f"{name} (ECE {result['ece']:.1%})", marker=dict(color=model_colour(name, index)),
+                        customdata=list(result["counts"]),
+                        hovertemplate="confidence %{x:.0%}: right %{y:.0%} of %{customdata} samples<extra></extra>")
+    fig = _layout(fig, "Calibration: how often a model is right at each confidence", xaxis_title="mean confidence (top class)",
+                  yaxis_title="accuracy")
+    fig.update_xaxes(range=[0, 1.02], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return fig

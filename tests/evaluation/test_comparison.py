@@ -82,6 +82,11 @@ def test_bar_builders_plot_their_inputs_split_by_kind() -> None:
 
 
 
+def test_the_reliability_diagram_names_each_models_error() -> None:
+    fig = viz.reliability_diagram({"early": {"confidence": [0.5, 0.9], "accuracy": [0.4, 0.95], "counts": [3, 7], "ece": 0.05}})
+    assert fig.data[1].name == "early (ECE 5.0%)" and list(fig.data[1].x) == [0.5, 0.9] and list(fig.data[0].y) == [0, 1]
+
+
 def test_the_cost_figures_plot_the_given_numbers_on_log_axes() -> None:
     rows = [{"model": "early", "FLOPs": 1000, "latency median ms": 0.5, "test accuracy": 0.9},
             {"model": "late", "FLOPs": 5000, "latency median ms": 2.0, "test accuracy": 0.8}]
