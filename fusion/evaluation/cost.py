@@ -186,10 +186,14 @@ def cached_cost(model: torch.nn.Module, inputs: Mapping[str, Tensor], present: M
     folder = cache_dir if cache_dir is not None else cost_cache_dir()
     key = f"{fingerprint(model)[:32]}-{platform.node() or 'host'}-r{runs}-t{threads}"
     path = folder / f"{key}.json"
-    try:
-        return Cost(**json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        pass
+    if path.is_file():
+        from fusion.errors import FusionError
+        from fusion.io import read_json
+
+        try:
+            return Cost(**read_json(path, "a cached cost", max_bytes=64 * 1024, max_depth=2))
+        except (FusionError, TypeError):
+            pass  # damaged or foreign: measure again and overwrite
     result = cost(model, inputs, present, runs, threads)
     try:
         folder.mkdir(parents=True, exist_ok=True)
