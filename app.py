@@ -6,6 +6,8 @@ whose keys every page reads through ``ui/state.py``.
 
 from pathlib import Path
 
+import pandas  # noqa: F401  imported here, once: plotly imports it lazily, and two sessions' first
+import plotly.graph_objects  # noqa: F401  figures at once raced on the half-imported module
 import streamlit as st
 
 from fusion.paths import ASSETS
