@@ -1,7 +1,7 @@
 """Fusion Explorer: the Streamlit entry point (``streamlit run app.py``).
 
 The frame: navigation between pages and the shared sidebar controls (task and model source),
-whose keys every page reads through ``pages/common.py``.
+whose keys every page reads through ``ui/state.py``.
 """
 
 from pathlib import Path
@@ -9,7 +9,8 @@ from pathlib import Path
 import streamlit as st
 
 from fusion.models.catalog import dataset_tasks, model_sources
-from fusion.data.avdigits import TASKS
+from fusion.tasks import built_in_tasks
+from ui.state import SOURCE_KEY, TASK_KEY
 
 st.set_page_config(page_title="Fusion Explorer", page_icon=":material/merge_type:", layout="wide")
 
@@ -26,10 +27,10 @@ page = st.navigation(pages)
 
 with st.sidebar:
     task = st.selectbox(
-        "Task", [*TASKS, *dataset_tasks()], key="task",
+        "Task", [*(t.name for t in built_in_tasks()), *dataset_tasks()], key=TASK_KEY,
         help="digits: which digit (image + audio + text). match: is the spoken digit the written one? (image + audio). "
         "Other names: your datasets, with heads trained on the Your data page or with `train --data`.",
     )
-    st.selectbox("Models", model_sources(task), key="source", help="the shipped checkpoints, or one of your training runs")
+    st.selectbox("Models", model_sources(task), key=SOURCE_KEY, help="the shipped checkpoints, or one of your training runs")
 
 page.run()

@@ -1,23 +1,16 @@
 """Learn: early, late and hybrid fusion, each drawn from the sidebar task's shipped model, and three
-facts demonstrated on the built-in data (numbers computed from the shipped models, never typed in)."""
+facts demonstrated on the built-in data (numbers computed from the shipped models, never typed in;
+they are drawn by ui/learn.py)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import streamlit as st
 
 from fusion.models.catalog import SHIPPED
-from fusion.data.avdigits import TASK_NUM_CLASSES
-from fusion.explain.analysis import shapley_shift
 from fusion.viz.architecture import architecture_figure
-from fusion.viz.learn import contribution_figure
-from pages.common import TASK_KEY, current_task, is_dataset_task, show_error, task_models
-
-PRESET_KEY, SWITCH_KEY = "explore_preset", "learn_open_explore"
-CONTRIBUTION_SAMPLE = 0  # the digits test sample used to show contributions shifting
-CORRUPTED = {"audio": 1.0}
-AT_CHANCE = 0.05  # within this many accuracy points of chance counts as "at chance"
+from ui.explore import SWITCH_KEY
+from ui.learn import facts
+from ui.state import current_task, is_dataset_task, show_error, task_models
 
 EXPLANATIONS = {
     "early": (
@@ -35,109 +28,6 @@ EXPLANATIONS = {
         "to the others (cross-modal attention); a decision mixes the fused head with the unimodal heads."
     ),
 }
-
-
-def open_explore(task: str, preset: dict[str, Any]) -> None:
-    """Button callback: choose the task in the sidebar and leave a case for the Explore page."""
-    st.session_state[TASK_KEY] = task
-    st.session_state[PRESET_KEY] = preset
-    st.session_state[SWITCH_KEY] = True
-
-
-def explore_button(label_key: str, task: str, strategy: str, corruption: dict[str, float] | None = None,
-                   removed: list[str] | None = None, sample: int = CONTRIBUTION_SAMPLE) -> None:
-    preset = {"sample": sample, "strategy": strategy, "view": "side by side",
-              "corruption": dict(corruption or {}), "removed": list(removed or [])}
-    st.button("Open in Explore", key=f"explore_{label_key}", on_click=open_explore, args=(task, preset),
-              help=f"task {task}, {strategy} fusion, test sample {sample}")
-
-
-@st.cache_data(show_spinner=False)
-def shipped_accuracy() -> dict[tuple[str, str], float]:
-    from fusion.training.shipped import shipped_models
-
-    return {(row["task"], row["model"]): row["test accuracy"] for row in shipped_models()}
-
-
-@st.cache_data(show_spinner="Computing Shapley values…")
-def contribution_shift(strategy: str, sample: int, corruption: tuple[tuple[str, float], ...]) -> dict[str, Any]:
-    return shapley_shift(task_models("digits", SHIPPED)[strategy], sample, dict(corruption))
-
-
-def facts() -> None:
-    accuracy = shipped_accuracy()
-    st.header("What the built-in data shows")
-    st.caption("Test accuracy of the shipped models (digits at its standard corruption); computed from their recorded metrics.")
-
-    # (a) fusion beats every single modality on digits
-    singles = {m: a for (t, m), a in accuracy.items() if t == "digits" and m in ("audio", "image", "text")}
-    fused = {s: accuracy[("digits", s)] for s in ("early", "late", "hybrid") if ("digits", s) in accuracy}
-    with st.container(border=True):
-        st.subheader("1. Fusion beats every single modality (digits)")
-        if singles and fused:
-            best_single, best_single_acc = max(singles.items(), key=lambda kv: kv[1])
-            beats = [s for s, a in fused.items() if a > best_single_acc]
-            best_fused = max(fused, key=fused.get)
-            cols = st.columns(len(fused) + len(singles))
-            for col, (name, value) in zip(cols, [*fused.items(), *singles.items()]):
-                col.metric(f"{name}{' (fusion)' if name in fused else ' only'}", f"{value:.1%}")
-            st.markdown(
-                f"The best single modality (**{best_single}**) reaches {best_single_acc:.1%}; "
-                f"{', '.join(beats) if beats else 'no fusion strategy'} fusion beat{'s' if len(beats) == 1 else ''} it "
-                f"(best: **{best_fused}**, {fused[best_fused]:.1%}, +{fused[best_fused] - best_single_acc:.1%} points). "
-                "The modalities carry complementary evidence."
-            )
-            explore_button("fusion", "digits", best_fused, removed=[])
-        else:
-            st.info("The shipped digits models are missing.")
-
-    # (b) late fusion is at chance on match
-    chance = 1.0 / TASK_NUM_CLASSES["match"]
-    match = {s: accuracy.get(("match", s)) for s in ("early", "late", "hybrid")}
-    with st.container(border=True):
-        st.subheader("2. Late fusion cannot see an interaction (match)")
-        if all(v is not None for v in match.values()):
-            cols = st.columns(4)
-            for col, (name, value) in zip(cols, match.items()):
-                col.metric(name, f"{value:.1%}", f"{value - chance:+.1%} vs chance", delta_color="off")
-            cols[3].metric("chance", f"{chance:.0%}")
-            late_at_chance = abs(match["late"] - chance) < AT_CHANCE
-            others = [s for s in ("early", "hybrid") if match[s] - chance >= AT_CHANCE]
-            st.markdown(
-                f"*match* asks whether the spoken digit is the written one: the answer depends on both "
-                f"modalities together. Late fusion scores {match['late']:.1%} against a chance of {chance:.0%} "
-                f"({'at chance' if late_at_chance else 'not at chance'}): each of its networks sees one side only. "
-                f"{' and '.join(others) or 'Neither early nor hybrid'} fusion, which combine the modalities before "
-                f"deciding, reach {', '.join(f'{match[s]:.1%}' for s in others) or 'no better'}."
-            )
-            explore_button("match", "match", "late", removed=[])
-        else:
-            st.info("The shipped match models are missing.")
-
-    # (c) contributions shift when one modality is corrupted
-    with st.container(border=True):
-        st.subheader("3. Contributions shift when a modality is corrupted (digits)")
-        strategy = "hybrid"
-        try:
-            shift = contribution_shift(strategy, CONTRIBUTION_SAMPLE, tuple(sorted(CORRUPTED.items())))
-        except Exception as error:  # noqa: BLE001 - the rest of the page stays
-            show_error(error)
-            return
-        corrupted_modality = next(iter(CORRUPTED))
-        before, after = shift["clean"]["shapley"], shift["corrupted"]["shapley"]
-        st.plotly_chart(contribution_figure(shift, CORRUPTED), key="learn_contributions")
-        top_before = max(before, key=before.get)
-        top_after = max(after, key=after.get)
-        st.markdown(
-            f"Digits test sample {CONTRIBUTION_SAMPLE} (a spoken, written and captioned **{shift['label']}**), "
-            f"shipped {strategy} model, modality Shapley values of P(digit {shift['label']}). Clean, {corrupted_modality} "
-            f"contributes {before[corrupted_modality]:+.2f} and {top_before} contributes most ({before[top_before]:+.2f}); "
-            f"with {corrupted_modality} corrupted to {CORRUPTED[corrupted_modality]:g}, {corrupted_modality} contributes "
-            f"{after[corrupted_modality]:+.2f} and {top_after} leads ({after[top_after]:+.2f}). "
-            f"P(digit {shift['label']}) goes from {shift['clean']['probability']:.1%} to "
-            f"{shift['corrupted']['probability']:.1%}."
-        )
-        explore_button("shift", "digits", strategy, corruption=CORRUPTED)
 
 
 def architectures(task: str) -> None:

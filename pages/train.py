@@ -14,7 +14,7 @@ from fusion.models.strategies import COMBINERS
 from fusion.training.loop import TrainSettings
 from fusion.training.jobs import FAILED, FINISHED, TrainingJob
 from fusion.viz.training import training_curves_figure
-from pages.common import cached_models, current_task, is_dataset_task, show_error
+from ui.state import cached_models, current_task, is_dataset_task, show_error
 
 JOB_KEY = "train_job"
 

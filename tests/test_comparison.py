@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from fusion.models.catalog import SHIPPED, source_models
-from fusion.evaluation.comparison import comparison_table, confusion_matrix, latency_per_sample
-from fusion.tasks.splits import tensor_split
+from fusion.evaluation.comparison import comparison_table, confusion_matrix, latency_per_sample, missing_modality_accuracy
+from fusion.tasks import get_task
+from fusion.tasks.splits import TensorSplit, tensor_split
 from fusion.evaluation.accuracy import score
 from fusion.models.presets import model_names
 from fusion.viz import compare as viz
@@ -20,9 +21,12 @@ def digits_models():
     return {name: model for name, (model, _) in source_models("digits", SHIPPED, model_names("digits")).items()}
 
 
+DIGITS = get_task("digits")
+
+
 def test_the_confusion_matrix_counts_every_test_sample_and_its_diagonal_is_the_accuracy(digits_models) -> None:
     model = digits_models["early"]
-    matrix = confusion_matrix(model, "digits")
+    matrix = confusion_matrix(model, DIGITS)
     data = tensor_split("digits", "test", None, 0, model.config.vocabulary)
     assert matrix.shape == (10, 10)
     np.testing.assert_array_equal(matrix.sum(1), torch.bincount(data.labels, minlength=10).numpy())
@@ -31,21 +35,44 @@ def test_the_confusion_matrix_counts_every_test_sample_and_its_diagonal_is_the_a
 
 
 def test_latency_is_a_positive_median_and_spread(digits_models) -> None:
-    result = latency_per_sample(digits_models["late"], "digits", batch=2, runs=5)
+    result = latency_per_sample(digits_models["late"], DIGITS, batch=2, runs=5)
     assert result["median_ms"] > 0
     assert result["iqr"] >= 0
     with pytest.raises(ValueError):
-        latency_per_sample(digits_models["late"], "digits", runs=0)
+        latency_per_sample(digits_models["late"], DIGITS, runs=0)
 
 
 def test_the_table_has_one_row_per_model_with_kind_and_numbers(digits_models) -> None:
-    rows = comparison_table(digits_models, "digits", latency_runs=2)
+    rows = comparison_table(digits_models, DIGITS, latency_runs=2)
     assert [row["model"] for row in rows] == list(digits_models)
     kinds = {row["model"]: row["kind"] for row in rows}
     assert kinds["early"] == "fusion strategy" and kinds["audio"] == "unimodal baseline"
     for row in rows:
         assert 0 <= row["test accuracy"] <= 1 and row["parameters"] > 0 and row["latency median ms"] > 0
     assert rows[0]["operator / combiner"].startswith("operator")
+
+
+class FirstRows:
+    """A task whose test split is the first ``n`` digits test rows: the comparison reads the task's split."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.num_classes = n, DIGITS.num_classes
+
+    def split(self, model, split: str = "test"):
+        full = DIGITS.split(model, split)
+        return TensorSplit({m: v[: self.n] for m, v in full.inputs.items()}, full.labels[: self.n], full.raw)
+
+
+def test_the_comparison_functions_read_the_tasks_own_split(digits_models) -> None:
+    task = FirstRows(7)
+    models = {"early": digits_models["early"], "late": digits_models["late"]}
+    assert confusion_matrix(models["early"], task).sum() == 7
+    rows = comparison_table(models, task, latency_runs=1)
+    data = task.split(models["late"])
+    assert rows[1]["test accuracy"] == score(models["late"], data)["accuracy"]
+    full, missing = missing_modality_accuracy(models, DIGITS)
+    assert full["early"] == score(models["early"], DIGITS.split(models["early"]))["accuracy"]
+    assert set(missing["early"]) == {"audio", "image", "text"}
 
 
 KINDS = {"early": "fusion strategy", "late": "fusion strategy", "audio": "unimodal baseline"}

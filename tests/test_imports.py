@@ -91,3 +91,9 @@ def test_fusion_never_imports_streamlit() -> None:
         names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         assert not any(name.split(".")[0] == "streamlit" for name in names), path
+
+
+def test_the_public_api_resolves_every_name() -> None:
+    for name in fusion.__all__:
+        assert getattr(fusion, name) is not None, name
+    assert fusion.get_task("match").classes == ("different", "same")

@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from fusion.tasks import get_task
 from fusion.viz import explore as viz
 
 RNG = np.random.default_rng(0)
@@ -46,17 +47,12 @@ def test_token_figure_has_one_cell_per_word() -> None:
 def test_probabilities_highlight_the_prediction_and_mark_the_true_label(label: int | None) -> None:
     probabilities = [0.05] * 10
     probabilities[7] = 0.55
-    figure = viz.probabilities_figure(probabilities, 7, viz.class_names("digits", 10), label)
+    figure = viz.probabilities_figure(probabilities, 7, get_task("digits").classes, label)
     assert trace_types(figure) == (["bar"] if label is None else ["bar", "scatter"])
     colours = list(figure.data[0].marker.color)
     assert colours[7] == viz.PREDICTED and colours.count(viz.PREDICTED) == 1
     if label is not None:
         assert list(figure.data[1].x) == ["3"]
-
-
-def test_class_names() -> None:
-    assert viz.class_names("digits", 10) == [str(i) for i in range(10)]
-    assert viz.class_names("match", 2) == ["no match", "match"]
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -35,4 +35,4 @@ def test_a_pooled_embedding_has_no_map_but_its_share_is_said() -> None:
     result = {"layouts": {"image": {"kind": "single"}}, "attention": {}, "integrated_gradients": {"image": 0.4},
               "integrated_gradients_maps": {"image": [0.3]}, "attention_note": "no attention here"}
     items = head_result_figures(result)
-    assert items == ["IG on image (pooled embedding): 40% of the attribution", "Attention: no attention here"]
+    assert items == {("gradients", "image"): "IG on image (pooled embedding): 40% of the attribution"}

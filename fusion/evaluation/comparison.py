@@ -14,41 +14,31 @@ import numpy as np
 import torch
 
 from fusion.models.config import UNIMODAL
-from fusion.tasks.splits import tensor_split
 from fusion.evaluation.accuracy import predict_logits, score
 from fusion.models.strategies import FusionModel
-from fusion.training.loop import Split
+from fusion.tasks import Split, Task
 
 LATENCY_WARMUP = 3
 
 
-SplitOf = Callable[[FusionModel], Split]  # a model's test split (heads read model-specific inputs)
-
-
-def _test_split(model: FusionModel, task: str, split: SplitOf | None = None) -> Split:
-    """``split(model)`` when given (a dataset folder's test split as this head reads it), else the
-    built-in task's test split at its standard corruption, tokenised with the model's vocabulary."""
-    if split is not None:
-        return split(model)
-    return tensor_split(task, "test", None, 0, model.config.vocabulary or None)
-
-
-def confusion_matrix(model: FusionModel, task: str, split: SplitOf | None = None) -> np.ndarray:
-    """``[C, C]`` counts on the test split (standard corruption): row = true class, column = predicted."""
-    data = _test_split(model, task, split)
+def confusion_matrix(model: FusionModel, task: Task, data: Split | None = None) -> np.ndarray:
+    """``[C, C]`` counts on the test split as the model reads it (``task.split(model)``: a built-in
+    task at its standard corruption, a dataset folder's test rows): row = true class, column = predicted."""
+    data = task.split(model) if data is None else data
     predicted = predict_logits(model, data.inputs, getattr(data, "present", None)).argmax(-1)
-    classes = model.config.num_classes
+    classes = task.num_classes
     flat = data.labels.long() * classes + predicted.long()
     return torch.bincount(flat, minlength=classes * classes).reshape(classes, classes).numpy()
 
 
 @torch.no_grad()
-def latency_per_sample(model: FusionModel, task: str, batch: int = 1, runs: int = 20, split: SplitOf | None = None) -> dict[str, float]:
+def latency_per_sample(model: FusionModel, task: Task, batch: int = 1, runs: int = 20, data: Split | None = None) -> dict[str, float]:
     """Wall-clock time of one forward pass on ``batch`` test samples, per sample, in milliseconds:
-    the median and the interquartile range over ``runs`` timed passes after a short warm-up."""
+    the median and the interquartile range over ``runs`` timed passes after a short warm-up.
+    ``data``: the test split when the caller already has it (else ``task.split(model)``)."""
     if batch < 1 or runs < 1:
         raise ValueError("batch and runs must be at least 1")
-    data = _test_split(model, task, split)
+    data = task.split(model) if data is None else data
     inputs = {m: data.inputs[m][:batch] for m in model.modalities}
     for _ in range(LATENCY_WARMUP):
         model(inputs)
@@ -78,18 +68,14 @@ def model_mechanism(model: FusionModel) -> str:
     return "—"
 
 
-def comparison_table(
-    models: Mapping[str, FusionModel], task: str, latency_runs: int = 20, split: SplitOf | None = None
-) -> list[dict[str, Any]]:
-    """One row per model: model, kind, operator/combiner, parameters, test accuracy, nll, latency.
-
-    ``split``: gives a head's test split on a dataset folder, instead of the built-in task's.
-    """
+def comparison_table(models: Mapping[str, FusionModel], task: Task, latency_runs: int = 20) -> list[dict[str, Any]]:
+    """One row per model: model, kind, operator/combiner, parameters, test accuracy, nll, latency,
+    on ``task``'s test split as each model reads it (``task.split(model)``)."""
     rows = []
     for name, model in models.items():
-        data = _test_split(model, task, split)
-        result = score(model, data, getattr(data, "present", None))
-        latency = latency_per_sample(model, task, runs=latency_runs, split=lambda _model: data)
+        data = task.split(model)
+        result = score(model, data)
+        latency = latency_per_sample(model, task, runs=latency_runs, data=data)
         rows.append(
             {
                 "model": name,
@@ -105,9 +91,13 @@ def comparison_table(
     return rows
 
 
-def missing_modality_accuracy(models: Mapping[str, FusionModel], split: SplitOf) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+def missing_modality_accuracy(
+    models: Mapping[str, FusionModel], task: Task | Callable[[FusionModel], Split]
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     """Test accuracy of each model with every modality it has (``full``) and with each one removed
-    (``missing[name][m]``), on ``split(model)``, whose rows may lack modalities (``.present``)."""
+    (``missing[name][m]``), on ``task.split(model)``, whose rows may lack modalities (``.present``).
+    (A function ``model -> split`` is still taken for tests/embeddings/test_heads.py.)"""
+    split = task.split if isinstance(task, Task) else task
     full, missing = {}, {}
     for name, model in models.items():
         data = split(model)

@@ -124,6 +124,10 @@ class ShapleyResult:
     subset_logits: dict[frozenset[str], tuple[float, ...]]
     combiner_weights: dict[str, float] | None = None
     mixing: dict[str, tuple[float, ...]] = field(default_factory=dict)  # every FusionOutput.mixing, full row
+    method: str = "exact"  # or "sampled": permutation-sampling estimates with standard errors
+    permutations: int = 0  # sampled orders (0 when exact)
+    standard_error_probability: dict[str, float] | None = None
+    standard_error_logit: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly: subset keys become ``"audio+image"`` strings."""

@@ -52,6 +52,7 @@ class Explanation:
             "logit_empty": shapley.empty_logit,
             "leave_one_out": shapley.leave_one_out,
             "combiner_weights": shapley.combiner_weights,
+            "shapley_method": shapley.method,
             "attention": {m: attention.maps[m].tolist() for m in attention.maps},
             "attention_source": dict(attention.source),
             "attention_note": attention.note,
@@ -59,6 +60,8 @@ class Explanation:
             "integrated_gradients_delta": gradients.convergence_delta,
             "words": self.words,
         }
+        if shapley.standard_error_probability is not None:
+            out["shapley_standard_error"] = shapley.standard_error_probability
         if self.layouts:
             out["layouts"] = self.layouts
         if maps:

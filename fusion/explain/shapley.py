@@ -9,6 +9,12 @@ formula then gives exact values
     phi_m = sum over S not containing m of |S|! (M - |S| - 1)! / M! * (v(S + m) - v(S))
 
 on two scales: the target class's probability and its logit. Arithmetic is float64.
+
+Past ``MAX_EXACT_PLAYERS`` players (or with ``method="sampled"``) the values are estimated by
+antithetic permutation sampling: each sampled order and its reverse add one player at a time, all
+their coalitions in one batch; the estimate is the mean marginal contribution, its error bar the
+standard error of that mean. Every order's contributions add up to v(all) - v(none), so efficiency
+holds exactly for the estimate too.
 """
 
 from __future__ import annotations
@@ -23,6 +29,37 @@ from torch import Tensor
 from fusion.explain.base import Explainer, ShapleyResult, select_modalities
 
 MAX_PLAYERS = 12  # 4096 coalitions in one batch
+MAX_EXACT_PLAYERS = 6  # 64 coalitions: exact by default up to here, sampled beyond
+METHODS = ("auto", "exact", "sampled")
+
+
+def permutation_orders(players: int, permutations: int, seed: int) -> Tensor:
+    """``[2 * (permutations // 2), players]`` orders: random permutations and their reverses."""
+    generator = torch.Generator().manual_seed(seed)
+    half = [torch.randperm(players, generator=generator) for _ in range(max(1, permutations // 2))]
+    return torch.stack([*half, *(order.flip(0) for order in half)])
+
+
+def order_coalitions(orders: Tensor) -> Tensor:
+    """``[P, M + 1, M]`` bool masks: for each order, the coalition before each step and the full one."""
+    count, players = orders.shape
+    steps = torch.arange(players + 1).view(1, -1, 1)
+    rank = torch.empty_like(orders)
+    rank.scatter_(1, orders, torch.arange(players).expand(count, -1))  # rank[p, k]: step at which k joins
+    return rank.unsqueeze(1) < steps
+
+
+def sampled_values(values: Tensor, orders: Tensor) -> tuple[Tensor, Tensor]:
+    """Estimates and standard errors ``[M, ...]`` from ``values`` ``[P, M + 1, ...]``, the value of
+    each order's coalitions (``order_coalitions``)."""
+    count, players = orders.shape
+    gains = values[:, 1:] - values[:, :-1]  # [P, M, ...]: the gain of the player added at each step
+    contributions = torch.zeros_like(gains)
+    index = orders.view(count, players, *[1] * (gains.dim() - 2)).expand_as(gains)
+    contributions.scatter_(1, index, gains)  # [P, M, ...] per player
+    mean = contributions.mean(0)
+    error = contributions.std(0, correction=1) / math.sqrt(count) if count > 1 else torch.zeros_like(mean)
+    return mean, error
 
 
 def shapley_values(values: Tensor, players: int) -> Tensor:
@@ -56,6 +93,14 @@ class ModalityShapley(Explainer):
 
     name = "Modality Shapley values"
 
+    def __init__(self, model: torch.nn.Module, method: str = "auto", permutations: int = 64, seed: int = 0) -> None:
+        super().__init__(model)
+        if method not in METHODS:
+            raise ValueError(f"{self.name}: method must be one of {', '.join(METHODS)} (got {method!r})")
+        if permutations < 2:
+            raise ValueError(f"{self.name}: permutations must be at least 2 (got {permutations})")
+        self.method, self.permutations, self.seed = method, int(permutations), int(seed)
+
     def attribute(
         self,
         inputs: Mapping[str, Tensor],
@@ -65,8 +110,11 @@ class ModalityShapley(Explainer):
         self.check_eval_mode()
         self.check_inputs(inputs, batch=1)
         players = select_modalities(self.modalities, present)
+        sampled = self.method == "sampled" or (self.method == "auto" and len(players) > MAX_EXACT_PLAYERS)
+        if sampled:
+            return self._sampled(inputs, target, players)
         if len(players) > MAX_PLAYERS:
-            raise ValueError(f"{self.name}: at most {MAX_PLAYERS} modalities (got {len(players)})")
+            raise ValueError(f"{self.name}: at most {MAX_PLAYERS} modalities exactly (got {len(players)}); use method='sampled'")
         rows = 1 << len(players)
 
         subsets = torch.arange(rows)
@@ -111,4 +159,48 @@ class ModalityShapley(Explainer):
                 dict(zip(self.modalities, combiner)) if combiner and len(combiner) == len(self.modalities) else None
             ),
             mixing=mixing,
+        )
+
+    def _sampled(self, inputs: Mapping[str, Tensor], target: int | None, players: list[str]) -> ShapleyResult:
+        """Permutation-sampling estimates with standard errors (see the module docstring)."""
+        count = len(players)
+        orders = permutation_orders(count, self.permutations, self.seed)
+        coalitions = order_coalitions(orders).reshape(-1, count)  # [P * (M + 1), M]
+        leave_one_out = ~torch.eye(count, dtype=torch.bool)
+        masks = torch.cat([coalitions, leave_one_out])
+        rows = len(masks)
+        batch = {m: inputs[m].repeat(rows, *[1] * (inputs[m].dim() - 1)) for m in self.modalities}
+        mask = {m: torch.zeros(rows, dtype=torch.bool) for m in self.modalities}
+        for k, m in enumerate(players):
+            mask[m] = masks[:, k]
+        logits, _ = self.forward_logits(batch, mask)
+        probabilities = torch.softmax(logits, dim=-1)
+        per_order = len(orders) * (count + 1)
+        full, empty = count, 0  # in every order: step M is everyone, step 0 no one
+        if target is None:
+            target = int(logits[full].argmax())
+        target = int(target)
+        if not 0 <= target < logits.shape[-1]:
+            raise ValueError(f"{self.name}: target {target} is not a class of this model (0..{logits.shape[-1] - 1})")
+        scale_p = probabilities[:per_order, target].reshape(len(orders), count + 1)
+        scale_l = logits[:per_order, target].reshape(len(orders), count + 1)
+        phi_p, error_p = sampled_values(scale_p, orders)
+        phi_l, error_l = sampled_values(scale_l, orders)
+        dropped = probabilities[per_order:, target]
+        return ShapleyResult(
+            target=target,
+            players=tuple(players),
+            values_probability={m: float(phi_p[k]) for k, m in enumerate(players)},
+            values_logit={m: float(phi_l[k]) for k, m in enumerate(players)},
+            full_probability=float(probabilities[full, target]),
+            empty_probability=float(probabilities[empty, target]),
+            full_logit=float(logits[full, target]),
+            empty_logit=float(logits[empty, target]),
+            leave_one_out={m: float(probabilities[full, target] - dropped[k]) for k, m in enumerate(players)},
+            subset_probabilities={},
+            subset_logits={},
+            method="sampled",
+            permutations=len(orders),
+            standard_error_probability={m: float(error_p[k]) for k, m in enumerate(players)},
+            standard_error_logit={m: float(error_l[k]) for k, m in enumerate(players)},
         )

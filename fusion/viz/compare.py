@@ -48,12 +48,13 @@ def _kind_bars(
     return _layout(fig, title, yaxis_title=axis, xaxis_title="model", legend_title_text="")
 
 
-def accuracy_bars(accuracy: Mapping[str, float], kinds: Mapping[str, str], chance: float | None = None) -> go.Figure:
+def accuracy_bars(accuracy: Mapping[str, float], kinds: Mapping[str, str], chance: float | None = None,
+                  title: str = "Test accuracy (standard corruption)") -> go.Figure:
     """Test accuracy per model; fusion strategies and unimodal baselines in different colours."""
-    fig = _kind_bars(accuracy, kinds, ".1%", "Test accuracy (standard corruption)", "accuracy")
+    fig = _kind_bars(accuracy, kinds, ".1%", title, "accuracy")
     fig.update_yaxes(range=[0, 1.1], tickformat=".0%")
     if chance is not None:
-        fig.add_hline(y=chance, line_dash="dash", line_color="grey", annotation_text="chance")
+        fig.add_hline(y=chance, line_dash="dash", line_color="grey", annotation_text="chance", annotation_position="top left")
     return fig
 
 

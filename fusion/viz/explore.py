@@ -14,18 +14,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 HEIGHT = 260
-MODALITY_COLOURS = {"audio": "#F58518", "image": "#4C78A8", "text": "#54A24B"}
 PREDICTED, OTHER, TRUE = "#E45756", "#BAB0AC", "#222222"
 UP, DOWN, TOTAL = "#4C9A2A", "#D62728", "#4C78A8"
 DIVERGING = "RdBu_r"
 ATTENTION = [[0.0, "rgba(255,80,0,0)"], [1.0, "rgba(255,80,0,0.7)"]]
-
-
-def class_names(task: str, num_classes: int) -> list[str]:
-    """Readable class names: digits 0..9, or no match / match."""
-    if task == "match" and num_classes == 2:
-        return ["no match", "match"]
-    return [str(i) for i in range(num_classes)]
 
 
 def _layout(figure: go.Figure, title: str, height: int = HEIGHT, **kwargs: Any) -> go.Figure:

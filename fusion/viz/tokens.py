@@ -1,7 +1,7 @@
 """Figures for heads over frozen encoders: per-token weights drawn on the encoder's token layout
 (an image's patch grid over the picture, audio tokens along time, text tokens in order).
 
-Takes the ``layouts`` and per-token lists of ``fusion.explain.analysis.explain_encoded``.
+Takes the ``layouts`` and per-token lists of a head's ``fusion.explain.analysis.explain_model`` result.
 """
 
 from __future__ import annotations
@@ -67,23 +67,21 @@ def token_weights_figure(
     return _layout(figure, title)
 
 
-def head_result_figures(result: Mapping[str, Any], image: np.ndarray | None = None) -> list[go.Figure | str]:
-    """Attention and Integrated Gradients figures of one head's analysis, modality by modality."""
-    items: list[go.Figure | str] = []
-    layouts = result.get("layouts", {})
-    for m, layout in layouts.items():
+def head_result_figures(result: Mapping[str, Any], image: np.ndarray | None = None) -> dict[tuple[str, str], go.Figure | str]:
+    """Attention and Integrated Gradients figures of one head's analysis, keyed by ("attention" or
+    "gradients", modality); a pooled embedding's IG is a sentence (it has no map)."""
+    items: dict[tuple[str, str], go.Figure | str] = {}
+    for m, layout in result.get("layouts", {}).items():
         picture = image if m == "image" else None
         if m in result.get("attention", {}):
             figure = token_weights_figure(result["attention"][m], layout, f"attention on the {m} tokens", picture)
             if figure is not None:
-                items.append(figure)
+                items[("attention", m)] = figure
         share = result.get("integrated_gradients", {}).get(m)
         attribution = result.get("integrated_gradients_maps", {}).get(m)
         figure = None if attribution is None else token_weights_figure(attribution, layout, _gradient_title(m, share), picture, signed=True)
         if figure is not None:
-            items.append(figure)
+            items[("gradients", m)] = figure
         elif share is not None:
-            items.append(f"IG on {m} (pooled embedding): {share:.0%} of the attribution")
-    if result.get("attention_note"):
-        items.append(f"Attention: {result['attention_note']}")
+            items[("gradients", m)] = f"IG on {m} (pooled embedding): {share:.0%} of the attribution"
     return items

@@ -8,6 +8,7 @@ monkeypatching). The same files are also decoded directly through ``fusion.tasks
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ ASSETS = ROOT / "tests" / "assets"
 
 
 def explore(**state) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     for key, value in state.items():
         at.session_state[key] = value
     return at.run()
@@ -35,28 +36,75 @@ def charts(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
-def upload(at: AppTest, modality: str, name: str, mime: str) -> None:
-    at.file_uploader(key=f"explore_upload_{modality}").set_value((name, (ASSETS / name).read_bytes(), mime))
+def titles(at: AppTest) -> list[str]:
+    return [spec["layout"]["title"]["text"] for spec in charts(at)]
 
 
-def test_first_run_shows_a_built_in_sample_its_controls_and_one_strategy() -> None:
+def upload(at: AppTest, modality: str, name: str, mime: str, prefix: str = "explore_") -> None:
+    at.file_uploader(key=f"{prefix}upload_{modality}").set_value((name, (ASSETS / name).read_bytes(), mime))
+
+
+def chart_kind(title: str) -> str:
+    """A chart's kind from its title: "early: probabilities" -> "probabilities", "IG on image — 40 %
+    of the attribution" -> "IG on image"."""
+    title = re.sub(r"^\w+: ", "", title).split(" — ")[0]
+    return "contributions" if title.startswith("modality contributions") else title
+
+
+def result_rows(at: AppTest, columns: int = 3) -> list[tuple[set[str], int]]:
+    """Each row of ``columns`` columns that holds charts: (the kinds of its charts, how many of its
+    columns hold a placeholder caption instead)."""
+    rows = []
+    for block in at._tree[0].children.values():
+        kids = list(getattr(block, "children", {}).values())
+        if getattr(block, "type", "") != "flex_container" or len(kids) != columns:
+            continue
+        kinds, placeholders = set(), 0
+        for column in kids:
+            specs = [json.loads(c.proto.spec) for c in column.get("plotly_chart")]
+            kinds |= {chart_kind(spec["layout"]["title"]["text"]) for spec in specs}
+            placeholders += not specs and bool(column.get("caption"))
+        if kinds:
+            rows.append((kinds, placeholders))
+    return rows
+
+
+def test_first_run_shows_a_built_in_sample_and_all_three_strategies_side_by_side() -> None:
     at = explore()
     assert not at.exception and not at.error
     assert at.title[0].value == "Explore"
     assert [s.label for s in at.slider] == ["audio corruption", "image corruption", "text corruption"]
     assert [s.value for s in at.slider] == [0.7, 0.75, 0.0]  # the digits task's standard corruption
     assert [t.label for t in at.toggle] == ["remove the audio", "remove the image", "remove the text"]
-    assert len(predictions(at)) == 1 and predictions(at)[0].startswith("**early** predicts")
-    specs = charts(at)
-    # inputs (image, spectrogram, tokens) + probabilities, waterfall, 3 IG maps (early has no attention)
-    assert len(specs) == 8
-    assert any(trace["type"] == "waterfall" for spec in specs for trace in spec["data"])
-    assert any("no attention" in c.value for c in at.caption)  # early's attention_note
+    assert at.segmented_control(key="explore_view").value == "side by side"  # the default view
+    assert [p.split("**")[1] for p in predictions(at)] == ["early", "late", "hybrid"]
+    rows = result_rows(at)[1:]  # after the inputs' row
+    assert all(len(kinds) == 1 for kinds, _ in rows), rows  # the same kind of chart on the same row
+    assert [next(iter(kinds)) for kinds, _ in rows] == [
+        "probabilities", "contributions", "attention over audio frames", "attention on the image",
+        "attention on the words", "IG on audio", "IG on image", "IG on text"]
+    assert [placeholders for _, placeholders in rows] == [0, 0, 1, 1, 1, 0, 0, 0]  # early has no attention
+    assert any("no attention" in c.value for c in at.caption)  # early's attention note, in its placeholder
+    assert any(t.startswith("IG on image") for t in titles(at))
     assert len(at.get("audio")) == 1
 
 
-def test_switching_strategy_changes_the_analysis_and_browsing_moves_the_sample() -> None:
+def test_clicking_the_chosen_view_keeps_it_and_the_single_view_shows_one_strategy() -> None:
     at = explore()
+    at.segmented_control(key="explore_view").set_value(None).run()  # a click on the chosen option
+    assert at.segmented_control(key="explore_view").value == "side by side"
+    assert len(predictions(at)) == 3
+    at.segmented_control(key="explore_view").set_value("single").run()
+    assert not at.exception
+    assert len(predictions(at)) == 1 and predictions(at)[0].startswith("**early** predicts")
+    # inputs (image, spectrogram, tokens) + probabilities, waterfall, 3 IG maps (early has no attention)
+    assert len(charts(at)) == 8
+    assert any(trace["type"] == "waterfall" for spec in charts(at) for trace in spec["data"])
+    assert any("no attention" in c.value for c in at.caption)  # early's attention_note
+
+
+def test_switching_strategy_changes_the_analysis_and_browsing_moves_the_sample() -> None:
+    at = explore(explore_view="single")
     early = charts(at)
     at.segmented_control(key="explore_strategy").set_value("hybrid").run()
     assert not at.exception
@@ -70,16 +118,8 @@ def test_switching_strategy_changes_the_analysis_and_browsing_moves_the_sample()
     assert at.number_input(key="explore_index").value == 0
 
 
-def test_side_by_side_shows_all_three_strategies_in_columns() -> None:
-    at = explore(explore_view="side by side")
-    assert not at.exception
-    assert [p.split("**")[1] for p in predictions(at)] == ["early", "late", "hybrid"]
-    result_columns = [c for c in at.columns if any(" predicts " in m.value for m in c.markdown)]
-    assert len(result_columns) >= 3
-
-
 def test_a_preset_from_the_learn_page_sets_the_widgets() -> None:
-    preset = {"sample": 5, "strategy": "late", "corruption": {"image": 0.0}, "removed": ["text"]}
+    preset = {"sample": 5, "strategy": "late", "view": "single", "corruption": {"image": 0.0}, "removed": ["text"]}
     at = explore(explore_preset=preset)
     assert not at.exception
     assert "explore_preset" not in at.session_state
@@ -87,8 +127,18 @@ def test_a_preset_from_the_learn_page_sets_the_widgets() -> None:
     assert at.slider(key="explore_level_digits_builtin_image").value == 0.0
     assert at.toggle(key="explore_remove_text").value is True
     assert predictions(at)[0].startswith("**late** predicts")
-    titles = [spec["layout"]["title"]["text"] for spec in charts(at)]
-    assert not any("word" in t or "text" in t for t in titles)  # the text is removed (absent)
+    assert not any("word" in t or "text" in t for t in titles(at))  # the text is removed (absent)
+
+
+def test_match_says_which_digit_is_written_and_which_is_spoken() -> None:
+    at = explore(task="match")
+    assert not at.exception and not at.error
+    assert [s.label for s in at.slider] == ["audio corruption", "image corruption"]  # no text on match
+    facts = next(m.value for m in at.markdown if "written digit" in m.value)
+    written, spoken = re.findall(r"(?:written|spoken) digit \*\*(\d)\*\*", facts)
+    truth = "same" if written == spoken else "different"
+    assert f"true class **{truth}**" in facts
+    assert all(re.search(r"predicts \*\*(same|different)\*\*", p) for p in predictions(at))
 
 
 def test_uploaded_png_and_wav_are_analysed() -> None:
@@ -99,20 +149,20 @@ def test_uploaded_png_and_wav_are_analysed() -> None:
     upload(at, "audio", "tone.wav", "audio/wav")
     at.run()
     assert not at.exception and not at.error
-    assert len(predictions(at)) == 1
+    assert len(predictions(at)) == 3
     assert len(at.get("audio")) == 1
     waterfall = next(t for spec in charts(at) for t in spec["data"] if t["type"] == "waterfall")
     assert waterfall["x"] == ["no modality", "audio", "image", "all present"]
 
 
-def test_a_corrupt_upload_shows_an_error_and_the_rest_still_works() -> None:
+def test_a_corrupt_upload_shows_one_error_and_the_rest_still_works() -> None:
     at = explore(explore_kind="my own files")
     upload(at, "image", "corrupt.png", "image/png")
     upload(at, "audio", "tone.wav", "audio/wav")
     at.run()
     assert not at.exception
-    assert len(at.error) == 1 and at.error[0].value.startswith("Could not read the image")
-    assert len(predictions(at)) == 1  # the audio alone is analysed
+    assert len(at.error) == 1 and at.error[0].value.startswith("Could not read the image: the data")
+    assert predictions(at)  # the audio alone is analysed
 
 
 @pytest.mark.parametrize("name, modality", [("digit.png", "image"), ("tone.wav", "audio")])

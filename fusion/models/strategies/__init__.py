@@ -1,20 +1,23 @@
-"""Strategies: early, late and hybrid fusion (and unimodal baselines), built from a ModelConfig."""
+"""Strategies: early, late and hybrid fusion (and unimodal baselines), each composed by its
+builder from its parts (modality inputs, attention stacks, fusion operator or combiner, heads)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fusion.models.config import ModelConfig
-from fusion.registry import Registry
 from fusion.models.strategies.base import AttentionMap, FusionModel, FusionOutput
 from fusion.models.strategies.combiners import COMBINERS
-from fusion.models.strategies.early import EarlyFusion
-from fusion.models.strategies.hybrid import HybridFusion
-from fusion.models.strategies.late import LateFusion
+from fusion.models.strategies.early import build_early
+from fusion.models.strategies.hybrid import build_hybrid
+from fusion.models.strategies.late import build_late
+from fusion.registry import Registry
 
-STRATEGIES: Registry[type[FusionModel]] = Registry("strategy")
-STRATEGIES.register("early")(EarlyFusion)
-STRATEGIES.register("late")(LateFusion)
-STRATEGIES.register("hybrid")(HybridFusion)
-STRATEGIES.register("unimodal")(LateFusion)
+STRATEGIES: Registry[Callable[[ModelConfig], FusionModel]] = Registry("strategy")
+STRATEGIES.register("early")(build_early)
+STRATEGIES.register("late")(build_late)
+STRATEGIES.register("hybrid")(build_hybrid)
+STRATEGIES.register("unimodal")(build_late)
 
 
 def build_model(config: ModelConfig) -> FusionModel:

@@ -63,8 +63,23 @@ ROLES = {"tokenizers": "tokens + modality embedding", "head": "classifier head",
          "encoders": "unimodal self-attention", "operator": "fusion operator"}
 
 
+class ModalityInputs(nn.Module):
+    """What a model reads per modality: its tokenizer (the modality's own, or an embedding
+    tokenizer over a frozen encoder's output) and a learned embedding that marks the modality."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.tokenizers = nn.ModuleDict(
+            {m: create_tokenizer(m, config.width, config.vocabulary, config.encoder_input(m)) for m in config.modalities}
+        )
+        self.modality_embedding = nn.ParameterDict(
+            {m: nn.Parameter(torch.randn(config.width) * 0.02) for m in config.modalities}
+        )
+
+
 class FusionModel(nn.Module):
-    """Base: tokenizers per modality plus a learned embedding per modality.
+    """Base: tokenizers per modality plus a learned embedding per modality, passed in by the
+    strategy's builder (``build_early``, ``build_late``, ``build_hybrid``) with its other parts.
 
     Subclasses implement ``forward(inputs, present) -> FusionOutput``. ``present`` maps each
     modality to a ``[B]`` bool mask; a missing key means absent. Inputs of absent modalities may be
@@ -75,16 +90,12 @@ class FusionModel(nn.Module):
     attention_kind: ClassVar[str] = NO_ATTENTION
     diagram: ClassVar[Diagram]
 
-    def __init__(self, config: ModelConfig) -> None:
+    def __init__(self, config: ModelConfig, inputs: ModalityInputs) -> None:
         super().__init__()
         self.config = config
         self.modalities = list(config.modalities)
-        self.tokenizers = nn.ModuleDict(
-            {m: create_tokenizer(m, config.width, config.vocabulary, config.encoder_input(m)) for m in self.modalities}
-        )
-        self.modality_embedding = nn.ParameterDict(
-            {m: nn.Parameter(torch.randn(config.width) * 0.02) for m in self.modalities}
-        )
+        self.tokenizers = inputs.tokenizers
+        self.modality_embedding = inputs.modality_embedding
 
     def tokens(self, inputs: dict[str, Tensor], present: dict[str, Tensor]) -> dict[str, tuple[Tensor, Tensor]]:
         """Per modality: tokens ``[B, T, D]`` (with modality embedding) and valid mask ``[B, T]``.

@@ -15,7 +15,7 @@ from fusion.models.config import ModelConfig
 from fusion.models.layers import ResidualMLP
 from fusion.models.operators import create_operator
 from fusion.models.strategies.base import (JOINT, NO_ATTENTION, ROLES, AttentionMap, ClsEncoder, Diagram, FusionModel,
-                                           FusionOutput, check_inputs, classifier)
+                                           FusionOutput, ModalityInputs, check_inputs, classifier)
 
 STEM_FEATURES = 4  # features kept per token by the linear stem of the vector path
 
@@ -62,29 +62,20 @@ VECTOR_DIAGRAM = Diagram(
 )
 
 
-class EarlyFusion(FusionModel):
-    def __init__(self, config: ModelConfig) -> None:
-        super().__init__(config)
-        width = config.width
-        self.joint = config.operator == "concat"
-        # a joint transformer over every modality's tokens attends across modalities; vector operators have no attention
-        self.attention_kind = JOINT if self.joint else NO_ATTENTION
-        self.diagram = JOINT_DIAGRAM if self.joint else VECTOR_DIAGRAM
-        if self.joint:
-            self.encoder = ClsEncoder(config, config.depth)
-        else:
-            self.stems = nn.ModuleDict({m: make_stem(self.tokenizers[m].num_tokens, width) for m in self.modalities})
-            self.operator = create_operator(config.operator, {m: width for m in self.modalities}, width)
-            self.shared = ResidualMLP(width, int(width * config.mlp_ratio), config.depth)
-        self.head = classifier(width, config.num_classes)
+class JointEarlyFusion(FusionModel):
+    """Early fusion as one joint transformer over every modality's tokens behind one [CLS] (the
+    ``concat`` operator): its attention crosses modalities from the first layer."""
+
+    attention_kind = JOINT
+    diagram = JOINT_DIAGRAM
+
+    def __init__(self, config: ModelConfig, inputs: ModalityInputs, encoder: ClsEncoder, head: nn.Module) -> None:
+        super().__init__(config, inputs)
+        self.encoder, self.head = encoder, head
 
     def forward(self, inputs: dict[str, Tensor], present: dict[str, Tensor] | None = None) -> FusionOutput:
         check_inputs(self, inputs)
-        present = self.complete_present(inputs, present)
-        tokens = self.tokens(inputs, present)
-        return self._joint(tokens) if self.joint else self._vectors(tokens, present)
-
-    def _joint(self, tokens: dict[str, tuple[Tensor, Tensor]]) -> FusionOutput:
+        tokens = self.tokens(inputs, self.complete_present(inputs, present))
         segments, start = [("cls", 0, 1)], 1
         for m in self.modalities:
             length = tokens[m][0].shape[1]
@@ -97,9 +88,37 @@ class EarlyFusion(FusionModel):
         attention = {f"joint.{i}": AttentionMap(w, layout, layout) for i, w in enumerate(weights)}
         return FusionOutput(self.head(cls), None, attention, {"fused": cls})
 
-    def _vectors(self, tokens: dict[str, tuple[Tensor, Tensor]], present: dict[str, Tensor]) -> FusionOutput:
+
+class VectorEarlyFusion(FusionModel):
+    """Early fusion with a vector operator (sum, product, tensor, lowrank, gated, ...): each
+    modality's tokens -> one low-level vector, the operator fuses them, a shared MLP decides."""
+
+    attention_kind = NO_ATTENTION
+    diagram = VECTOR_DIAGRAM
+
+    def __init__(self, config: ModelConfig, inputs: ModalityInputs, stems: nn.ModuleDict, operator: nn.Module,
+                 shared: nn.Module, head: nn.Module) -> None:
+        super().__init__(config, inputs)
+        self.stems, self.operator, self.shared, self.head = stems, operator, shared, head
+
+    def forward(self, inputs: dict[str, Tensor], present: dict[str, Tensor] | None = None) -> FusionOutput:
+        check_inputs(self, inputs)
+        present = self.complete_present(inputs, present)
+        tokens = self.tokens(inputs, present)
         vectors = {m: self.stems[m](*tokens[m]) for m in self.modalities}
         fused = self.operator(vectors, present)
         hidden = self.shared(fused.value)
         mixing = {"operator": fused.weights} if fused.weights is not None else {}
         return FusionOutput(self.head(hidden), None, {}, {**vectors, "fused": hidden}, mixing)
+
+
+def build_early(config: ModelConfig) -> FusionModel:
+    """Early fusion from its parts: the joint transformer for ``concat``, else the vector path."""
+    width, modalities = config.width, list(config.modalities)
+    inputs = ModalityInputs(config)
+    if config.operator == "concat":
+        return JointEarlyFusion(config, inputs, ClsEncoder(config, config.depth), classifier(width, config.num_classes))
+    stems = nn.ModuleDict({m: make_stem(inputs.tokenizers[m].num_tokens, width) for m in modalities})
+    operator = create_operator(config.operator, {m: width for m in modalities}, width)
+    shared = ResidualMLP(width, int(width * config.mlp_ratio), config.depth)
+    return VectorEarlyFusion(config, inputs, stems, operator, shared, classifier(width, config.num_classes))

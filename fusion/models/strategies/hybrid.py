@@ -18,7 +18,7 @@ from fusion.models.config import ModelConfig
 from fusion.models.layers import TransformerBlock, present_weights
 from fusion.models.operators import create_operator
 from fusion.models.strategies.base import (CROSS, ROLES, AttentionMap, ClsEncoder, Diagram, FusionModel, FusionOutput,
-                                           check_inputs, classifier)
+                                           ModalityInputs, check_inputs, classifier)
 
 
 class HybridFusion(FusionModel):
@@ -36,15 +36,11 @@ class HybridFusion(FusionModel):
         merged={"modality_embedding": "tokenizers", "null_key": "cross"},
     )
 
-    def __init__(self, config: ModelConfig) -> None:
-        super().__init__(config)
-        width = config.width
-        self.encoders = nn.ModuleDict({m: ClsEncoder(config, config.depth) for m in self.modalities})
-        self.cross = TransformerBlock(width, config.heads, config.mlp_ratio, config.dropout)
-        self.null_key = nn.Parameter(torch.randn(1, 1, width) * 0.02)
-        self.operator = create_operator(config.operator or "sum", {m: width for m in self.modalities}, width)
-        self.fused_head = classifier(width, config.num_classes)
-        self.heads = nn.ModuleDict({m: classifier(width, config.num_classes) for m in self.modalities})
+    def __init__(self, config: ModelConfig, inputs: ModalityInputs, encoders: nn.ModuleDict, cross: TransformerBlock,
+                 null_key: nn.Parameter, operator: nn.Module, fused_head: nn.Module, heads: nn.ModuleDict) -> None:
+        super().__init__(config, inputs)
+        self.encoders, self.cross, self.null_key = encoders, cross, null_key
+        self.operator, self.fused_head, self.heads = operator, fused_head, heads
         self.decision = nn.Parameter(torch.zeros(1 + len(self.modalities)))
 
     def forward(self, inputs: dict[str, Tensor], present: dict[str, Tensor] | None = None) -> FusionOutput:
@@ -89,3 +85,18 @@ class HybridFusion(FusionModel):
             mixing["operator"] = fused.weights
         embeddings = {**unimodal, "fused": fused.value}
         return FusionOutput(logits, modality_logits, attention, embeddings, mixing)
+
+
+def build_hybrid(config: ModelConfig) -> HybridFusion:
+    """Hybrid fusion from its parts (built in this order, which fixes their seeded initialisation):
+    unimodal self-attention networks, one cross-modal attention block and its null key, the fusion
+    operator, the fused head and the unimodal heads."""
+    width, modalities = config.width, list(config.modalities)
+    inputs = ModalityInputs(config)
+    encoders = nn.ModuleDict({m: ClsEncoder(config, config.depth) for m in modalities})
+    cross = TransformerBlock(width, config.heads, config.mlp_ratio, config.dropout)
+    null_key = nn.Parameter(torch.randn(1, 1, width) * 0.02)  # keeps attention defined when no other modality is present
+    operator = create_operator(config.operator or "sum", {m: width for m in modalities}, width)
+    fused_head = classifier(width, config.num_classes)
+    heads = nn.ModuleDict({m: classifier(width, config.num_classes) for m in modalities})
+    return HybridFusion(config, inputs, encoders, cross, null_key, operator, fused_head, heads)

@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from fusion.models.config import ModelConfig
 from fusion.models.strategies.base import (OWN, ROLES, AttentionMap, ClsEncoder, Diagram, FusionModel, FusionOutput,
-                                           check_inputs, classifier)
+                                           ModalityInputs, check_inputs, classifier)
 from fusion.models.strategies.combiners import COMBINERS
 
 
@@ -24,11 +24,10 @@ class LateFusion(FusionModel):
         roles={**ROLES, "combiner": "late-fusion combiner"},
     )
 
-    def __init__(self, config: ModelConfig) -> None:
-        super().__init__(config)
-        self.encoders = nn.ModuleDict({m: ClsEncoder(config, config.depth) for m in self.modalities})
-        self.heads = nn.ModuleDict({m: classifier(config.width, config.num_classes) for m in self.modalities})
-        self.combiner = COMBINERS.get(config.combiner or "mean")(self.modalities, config.num_classes)
+    def __init__(self, config: ModelConfig, inputs: ModalityInputs, encoders: nn.ModuleDict, heads: nn.ModuleDict,
+                 combiner: nn.Module) -> None:
+        super().__init__(config, inputs)
+        self.encoders, self.heads, self.combiner = encoders, heads, combiner
 
     def forward(self, inputs: dict[str, Tensor], present: dict[str, Tensor] | None = None) -> FusionOutput:
         check_inputs(self, inputs)
@@ -43,3 +42,13 @@ class LateFusion(FusionModel):
             modality_logits[m] = self.heads[m](cls)
         logits, weights = self.combiner(modality_logits, present)
         return FusionOutput(logits, modality_logits, attention, embeddings, {"combiner": weights})
+
+
+def build_late(config: ModelConfig) -> LateFusion:
+    """Late fusion (or a unimodal baseline) from its parts: per modality a self-attention network
+    and a classifier, then the combiner."""
+    inputs = ModalityInputs(config)
+    encoders = nn.ModuleDict({m: ClsEncoder(config, config.depth) for m in config.modalities})
+    heads = nn.ModuleDict({m: classifier(config.width, config.num_classes) for m in config.modalities})
+    combiner = COMBINERS.get(config.combiner or "mean")(list(config.modalities), config.num_classes)
+    return LateFusion(config, inputs, encoders, heads, combiner)

@@ -1,0 +1,110 @@
+"""Which figures show one sample and one model's analysis on the Explore page, and how models'
+columns line up side by side (pure Plotly, no Streamlit).
+
+A built-in model's result is drawn on the 8x8 image, the log-mel spectrogram and the words; a
+head's result (it has ``layouts``) on its encoder's tokens (``fusion.viz.tokens``). Either way a
+result becomes ``{row: figure or sentence}`` with the same row keys, so side-by-side columns show
+the same kind of chart on the same row, and a sentence (``placeholder``) where a model has none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+
+from fusion.viz import explore as viz
+from fusion.viz.tokens import head_result_figures, picture_figure
+
+Row = tuple[str, str]  # (kind, modality): kind is one of KINDS; modality "" for the first two
+PREDICTION, CONTRIBUTIONS, ATTENTION, GRADIENTS = "prediction", "contributions", "attention", "gradients"
+KINDS = (PREDICTION, CONTRIBUTIONS, ATTENTION, GRADIENTS)
+Item = go.Figure | str
+
+
+def input_figures(views: Mapping[str, Any], text: str | None = None, built_in: bool = True) -> dict[str, go.Figure]:
+    """What the models see, per modality that has a picture of it: built-in tasks draw their
+    preprocessed views (``input_views``); a head's picture is the given image (``{"image": RGB}``)."""
+    if not built_in:
+        return {"image": picture_figure(views["image"])} if "image" in views else {}
+    figures = {}
+    if "image" in views:
+        figures["image"] = viz.image_figure(views["image"])
+    if "audio" in views:
+        figures["audio"] = viz.spectrogram_figure(views["audio"])
+    if "text" in views:
+        figures["text"] = viz.token_figure(views["text"], title=f"text tokens of “{text}”" if text else "text tokens")
+    return figures
+
+
+def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any], classes: Sequence[str],
+                 label: int | None = None) -> dict[Row, Item]:
+    """One model's figures by row: probabilities, Shapley contributions, then attention and
+    Integrated Gradients per modality (built-in maps or a head's token maps)."""
+    if "note" in result:
+        return {(PREDICTION, ""): result["note"]}
+    predicted = result["predicted"]
+    items: dict[Row, Item] = {
+        (PREDICTION, ""): viz.probabilities_figure(result["probabilities"], predicted, classes, label,
+                                                   title=f"{name}: probabilities"),
+        (CONTRIBUTIONS, ""): viz.shapley_waterfall(result, classes[result["target"]]),
+    }
+    if "layouts" in result:
+        for (kind, modality), item in head_result_figures(result, views.get("image")).items():
+            items[(ATTENTION if kind == "attention" else GRADIENTS, modality)] = item
+        return items
+    attention, maps, shares = result["attention"], result.get("integrated_gradients_maps", {}), result["integrated_gradients"]
+    if "image" in attention:
+        items[(ATTENTION, "image")] = viz.image_figure(views["image"], attention["image"], title="attention on the image")
+    if "audio" in attention:
+        items[(ATTENTION, "audio")] = viz.spectrogram_figure(views["audio"], attention["audio"], title="attention over audio frames")
+    if "text" in attention:
+        items[(ATTENTION, "text")] = viz.token_figure(result["words"], attention["text"], title="attention on the words")
+    if "image" in maps:
+        items[(GRADIENTS, "image")] = viz.gradient_image_figure(maps["image"], shares.get("image"))
+    if "audio" in maps:
+        items[(GRADIENTS, "audio")] = viz.gradient_spectrogram_figure(views["audio"], maps["audio"], shares.get("audio"))
+    if "text" in maps:
+        items[(GRADIENTS, "text")] = viz.gradient_words_figure(result["words"], maps["text"], shares.get("text"))
+    return items
+
+
+def row_order(row: Row) -> tuple[int, str]:
+    return KINDS.index(row[0]), row[1]
+
+
+def aligned_rows(columns: Mapping[str, Mapping[Row, Item]]) -> list[Row]:
+    """Every row any model has, in display order: side by side, row i of each column is the same
+    kind of chart."""
+    return sorted({row for items in columns.values() for row in items}, key=row_order)
+
+
+def placeholder(row: Row, result: Mapping[str, Any], first: bool = True) -> str:
+    """What stands in a model's column on a row where it has no chart; the attention note (why
+    there is none) is said on the ``first`` such row only."""
+    kind, modality = row
+    if "note" in result:
+        return ""
+    if kind == ATTENTION:
+        note = result.get("attention_note")
+        return f"No attention map on the {modality}" + (f": {note}." if note and first else ".")
+    if kind == GRADIENTS:
+        return f"No Integrated Gradients map for the {modality}."
+    return ""
+
+
+def single_items(items: Mapping[Row, Item], result: Mapping[str, Any]) -> list[Item]:
+    """One model's items in display order, the attention note (if any) where the attention maps
+    would be."""
+    ordered = [items[row] for row in sorted(items, key=row_order)]
+    note = result.get("attention_note")
+    if note and "note" not in result:
+        ordered.insert(min(2, len(ordered)), f"Attention: {note}")
+    return ordered
+
+
+def row_height(items: Sequence[Item | None], default: int = viz.HEIGHT) -> int:
+    """The tallest figure's height on a row (so a placeholder fills as much)."""
+    heights = [item.layout.height for item in items if isinstance(item, go.Figure) and item.layout.height]
+    return max(heights, default=default)

@@ -1,0 +1,66 @@
+"""Which figures Explore draws per result (fusion.viz.choose): the same rows for built-in models
+and heads, aligned side by side, placeholders where a model has no chart."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from fusion.explain.analysis import explain_model, input_views
+from fusion.models.checkpoints import load_models
+from fusion.tasks import get_task
+from fusion.viz import choose
+
+DIGITS = get_task("digits")
+A, C, G = choose.ATTENTION, choose.CONTRIBUTIONS, choose.GRADIENTS
+
+
+@pytest.fixture(scope="module")
+def analysed():
+    sample = DIGITS.sample(0)
+    models = load_models("digits", ["early", "hybrid"])
+    return {name: explain_model(model, sample).to_dict(maps=True) for name, model in models.items()}, input_views(sample), sample
+
+
+def test_built_in_results_become_the_same_rows_and_early_lacks_attention(analysed) -> None:
+    results, views, sample = analysed
+    items = {name: choose.result_items(name, result, views, DIGITS.classes, sample.label) for name, result in results.items()}
+    assert set(items["early"]) == {(choose.PREDICTION, ""), (C, ""), (G, "audio"), (G, "image"), (G, "text")}
+    assert {(A, m) for m in DIGITS.modalities} <= set(items["hybrid"])
+    rows = choose.aligned_rows(items)
+    assert rows == [(choose.PREDICTION, ""), (C, ""), (A, "audio"), (A, "image"), (A, "text"),
+                    (G, "audio"), (G, "image"), (G, "text")]
+    assert all(isinstance(item, go.Figure) for item in items["hybrid"].values())
+    note = results["early"]["attention_note"]
+    assert note in choose.placeholder((A, "audio"), results["early"], first=True)
+    assert choose.placeholder((A, "image"), results["early"], first=False) == "No attention map on the image."
+    single = choose.single_items(items["early"], results["early"])
+    assert single[2] == f"Attention: {note}" and len(single) == len(items["early"]) + 1
+
+
+def test_a_heads_result_uses_its_token_maps_on_the_same_rows() -> None:
+    result = {"predicted": 1, "target": 1, "probabilities": [0.3, 0.7], "shapley": {"image": 0.2, "text": 0.1},
+              "value_empty": 0.4, "value_full": 0.7, "attention": {"text": [0.5, 0.5]}, "attention_note": None,
+              "integrated_gradients": {"image": 0.6, "text": 0.4},
+              "integrated_gradients_maps": {"image": [0.3], "text": [0.1, -0.2]},
+              "layouts": {"image": {"kind": "single"}, "text": {"kind": "words", "labels": ["a", "dog"]}}}
+    items = choose.result_items("late", result, {}, ("cat", "dog"), label=1)
+    assert items[(G, "image")] == "IG on image (pooled embedding): 60% of the attribution"
+    assert isinstance(items[(A, "text")], go.Figure) and isinstance(items[(G, "text")], go.Figure)
+    assert (A, "image") not in items  # a pooled embedding has no attention map
+
+
+def test_a_model_without_the_samples_modalities_says_so_in_its_first_row() -> None:
+    items = choose.result_items("text", {"note": "this model reads text; the sample has none of them"}, {}, DIGITS.classes)
+    assert items == {(choose.PREDICTION, ""): "this model reads text; the sample has none of them"}
+
+
+def test_inputs_and_row_heights() -> None:
+    views = {"image": np.zeros((8, 8)), "audio": np.zeros((32, 60)), "text": ["seven"]}
+    figures = choose.input_figures(views, "seven")
+    assert list(figures) == ["image", "audio", "text"] and "“seven”" in figures["text"].layout.title.text
+    picture = choose.input_figures({"image": np.zeros((4, 4, 3), dtype=np.uint8)}, built_in=False)
+    assert picture["image"].data[0].type == "image"
+    assert choose.row_height([figures["text"], None, "a sentence"]) == figures["text"].layout.height
+    assert choose.row_height([None]) == choose.viz.HEIGHT

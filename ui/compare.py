@@ -1,0 +1,41 @@
+"""Compare's cached numbers: every model of a (task, source) scored on the task's test split as
+each model reads it (``Task.split``), confusions, missing modalities, and for the built-in tasks the
+corruption sweep and EMAP. Arguments are names, so Streamlit can key the caches on them."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from fusion.evaluation.comparison import comparison_table, confusion_matrix, missing_modality_accuracy
+from fusion.evaluation.robustness import robustness
+from fusion.explain.interactions import task_interactions
+from ui.state import task_models, task_spec
+
+LEVEL_CHOICES = {"quick (3 levels)": (0.0, 0.5, 1.0), "fine (5 levels)": (0.0, 0.25, 0.5, 0.75, 1.0)}
+
+
+@st.cache_data(show_spinner="Scoring every model…")
+def summary(task: str, source: str) -> list[dict]:
+    return comparison_table(task_models(task, source), task_spec(task, source))
+
+
+@st.cache_data(show_spinner=False)
+def confusion(task: str, source: str, name: str) -> np.ndarray:
+    return confusion_matrix(task_models(task, source)[name], task_spec(task, source))
+
+
+@st.cache_data(show_spinner="Removing one modality at a time…")
+def missing(task: str, source: str) -> tuple[dict, dict]:
+    return missing_modality_accuracy(task_models(task, source), task_spec(task, source))
+
+
+@st.cache_data(show_spinner="Sweeping corruption levels for every model…")
+def robustness_sweep(task: str, source: str, levels: tuple[float, ...]) -> dict:
+    return robustness(task_models(task, source), task, levels).to_dict()
+
+
+@st.cache_data(show_spinner="Computing EMAP…")
+def interactions(task: str, source: str, n: int) -> dict[str, float]:
+    results = task_interactions(task_models(task, source), task, n)
+    return {name: result["emap_nonadditive_share"] for name, result in results.items()}

@@ -1,0 +1,224 @@
+"""Explore's widgets and cached work: choosing the case (a test row or your files, corruption,
+removed modalities), the Learn page's preset, the inputs, and each model's results side by side
+(row-aligned) or one at a time. One path for built-in and dataset tasks (``fusion.explain.cases``)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from fusion.explain.analysis import explain_model
+from fusion.explain.cases import FILES, ROW, SIDE_BY_SIDE, VIEWS, Preset, build_sample, default_levels, has_corruption
+from fusion.explain.cases import head_encoders, sample_views, upload_error
+from fusion.formats import SAMPLE_RATE
+from fusion.modalities import get_modality
+from fusion.models.config import FUSION_STRATEGIES
+from fusion.tasks import Sample, Task
+from fusion.viz import choose
+from ui.state import TASK_KEY, choice, show_error, task_models, task_spec
+
+K = "explore_"  # widget key prefix
+PRESET_KEY, SWITCH_KEY = f"{K}preset", "learn_open_explore"
+
+
+def key(name: str) -> str:
+    return f"{K}{name}"
+
+
+def level_key(task: str, kind: str, modality: str) -> str:
+    return f"{K}level_{task}_{'builtin' if kind == ROW else 'own'}_{modality}"
+
+
+# --------------------------------------------------------------------------- Learn -> Explore
+def open_in_explore(task: str, preset: Preset) -> None:
+    """Button callback (Learn page): choose ``task`` in the sidebar and leave ``preset`` for Explore."""
+    st.session_state[TASK_KEY] = task
+    st.session_state[PRESET_KEY] = preset.to_dict()
+    st.session_state[SWITCH_KEY] = True
+
+
+def apply_preset(task: Task) -> None:
+    """The Learn page's preset, written into Explore's widget keys before the widgets exist."""
+    data = st.session_state.pop(PRESET_KEY, None)
+    if not data:
+        return
+    preset = Preset.from_dict(data)
+    st.session_state[key("kind")], st.session_state[key("index")] = ROW, preset.sample
+    st.session_state[key("view")] = preset.view
+    if preset.strategy:
+        st.session_state[key("strategy")] = preset.strategy
+    for modality, level in preset.corruption.items():
+        st.session_state[level_key(task.name, ROW, modality)] = level
+    for modality, removed in preset.removed_flags(task.modalities).items():
+        st.session_state[key(f"remove_{modality}")] = removed
+
+
+# ------------------------------------------------------------------------------ cached work
+@st.cache_data(show_spinner="Reading the test split…")
+def split_size(task: str, source: str) -> int:
+    return task_spec(task, source).split_size("test")
+
+
+@st.cache_data(show_spinner="Preparing the sample…", max_entries=64)
+def prepare(task: str, source: str, index: int | None, files: tuple, levels: tuple, removed: tuple) -> tuple[Sample | None, dict, dict]:
+    """(sample, what the models see, {modality: error}) of a test row or files ((modality, data), ...)."""
+    spec = task_spec(task, source)
+    encoders = None if spec.is_built_in else head_encoders(task_models(task, source).values())
+    sample, errors = build_sample(spec, index, dict(files), dict(levels), removed, encoders)
+    return sample, (sample_views(spec, sample) if sample else {}), errors
+
+
+@st.cache_data(show_spinner="Analysing…", max_entries=256)
+def analyse(task: str, source: str, name: str, index: int | None, files: tuple, levels: tuple, removed: tuple) -> dict:
+    """The one adapter from ``explain_model`` to the page's plain dict."""
+    sample = prepare(task, source, index, files, levels, removed)[0]
+    return explain_model(task_models(task, source)[name], sample).to_dict(maps=True)
+
+
+# ----------------------------------------------------------------------------- the case
+def choose_case(task: Task, source: str) -> tuple[str, int | None, tuple]:
+    """(kind, test row or None, files as ((modality, bytes | text), ...))."""
+    kind = st.radio("Sample", [ROW, FILES], key=key("kind"), horizontal=True)
+    if kind == ROW:
+        return kind, row_picker(task, source), ()
+    files = []
+    for col, modality in zip(st.columns(len(task.modalities)), task.modalities):
+        with col:
+            spec = get_modality(modality)
+            if spec.inline:  # typed in
+                data = st.text_input(f"{modality} (a caption)", key=key(modality)) or None
+            else:
+                file = st.file_uploader(modality, type=list(spec.upload_types), key=key(f"upload_{modality}"))
+                if modality == "audio" and file is None:
+                    file = st.audio_input("or record", key=key("mic"), sample_rate=SAMPLE_RATE)
+                data = file.getvalue() if file is not None else None
+            if data is not None:
+                files.append((modality, data))
+    return kind, None, tuple(files)
+
+
+def row_picker(task: Task, source: str) -> int:
+    last, index = split_size(task.name, source) - 1, key("index")
+    if not 0 <= st.session_state.get(index, 0) <= last:  # the last task had more rows
+        st.session_state[index] = 0
+    st.session_state.setdefault(index, 0)
+    step = lambda d: st.session_state.update({index: (st.session_state[index] + d) % (last + 1)})  # noqa: E731
+    cols = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
+    cols[0].number_input(f"test sample (0..{last})", 0, last, key=index)
+    cols[1].button("◀ prev", key=key("prev"), on_click=step, args=(-1,), width="stretch")
+    cols[2].button("next ▶", key=key("next"), on_click=step, args=(1,), width="stretch")
+    cols[3].button("random", icon=":material/casino:", key=key("random"), width="stretch",
+                   on_click=lambda: st.session_state.update({index: random.randint(0, last)}))
+    return int(st.session_state[index])
+
+
+def modality_controls(task: Task, kind: str) -> tuple[tuple, tuple]:
+    """(levels, removed): a corruption slider per modality (tasks that have corruption) and a
+    'remove' toggle per modality."""
+    levels, removed, starts = [], [], default_levels(task, kind)
+    for col, modality in zip(st.columns(len(task.modalities)), task.modalities):
+        if has_corruption(task):
+            level = level_key(task.name, kind, modality)
+            st.session_state.setdefault(level, starts[modality])
+            levels.append((modality, col.slider(f"{modality} corruption", 0.0, 1.0, step=0.05, key=level)))
+        if col.toggle(f"remove the {modality}", key=key(f"remove_{modality}")):
+            removed.append(modality)
+    return tuple(levels), tuple(removed)
+
+
+def show_errors(errors: dict[str, str]) -> None:
+    for modality, message in errors.items():
+        st.error(upload_error(modality, message))
+
+
+# ---------------------------------------------------------------------------- the sample
+def show_inputs(task: Task, sample: Sample, views: dict) -> None:
+    """One column per modality: what the models see of it (or that it is absent)."""
+    figures = choose.input_figures(views, sample.get("text"), task.is_built_in)
+    for col, modality in zip(st.columns(len(task.modalities)), task.modalities):
+        with col:
+            value = sample.get(modality)
+            if value is None:
+                st.caption(f"no {modality}: the models see it as absent")
+            if modality in figures:
+                st.plotly_chart(figures[modality], key=key(f"in_{modality}"))
+            if modality == "audio" and isinstance(value, (str, Path)):
+                st.audio(Path(value).read_bytes())  # a dataset row's file
+            elif modality == "audio" and value is not None:
+                st.audio(value, sample_rate=None if isinstance(value, bytes) else SAMPLE_RATE)
+            if modality == "text" and value is not None and not task.is_built_in:
+                st.markdown(f"> {value}")
+
+
+# ---------------------------------------------------------------------------- the results
+def model_choice(names: list[str]) -> list[str]:
+    """The view (side by side by default) and, in the single view, the model; returns the models to show."""
+    fusion = [n for n in names if n in FUSION_STRATEGIES] or names
+    if choice("View", VIEWS, key("view")) == SIDE_BY_SIDE:
+        return fusion
+    return [choice("Model", names, key("strategy"))]
+
+
+def headline(name: str, result: dict, classes: tuple) -> str:
+    if "note" in result:
+        return f"**{name}**: {result['note']}"
+    p = result["predicted"]
+    return f"**{name}** predicts **{classes[p]}** ({result['probabilities'][p]:.0%})"
+
+
+def show_results(task: Task, source: str, case: tuple, sample: Sample, views: dict) -> None:
+    """Every chosen model's analysis: side by side, the same kind of chart on the same row."""
+    chosen = model_choice(list(task_models(task.name, source)))
+    results: dict[str, dict] = {}
+    for name, col in zip(chosen, st.columns(len(chosen))):
+        with col:
+            try:
+                results[name] = analyse(task.name, source, name, *case)
+                st.markdown(headline(name, results[name], task.classes))
+            except Exception as error:  # noqa: BLE001 - shown, the other columns stay alive
+                show_error(error)
+    items = {name: choose.result_items(name, result, views, task.classes, sample.label) for name, result in results.items()}
+    if len(chosen) == 1:
+        for name, result in results.items():
+            grid(name, choose.single_items(items[name], result))
+        return
+    said: set[tuple[str, str]] = set()  # (model, kind) whose first placeholder was drawn
+    for row in choose.aligned_rows(items):
+        height = choose.row_height([items[n].get(row) for n in items])
+        for name, col in zip(chosen, st.columns(len(chosen))):
+            item = items.get(name, {}).get(row)
+            with col:
+                if item is None:
+                    draw_placeholder(choose.placeholder(row, results.get(name, {}), first=(name, row[0]) not in said), height)
+                    said.add((name, row[0]))
+                else:
+                    draw(item, f"{name}_{row[0]}_{row[1]}")
+
+
+def grid(name: str, items: list[Any]) -> None:
+    """Figures two to a row; a sentence on a line of its own."""
+    cols: list = []
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            st.caption(item)
+            cols = []
+            continue
+        if not cols:
+            cols = list(st.columns(2))
+        with cols.pop(0):
+            draw(item, f"{name}_{i}")
+
+
+def draw(item: Any, name: str) -> None:
+    if isinstance(item, str):
+        st.caption(item)
+    else:
+        st.plotly_chart(item, key=key(name))
+
+
+def draw_placeholder(text: str, height: int) -> None:
+    with st.container(height=height, border=True, vertical_alignment="center", horizontal_alignment="center"):
+        st.caption(text or "—")
