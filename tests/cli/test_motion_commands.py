@@ -10,17 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fusion.cli import main
 from fusion.modalities.video import VIDEO_SHAPE
-
-
-def run_main(argv: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exit_:
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from tests.test_cli import run_main
 
 
 def motion_clip(path: Path) -> Path:
