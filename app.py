@@ -8,11 +8,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from fusion.models.catalog import dataset_tasks, model_sources
-from fusion.tasks import built_in_tasks
-from ui.state import SOURCE_KEY, TASK_KEY
+from fusion.paths import ASSETS
+from fusion.tasks import list_tasks
+from ui.state import SOURCE_KEY, TASK_KEY, restore_sidebar_from_link, source_choices
 
-st.set_page_config(page_title="Fusion Explorer", page_icon=":material/merge_type:", layout="wide")
+# A local icon: a ":material/...:" page icon makes the browser fetch its SVG from a font CDN.
+st.set_page_config(page_title="Fusion Explorer", page_icon=str(ASSETS / "app" / "icon.png"), layout="wide")
 
 PAGES = Path(__file__).resolve().parent / "pages"
 pages = [
@@ -25,12 +26,14 @@ pages = [
 ]
 page = st.navigation(pages)
 
+task_names = [t.name for t in list_tasks()]
+restore_sidebar_from_link(task_names)  # a shared link opens its task and models
 with st.sidebar:
     task = st.selectbox(
-        "Task", [*(t.name for t in built_in_tasks()), *dataset_tasks()], key=TASK_KEY,
+        "Task", task_names, key=TASK_KEY,
         help="digits: which digit (image + audio + text). match: is the spoken digit the written one? (image + audio). "
         "Other names: your datasets, with heads trained on the Your data page or with `train --data`.",
     )
-    st.selectbox("Models", model_sources(task), key=SOURCE_KEY, help="the shipped checkpoints, or one of your training runs")
+    st.selectbox("Models", source_choices(task), key=SOURCE_KEY, help="the shipped checkpoints, or one of your training runs")
 
 page.run()

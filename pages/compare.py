@@ -9,6 +9,7 @@ import streamlit as st
 
 from fusion.tasks import Task
 from fusion.viz import compare as viz
+from fusion.viz.reading import READING
 from ui import compare as numbers
 from ui.state import current_source, section, show_error, task_models, task_spec
 
@@ -17,9 +18,16 @@ def accuracy_section(task: Task, source: str) -> list[dict]:
     rows = numbers.summary(task.name, source)
     st.dataframe(rows, hide_index=True)
     kinds = {row["model"]: row["kind"] for row in rows}
-    title = "Test accuracy (standard corruption)" if task.is_built_in else "Test accuracy (the folder's test split)"
+    title = f"Test accuracy ({split_description(task)})"
     st.plotly_chart(viz.accuracy_bars({r["model"]: r["test accuracy"] for r in rows}, kinds, task.chance, title))
     return rows
+
+
+def split_description(task: Task) -> str:
+    """Which rows the numbers are on: no "standard corruption" for a task that has none."""
+    if not task.is_built_in:
+        return "the folder's test split"
+    return "test split at the task's standard corruption" if any(task.standard_corruption.values()) else "clean test split"
 
 
 def confusion_section(task: Task, source: str) -> None:
@@ -37,6 +45,13 @@ def robustness_section(task: Task, source: str) -> None:
     st.plotly_chart(viz.missing_bars(result["full"], result["missing"], task.modalities))
 
 
+def calibration_section(task: Task, source: str) -> None:
+    st.subheader("Calibration")
+    st.plotly_chart(viz.reliability_diagram(numbers.calibrations(task.name, source)))
+    st.caption("Test rows binned by the model's confidence in its answer (10 equal bins); a calibrated model's points "
+               "lie on the diagonal. ECE: the samples' average gap between confidence and accuracy, 0 % is perfect.")
+
+
 def missing_section(task: Task, source: str) -> None:
     st.subheader("Missing modalities")
     full, without = numbers.missing(task.name, source)
@@ -48,21 +63,24 @@ def emap_section(task: Task, source: str) -> None:
     st.subheader("Cross-modal interaction (EMAP)")
     n = st.slider("Test samples", 8, 128, 32, step=8, key="compare_emap_n")
     shares = numbers.interactions(task.name, source, n)
-    st.write(
-        "The non-additive share is how much of a model's output cannot be explained by adding up what the "
-        "image and the audio each contribute alone: 0 % means no interaction; higher means the model combines them."
-    )
+    st.markdown(READING["emap"])
     st.plotly_chart(viz.emap_bars(shares))
 
 
 def cost_section(task: Task, rows: list[dict]) -> None:
-    st.subheader("Size and speed")
-    kinds = {row["model"]: row["kind"] for row in rows}
+    st.subheader("Cost")
+    costs = ["model", "parameters", "FLOPs", "latency median ms", "latency IQR ms", "peak memory MB", "test accuracy"]
+    st.dataframe([{k: row[k] for k in costs} for row in rows], hide_index=True)
     left, right = st.columns(2)
-    left.plotly_chart(viz.parameter_bars({r["model"]: r["parameters"] for r in rows}, kinds))
-    right.plotly_chart(viz.latency_bars({r["model"]: r["latency median ms"] for r in rows}, kinds))
+    left.plotly_chart(viz.cost_scatter(rows, "FLOPs"))
+    right.plotly_chart(viz.cost_scatter(rows, "latency median ms"))
     what = "" if task.is_built_in else " of the head alone (embeddings come from the cache)"
-    st.caption(f"Latency{what}: median of 20 single-sample forward passes on this machine's CPU, after warm-up.")
+    st.caption(f"Per sample{what}: FLOPs counted by torch's FlopCounterMode (a multiply-add is 2); latency the median of "
+               "20 single-sample forward passes on one CPU thread after warm-up, measured once per model and kept on disk; "
+               "peak memory what one forward pass holds at once.")
+    st.plotly_chart(viz.scaling_curves(numbers.scaling_sweep()))
+    st.caption("Synthetic inputs, every model width 16: a vector operator reads one pooled vector per modality (flat); "
+               "attention over tokens grows quadratically (`python -m fusion cost --sweep tokens`).")
 
 
 def page() -> None:
@@ -71,10 +89,10 @@ def page() -> None:
         st.info(f"Run `{source}` holds no model of `{task.name}`; train one on the Your data page.")
         return
     st.title("Compare models")
-    where = "test split at the task's standard corruption" if task.is_built_in else "the folder's test split"
-    st.caption(f"Task `{task.name}` · models from `{source}` · {where}")
+    st.caption(f"Task `{task.name}` · models from `{source}` · {split_description(task)}")
     rows = section(accuracy_section, task, source)
     section(confusion_section, task, source)
+    section(calibration_section, task, source)
     if task.is_built_in:
         section(robustness_section, task, source)
         section(emap_section, task, source)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from fusion.explain.cases import describe, head_encoders
+from fusion.viz.reading import READING
 from ui import explore as ui
 from ui.state import current_source, show_error, task_models, task_spec
 
@@ -28,20 +29,24 @@ def page() -> None:
                    f"({', '.join(f'{m}: {n}' for m, n in sorted(encoders.items()))})")
     kind, index, files = ui.choose_case(task, source)
     levels, removed = ui.modality_controls(task, kind)
+    ui.share(task, source, kind, index, levels, removed)
     case = (index, files, levels, removed)
     sample, views, errors = ui.prepare(task.name, source, *case)
     ui.show_errors(errors)
     if sample is None:
         st.info(f"Upload files or type a caption ({', '.join(task.modalities)}) to analyse your own sample.")
         return
-    for warning in sample.warnings:
+    for warning in [*sample.warnings, *ui.unfamiliar(task.name, source, *case)]:
         st.warning(warning)
     who = "models" if task.is_built_in else "heads"
     st.subheader(f"What the {who} see")
     st.markdown(describe(task, sample))
     ui.show_inputs(task, sample, views)
     st.subheader(f"What the {who} make of it")
-    ui.show_results(task, source, case, sample, views)
+    with st.expander("How to read these charts", icon=":material/help:"):
+        st.markdown("\n\n".join(READING[k] for k in ("probabilities", "contributions", "attention", "gradients")))
+    results = ui.show_results(task, source, case, sample, views)
+    ui.download(task, index, sample, results)
 
 
 try:

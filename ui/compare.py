@@ -35,6 +35,21 @@ def robustness_sweep(task: str, source: str, levels: tuple[float, ...]) -> dict:
     return robustness(task_models(task, source), task, levels).to_dict()
 
 
+@st.cache_data(show_spinner="Binning every model's confidence…")
+def calibrations(task: str, source: str) -> dict[str, dict]:
+    from fusion.evaluation.calibration import model_calibration
+
+    spec = task_spec(task, source)
+    return {name: model_calibration(model, spec).to_dict() for name, model in task_models(task, source).items()}
+
+
+@st.cache_data(show_spinner="Counting FLOPs as the tokens grow…")
+def scaling_sweep() -> dict:
+    from fusion.evaluation.scaling import scaling
+
+    return scaling("tokens", runs=3)
+
+
 @st.cache_data(show_spinner="Computing EMAP…")
 def interactions(task: str, source: str, n: int) -> dict[str, float]:
     results = task_interactions(task_models(task, source), task, n)

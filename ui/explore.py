@@ -4,13 +4,14 @@ removed modalities), the Learn page's preset, the inputs, and each model's resul
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from fusion.explain.analysis import explain_model
+from fusion.explain.analysis import explain_model, report_payload
 from fusion.explain.cases import FILES, ROW, SIDE_BY_SIDE, VIEWS, Preset, build_sample, default_levels, has_corruption
 from fusion.explain.cases import head_encoders, sample_views, upload_error
 from fusion.formats import SAMPLE_RATE
@@ -41,11 +42,15 @@ def open_in_explore(task: str, preset: Preset) -> None:
 
 
 def apply_preset(task: Task) -> None:
-    """The Learn page's preset, written into Explore's widget keys before the widgets exist."""
+    """The Learn page's preset, or once per session a shared link's case (``?sample=…``), written
+    into Explore's widget keys before the widgets exist."""
     data = st.session_state.pop(PRESET_KEY, None)
-    if not data:
+    preset = Preset.from_dict(data) if data else None
+    if preset is None and not st.session_state.get("_link_explore_read"):
+        preset = Preset.from_query(st.query_params.to_dict(), task.modalities)
+    st.session_state["_link_explore_read"] = True
+    if preset is None:
         return
-    preset = Preset.from_dict(data)
     st.session_state[key("kind")], st.session_state[key("index")] = ROW, preset.sample
     st.session_state[key("view")] = preset.view
     if preset.strategy:
@@ -69,6 +74,24 @@ def prepare(task: str, source: str, index: int | None, files: tuple, levels: tup
     encoders = None if spec.is_built_in else head_encoders(task_models(task, source).values())
     sample, errors = build_sample(spec, index, dict(files), dict(levels), removed, encoders)
     return sample, (sample_views(spec, sample) if sample else {}), errors
+
+
+@st.cache_resource(show_spinner="Measuring what the training data looks like…", max_entries=4)
+def familiarity(task: str, source: str):
+    """The training and validation inputs' neighbour distances of the task's first model (read-only, shared)."""
+    from fusion.evaluation.familiarity import Familiarity
+
+    model = next(iter(task_models(task, source).values()))
+    return Familiarity.fit(model, task_spec(task, source))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def unfamiliar(task: str, source: str, index: int | None, files: tuple, levels: tuple, removed: tuple) -> list[str]:
+    """A notice per modality of the case that is unlike the training data."""
+    from fusion.evaluation.familiarity import notices
+
+    sample = prepare(task, source, index, files, levels, removed)[0]
+    return notices(familiarity(task, source), next(iter(task_models(task, source).values())), sample) if sample else []
 
 
 @st.cache_data(show_spinner="Analysing…", max_entries=256)
@@ -129,6 +152,24 @@ def modality_controls(task: Task, kind: str) -> tuple[tuple, tuple]:
     return tuple(levels), tuple(removed)
 
 
+def share(task: Task, source: str, kind: str, index: int | None, levels: tuple, removed: tuple) -> None:
+    """Keep the case in the page's URL, so copying the link shares it (a test row; your own files
+    cannot travel in a link, so only the task and models do)."""
+    query = {"task": task.name, "source": source}
+    if kind == ROW and index is not None:
+        strategy = st.session_state.get(key("strategy"))
+        query.update(Preset(index, strategy, st.session_state.get(key("view"), SIDE_BY_SIDE), dict(levels), removed).to_query())
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+
+
+def download(task: Task, index: int | None, sample: Sample, results: dict[str, dict]) -> None:
+    """The analysis shown, as the JSON that ``python -m fusion explain --json`` prints."""
+    payload = report_payload(task, index, sample.label, results)
+    st.download_button("Download this analysis (JSON)", json.dumps(payload, indent=1), file_name=f"{task.name}-analysis.json",
+                       mime="application/json", icon=":material/download:", key=key("download"))
+
+
 def show_errors(errors: dict[str, str]) -> None:
     for modality, message in errors.items():
         st.error(upload_error(modality, message))
@@ -169,8 +210,9 @@ def headline(name: str, result: dict, classes: tuple) -> str:
     return f"**{name}** predicts **{classes[p]}** ({result['probabilities'][p]:.0%})"
 
 
-def show_results(task: Task, source: str, case: tuple, sample: Sample, views: dict) -> None:
-    """Every chosen model's analysis: side by side, the same kind of chart on the same row."""
+def show_results(task: Task, source: str, case: tuple, sample: Sample, views: dict) -> dict[str, dict]:
+    """Every chosen model's analysis: side by side, the same kind of chart on the same row; returns
+    the analyses shown."""
     chosen = model_choice(list(task_models(task.name, source)))
     results: dict[str, dict] = {}
     for name, col in zip(chosen, st.columns(len(chosen))):
@@ -184,7 +226,7 @@ def show_results(task: Task, source: str, case: tuple, sample: Sample, views: di
     if len(chosen) == 1:
         for name, result in results.items():
             grid(name, choose.single_items(items[name], result))
-        return
+        return results
     said: set[tuple[str, str]] = set()  # (model, kind) whose first placeholder was drawn
     for row in choose.aligned_rows(items):
         height = choose.row_height([items[n].get(row) for n in items])
@@ -196,6 +238,7 @@ def show_results(task: Task, source: str, case: tuple, sample: Sample, views: di
                     said.add((name, row[0]))
                 else:
                     draw(item, f"{name}_{row[0]}_{row[1]}")
+    return results
 
 
 def grid(name: str, items: list[Any]) -> None:

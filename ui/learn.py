@@ -15,13 +15,13 @@ from fusion.viz.learn import contribution_figure
 from ui.explore import open_in_explore
 from ui.state import show_error, task_models
 
-CONTRIBUTION_SAMPLE = 0  # the digits test sample used to show contributions shifting
 CORRUPTED = {"audio": 1.0}
+SEARCHED_ROWS = 120  # test rows searched for the contribution example
 AT_CHANCE = 0.05  # within this many accuracy points of chance counts as "at chance"
 
 
-def explore_button(label_key: str, task: str, strategy: str, corruption: dict[str, float] | None = None,
-                   removed: list[str] | None = None, sample: int = CONTRIBUTION_SAMPLE) -> None:
+def explore_button(label_key: str, task: str, strategy: str, sample: int, corruption: dict[str, float] | None = None,
+                   removed: list[str] | None = None) -> None:
     preset = Preset(sample, strategy, corruption=dict(corruption or {}), removed=tuple(removed or ()))
     st.button("Open in Explore", key=f"explore_{label_key}", on_click=open_in_explore, args=(task, preset),
               help=f"task {task}, {strategy} fusion, test sample {sample}")
@@ -32,6 +32,23 @@ def shipped_accuracy() -> dict[tuple[str, str], float]:
     from fusion.training.shipped import shipped_models
 
     return {(row["task"], row["model"]): row["test accuracy"] for row in shipped_models()}
+
+
+@st.cache_data(show_spinner="Finding a test row that shows it…")
+def example_row(task: str, right: tuple[str, ...], wrong: tuple[str, ...]) -> int:
+    """The first test row the ``right`` models get right and the ``wrong`` ones wrong (else row 0)."""
+    from fusion.explain.examples import rows_where
+
+    rows = rows_where(task_models(task, SHIPPED), get_task(task), right, wrong)
+    return rows[0] if rows else 0
+
+
+@st.cache_data(show_spinner="Finding the row whose contributions move most…")
+def shift_row(strategy: str, corruption: tuple[tuple[str, float], ...]) -> int:
+    from fusion.explain.examples import largest_shift
+
+    levels = dict(corruption)
+    return largest_shift(task_models("digits", SHIPPED)[strategy], get_task("digits"), levels, next(iter(levels)), SEARCHED_ROWS)
 
 
 @st.cache_data(show_spinner="Computing Shapley values…")
@@ -66,7 +83,7 @@ def fusion_beats_single_modalities(accuracy: dict[tuple[str, str], float]) -> No
                 f"(best: **{best_fused}**, {fused[best_fused]:.1%}, +{fused[best_fused] - best_single_acc:.1%} points). "
                 "The modalities carry complementary evidence."
             )
-            explore_button("fusion", "digits", best_fused, removed=[])
+            explore_button("fusion", "digits", best_fused, example_row("digits", tuple(fused), tuple(singles)), removed=[])
         else:
             st.info("The shipped digits models are missing.")
 
@@ -90,7 +107,7 @@ def late_fusion_at_chance(accuracy: dict[tuple[str, str], float]) -> None:
                 f"{' and '.join(others) or 'Neither early nor hybrid'} fusion, which combine the modalities before "
                 f"deciding, reach {', '.join(f'{match[s]:.1%}' for s in others) or 'no better'}."
             )
-            explore_button("match", "match", "late", removed=[])
+            explore_button("match", "match", "late", example_row("match", tuple(others), ("late",)), removed=[])
         else:
             st.info("The shipped match models are missing.")
 
@@ -100,7 +117,8 @@ def contributions_shift() -> None:
         st.subheader("3. Contributions shift when a modality is corrupted (digits)")
         strategy = "hybrid"
         try:
-            shift = contribution_shift(strategy, CONTRIBUTION_SAMPLE, tuple(sorted(CORRUPTED.items())))
+            sample = shift_row(strategy, tuple(sorted(CORRUPTED.items())))
+            shift = contribution_shift(strategy, sample, tuple(sorted(CORRUPTED.items())))
         except Exception as error:  # noqa: BLE001 - the rest of the page stays
             show_error(error)
             return
@@ -110,7 +128,8 @@ def contributions_shift() -> None:
         top_before = max(before, key=before.get)
         top_after = max(after, key=after.get)
         st.markdown(
-            f"Digits test sample {CONTRIBUTION_SAMPLE} (a spoken, written and captioned **{shift['label']}**), "
+            f"Digits test sample {sample} (the row whose {next(iter(CORRUPTED))} loses the most of the first "
+            f"{SEARCHED_ROWS} the model gets right; a spoken, written and captioned **{shift['label']}**), "
             f"shipped {strategy} model, modality Shapley values of P(digit {shift['label']}). Clean, {corrupted_modality} "
             f"contributes {before[corrupted_modality]:+.2f} and {top_before} contributes most ({before[top_before]:+.2f}); "
             f"with {corrupted_modality} corrupted to {CORRUPTED[corrupted_modality]:g}, {corrupted_modality} contributes "
@@ -118,4 +137,4 @@ def contributions_shift() -> None:
             f"P(digit {shift['label']}) goes from {shift['clean']['probability']:.1%} to "
             f"{shift['corrupted']['probability']:.1%}."
         )
-        explore_button("shift", "digits", strategy, corruption=CORRUPTED)
+        explore_button("shift", "digits", strategy, sample, corruption=CORRUPTED)

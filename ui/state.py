@@ -18,6 +18,26 @@ TASK_KEY, SOURCE_KEY = "task", "source"
 T = TypeVar("T")
 
 
+def restore_sidebar_from_link(task_names: Sequence[str]) -> None:
+    """Once per session, before the sidebar's widgets exist: the task and model source of a shared
+    link (``?task=…&source=…``), when they are among the choices."""
+    if st.session_state.get("_link_sidebar_read"):
+        return
+    st.session_state["_link_sidebar_read"] = True
+    task = st.query_params.get("task")
+    if task in task_names:
+        st.session_state[TASK_KEY] = task
+        source = st.query_params.get("source")
+        if source in source_choices(task):
+            st.session_state[SOURCE_KEY] = source
+
+
+def source_choices(task: str) -> list[str]:
+    from fusion.models.catalog import model_sources
+
+    return model_sources(task)
+
+
 def current_task() -> str:
     return st.session_state.get(TASK_KEY, "digits")
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from fusion.encoders import DEFAULT_ENCODERS, list_encoders
 from fusion.paths import datasets_dir
-from fusion.training.jobs import FAILED, TrainingJob
+from fusion.training.jobs import FAILED, FINISHED, TrainingJob
 from fusion.userdata.zips import extract_zip
 from fusion.viz.training import training_curves_figure
 from ui.state import SOURCE_KEY, TASK_KEY, cached_models, show_error
@@ -67,7 +67,7 @@ def progress_panel() -> None:
     if state.status == FAILED:
         st.error(state.message)
         return
-    st.success(state.message)
+    (st.success if state.status == FINISHED else st.warning)(state.message)  # a stopped run is a warning
     if state.results and st.button("Open in Explore", icon=":material/search:", key=f"{K}open",
                                   on_click=open_in_explore, args=(state.task, job.run_name)):
         st.rerun(scope="app")  # the page's top switches to Explore

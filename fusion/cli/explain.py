@@ -46,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
     torch.set_num_threads(1)  # tiny models: extra OpenMP threads only spin (see benchmarks/explore_analysis.py)
     strategies = {name: explanation(model, sample, args.target) for name, model in models.items()}
     if args.json:
-        print(json.dumps({"task": task.name, "sample": args.sample, "label": sample.label,
-                          "classes": list(task.classes), "strategies": strategies}))
+        from fusion.explain.analysis import report_payload
+
+        print(json.dumps(report_payload(task, args.sample, sample.label, strategies)))
         return 0
     for name, row in strategies.items():
         shapley = ", ".join(f"{m} {v:+.3f}" for m, v in row.get("shapley", {}).items())

@@ -1,13 +1,11 @@
-"""Side-by-side comparison of a task's models: confusion matrices, latency, and one summary table.
+"""Side-by-side comparison of a task's models: confusion matrices, missing modalities, and one summary table.
 
 Everything here is plain Python/torch (no Streamlit); the Compare page and tests call it.
 """
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -15,11 +13,9 @@ import torch
 
 from fusion.models.config import UNIMODAL
 from fusion.evaluation.accuracy import predict_logits, score
+from fusion.evaluation.cost import cached_cost, one_row
 from fusion.models.strategies import FusionModel
 from fusion.tasks import Split, Task
-
-LATENCY_WARMUP = 3
-
 
 def confusion_matrix(model: FusionModel, task: Task, data: Split | None = None) -> np.ndarray:
     """``[C, C]`` counts on the test split as the model reads it (``task.split(model)``: a built-in
@@ -29,29 +25,6 @@ def confusion_matrix(model: FusionModel, task: Task, data: Split | None = None) 
     classes = task.num_classes
     flat = data.labels.long() * classes + predicted.long()
     return torch.bincount(flat, minlength=classes * classes).reshape(classes, classes).numpy()
-
-
-@torch.no_grad()
-def latency_per_sample(model: FusionModel, task: Task, batch: int = 1, runs: int = 20, data: Split | None = None) -> dict[str, float]:
-    """Wall-clock time of one forward pass on ``batch`` test samples, per sample, in milliseconds:
-    the median and the interquartile range over ``runs`` timed passes after a short warm-up.
-    ``data``: the test split when the caller already has it (else ``task.split(model)``)."""
-    if batch < 1 or runs < 1:
-        raise ValueError("batch and runs must be at least 1")
-    data = task.split(model) if data is None else data
-    inputs = {m: data.inputs[m][:batch] for m in model.modalities}
-    for _ in range(LATENCY_WARMUP):
-        model(inputs)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        model(inputs)
-        times.append((time.perf_counter() - start) * 1000.0 / batch)
-    if len(times) >= 2:
-        q1, _, q3 = statistics.quantiles(times, n=4)
-    else:
-        q1 = q3 = times[0]
-    return {"median_ms": statistics.median(times), "iqr": q3 - q1}
 
 
 def model_kind(model: FusionModel) -> str:
@@ -69,13 +42,15 @@ def model_mechanism(model: FusionModel) -> str:
 
 
 def comparison_table(models: Mapping[str, FusionModel], task: Task, latency_runs: int = 20) -> list[dict[str, Any]]:
-    """One row per model: model, kind, operator/combiner, parameters, test accuracy, nll, latency,
+    """One row per model: model, kind, operator/combiner, parameters, test accuracy, nll, and its
+    cost per sample (FLOPs, latency, peak memory; measured once per model, then read from disk),
     on ``task``'s test split as each model reads it (``task.split(model)``)."""
     rows = []
     for name, model in models.items():
         data = task.split(model)
         result = score(model, data)
-        latency = latency_per_sample(model, task, runs=latency_runs, data=data)
+        inputs, present = one_row(data.inputs, data.present)
+        figures = cached_cost(model, {m: inputs[m] for m in model.modalities}, present, runs=latency_runs)
         rows.append(
             {
                 "model": name,
@@ -85,22 +60,23 @@ def comparison_table(models: Mapping[str, FusionModel], task: Task, latency_runs
                 "parameters": model.num_parameters(),
                 "test accuracy": result["accuracy"],
                 "nll": result["nll"],
-                "latency median ms": round(latency["median_ms"], 3),
+                "FLOPs": figures.flops,
+                "latency median ms": round(figures.latency_ms, 3),
+                "latency IQR ms": round(figures.latency_iqr_ms, 3),
+                "peak memory MB": round(figures.peak_memory_mb, 3),
             }
         )
     return rows
 
 
 def missing_modality_accuracy(
-    models: Mapping[str, FusionModel], task: Task | Callable[[FusionModel], Split]
+    models: Mapping[str, FusionModel], task: Task
 ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     """Test accuracy of each model with every modality it has (``full``) and with each one removed
-    (``missing[name][m]``), on ``task.split(model)``, whose rows may lack modalities (``.present``).
-    (A function ``model -> split`` is still taken for tests/embeddings/test_heads.py.)"""
-    split = task.split if isinstance(task, Task) else task
+    (``missing[name][m]``), on ``task.split(model)``, whose rows may lack modalities (``.present``)."""
     full, missing = {}, {}
     for name, model in models.items():
-        data = split(model)
+        data = task.split(model)
         present = getattr(data, "present", None) or {m: torch.ones(len(data), dtype=torch.bool) for m in model.modalities}
         present = {m: present[m] for m in model.modalities}
         full[name] = score(model, data, present)["accuracy"]

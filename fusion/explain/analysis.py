@@ -69,6 +69,14 @@ def explain_model(model: FusionModel, sample: Sample, target: int | None = None,
     )
 
 
+def report_payload(task: Any, index: int | None, label: int | None, reports: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """What ``python -m fusion explain --json`` prints (and Explore downloads): the task, the test
+    row (None for files), its label, the class names and each model's report (``Explanation.to_dict``;
+    drawing-only maps are left out)."""
+    strategies = {name: {k: v for k, v in report.items() if k != "integrated_gradients_maps"} for name, report in reports.items()}
+    return {"task": task.name, "sample": index, "label": label, "classes": list(task.classes), "strategies": strategies}
+
+
 def input_views(sample: Sample) -> dict[str, Any]:
     """Each present modality as the models see it after preprocessing: image ``[8][8]`` in [0, 1],
     audio as the log-mel spectrogram ``[32][60]`` in [-1, 1], text as its word tokens."""

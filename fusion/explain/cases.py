@@ -51,6 +51,36 @@ class Preset:
                    {m: float(level) for m, level in dict(data.get("corruption") or {}).items()},
                    tuple(sorted(data.get("removed") or ())))
 
+    def to_query(self) -> dict[str, str]:
+        """The preset as URL query parameters (strings), so a link reopens the same case."""
+        query = {"sample": str(self.sample), "view": self.view}
+        if self.strategy:
+            query["strategy"] = self.strategy
+        if self.corruption:
+            query["levels"] = ",".join(f"{m}:{level:g}" for m, level in sorted(self.corruption.items()))
+        if self.removed:
+            query["removed"] = ",".join(self.removed)
+        return query
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str], modalities: Iterable[str]) -> Preset | None:
+        """The preset of a shared link, checked against the task's ``modalities`` (None when the
+        link holds no case, or one that does not parse: a bad link opens the default case)."""
+        if "sample" not in query:
+            return None
+        known = set(modalities)
+        try:
+            levels = {}
+            for item in filter(None, str(query.get("levels", "")).split(",")):
+                modality, _, level = item.partition(":")
+                if modality in known and 0.0 <= float(level) <= 1.0:
+                    levels[modality] = float(level)
+            removed = [m for m in str(query.get("removed", "")).split(",") if m in known]
+            return cls.from_dict({"sample": max(0, int(query["sample"])), "strategy": query.get("strategy") or None,
+                                  "view": query.get("view", SIDE_BY_SIDE), "corruption": levels, "removed": removed})
+        except (TypeError, ValueError):
+            return None
+
     def removed_flags(self, modalities: Iterable[str]) -> dict[str, bool]:
         """Each modality of the task: whether the preset removes it."""
         return {m: m in self.removed for m in modalities}

@@ -32,18 +32,6 @@ def source_root(source: str) -> Path:
     return shipped_root() if source == SHIPPED else user_dir() / check_run_name(source)
 
 
-def dataset_tasks() -> list[str]:
-    """Tasks of heads trained on dataset folders (the "Your data" page, ``train --data``) in the
-    user's runs: folders whose models carry a ``dataset.json``."""
-    found = set()
-    if user_dir().is_dir():
-        for path in user_dir().glob("*/*/*/dataset.json"):
-            run, task = path.parents[2].name, path.parents[1].name
-            if _RUN_NAME.match(run) and _RUN_NAME.match(task):
-                found.add(task)
-    return sorted(found)
-
-
 def run_model_names(task: str, source: str) -> list[str]:
     """The model names a run holds for ``task`` (early, late, hybrid first, then baselines)."""
     folder = source_root(source) / task

@@ -55,6 +55,9 @@ def decode_files(files: Mapping[str, Any], decode: bool = True) -> tuple[Sample,
     for modality, data in sorted(files.items()):
         if data is None:
             continue
+        if get_modality(modality).inline and isinstance(data, (str, bytes)) and not data.strip():
+            warnings.append(f"the {modality} is empty, so the models treat the {modality} as absent")
+            continue
         if not decode:
             values[modality] = data
             continue

@@ -58,16 +58,6 @@ def accuracy_bars(accuracy: Mapping[str, float], kinds: Mapping[str, str], chanc
     return fig
 
 
-def parameter_bars(parameters: Mapping[str, int], kinds: Mapping[str, str]) -> go.Figure:
-    """Trainable parameter count per model (the strategies are sized to be comparable)."""
-    return _kind_bars(parameters, kinds, ",d", "Parameters per model", "trainable parameters")
-
-
-def latency_bars(latency_ms: Mapping[str, float], kinds: Mapping[str, str]) -> go.Figure:
-    """Median milliseconds per single-sample forward pass (CPU, this machine)."""
-    return _kind_bars(latency_ms, kinds, ".2f", "Latency per sample (median, batch 1)", "milliseconds")
-
-
 def confusion_heatmap(matrix: np.ndarray | Sequence[Sequence[int]], labels: Sequence[str], model: str) -> go.Figure:
     """Counts with true class on the rows and predicted class on the columns, values written in cells."""
     z = np.asarray(matrix)
@@ -144,3 +134,51 @@ def emap_bars(shares: Mapping[str, float]) -> go.Figure:
     fig.update_yaxes(range=[0, max(0.05, top * 1.25)], tickformat=".0%")
     return _layout(fig, "Cross-modal interaction (EMAP, image × audio)", xaxis_title="fusion strategy",
                    yaxis_title="share of logit variance that is non-additive")
+
+
+def cost_scatter(rows: Sequence[Mapping], cost: str = "FLOPs") -> go.Figure:
+    """Accuracy against cost per sample, one point per model (``rows``: the comparison table)."""
+    fig = go.Figure()
+    for index, row in enumerate(rows):
+        fig.add_scatter(
+            x=[row[cost]], y=[row["test accuracy"]], mode="markers+text", name=row["model"], text=[row["model"]],
+            textposition="top center", marker=dict(size=12, color=model_colour(row["model"], index)),
+            hovertemplate=f"%{{text}}: %{{y:.1%}} at %{{x:,}} {cost} per sample<extra></extra>",
+        )
+    unit = {"FLOPs": "FLOPs per sample (log scale)", "latency median ms": "ms per sample (median, log scale)"}[cost]
+    fig = _layout(fig, f"Accuracy against cost ({cost.split()[0]})", xaxis_title=unit, yaxis_title="test accuracy",
+                  showlegend=False)
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def scaling_curves(result: Mapping) -> go.Figure:
+    """FLOPs per sample of each architecture as the tokens per modality (or the batch) grow, log-log."""
+    fig = go.Figure()
+    for index, (label, row) in enumerate(result["strategies"].items()):
+        fig.add_scatter(x=list(result["values"]), y=row["flops"], mode="lines+markers", name=label,
+                        line=dict(color=(list(MODEL_COLOURS.values()) + list(_EXTRA))[index % (len(MODEL_COLOURS) + len(_EXTRA))]))
+    axis = "tokens per modality (log scale)" if result["sweep"] == "tokens" else "batch size (log scale)"
+    fig = _layout(fig, f"How cost grows with {result['sweep']} (width 16, three modalities)", xaxis_title=axis,
+                  yaxis_title="FLOPs per sample (log scale)")
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(type="log")
+    return fig
+
+
+def reliability_diagram(calibrations: Mapping[str, Mapping]) -> go.Figure:
+    """Accuracy against confidence per model (``Calibration.to_dict`` each), with the diagonal of a
+    perfectly calibrated model; the legend gives each model's ECE."""
+    fig = go.Figure()
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dash", color="grey"), name="calibrated")
+    for index, (name, result) in enumerate(calibrations.items()):
+        fig.add_scatter(x=list(result["confidence"]), y=list(result["accuracy"]), mode="lines+markers",
+                        name=f"{name} (ECE {result['ece']:.1%})", marker=dict(color=model_colour(name, index)),
+                        customdata=list(result["counts"]),
+                        hovertemplate="confidence %{x:.0%}: right %{y:.0%} of %{customdata} samples<extra></extra>")
+    fig = _layout(fig, "Calibration: how often a model is right at each confidence", xaxis_title="mean confidence (top class)",
+                  yaxis_title="accuracy")
+    fig.update_xaxes(range=[0, 1.02], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return fig

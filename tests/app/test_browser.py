@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -21,7 +22,9 @@ pytestmark = pytest.mark.skipif(
 
 def test_explore_side_by_side_renders_three_strategies_without_errors(tmp_path: Path) -> None:
     shots = Path(os.environ.get("FUSION_SCREENSHOT_DIR", tmp_path))
+    requested: list[str] = []
     with running_app(env={"FUSION_USER_DIR": str(tmp_path / "runs")}) as (url, _), chromium_page() as page:
+        page.on("request", lambda request: requested.append(request.url))
         open_explore_side_by_side(page, url)
         predictions = page.locator("[data-testid=stMarkdownContainer]").filter(has_text=" predicts ").all_inner_texts()
         assert {text.split()[0] for text in predictions} >= {"early", "late", "hybrid"}
@@ -35,3 +38,6 @@ def test_explore_side_by_side_renders_three_strategies_without_errors(tmp_path: 
         page.wait_for_selector("text=Confusion", timeout=90_000)
         assert page.locator(ERRORS).count() == 0
     assert (shots / "explore-side-by-side.png").stat().st_size > 10_000
+    # offline for real: everything the browser loaded came from the app's own server
+    outside = {u for u in requested if urlparse(u).hostname not in ("127.0.0.1", "localhost") and not u.startswith(("data:", "blob:"))}
+    assert len(requested) > 20 and not outside, sorted(outside)

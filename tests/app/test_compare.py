@@ -29,12 +29,26 @@ def test_the_compare_page_shows_every_model_and_follows_the_sidebar_task() -> No
     table = at.dataframe[0].value
     assert set(table["model"]) == {"early", "late", "hybrid", "audio", "image", "text"}
     assert {"kind", "parameters", "test accuracy", "nll", "latency median ms"} <= set(table.columns)
-    # accuracy, confusion, robustness, missing, EMAP, parameters, latency
-    assert len(at.get("plotly_chart")) == 7
+    # accuracy, confusion, calibration, robustness, missing, EMAP, accuracy against FLOPs and latency, cost as tokens grow
+    assert len(at.get("plotly_chart")) == 9
+    costs = at.dataframe[1].value
+    assert list(costs.columns) == ["model", "parameters", "FLOPs", "latency median ms", "latency IQR ms",
+                                   "peak memory MB", "test accuracy"]
+    assert (costs["FLOPs"] > costs["parameters"]).all()
 
     _choose_task(at, "match")
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     assert list(at.dataframe[0].value["model"]) == ["early", "late", "hybrid"]
-    assert len(at.get("plotly_chart")) == 7
+    assert len(at.get("plotly_chart")) == 9
     assert set(at.selectbox(key="compare_confusion_model").options) == {"early", "late", "hybrid"}
+
+
+def test_a_task_without_corruption_is_not_called_corrupted() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/compare.py").run()
+    assert any("standard corruption" in c.value for c in at.caption)  # digits has one
+    _choose_task(at, "match")
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any("clean test split" in c for c in captions) and not any("standard corruption" in c for c in captions)

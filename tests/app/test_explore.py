@@ -179,3 +179,54 @@ def test_the_same_files_decode_directly(name: str, modality: str) -> None:
 def test_a_corrupt_png_raises_an_input_error_directly() -> None:
     with pytest.raises(InputError):
         sample_from_files({"image": (ASSETS / "corrupt.png").read_bytes()})
+
+
+def test_the_case_lives_in_the_url_and_a_shared_link_reopens_it() -> None:
+    at = explore()
+    at.number_input(key="explore_index").set_value(14).run()
+    assert not at.exception
+    link = dict(at.query_params)
+    assert link["task"] == "digits" and link["sample"] == "14" and link["view"] == "side by side"
+
+    opened = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    opened.query_params.update({"task": "match", "sample": "5", "view": "single", "strategy": "hybrid", "removed": "audio"})
+    opened.run()
+    assert not opened.exception and not opened.error
+    assert opened.session_state["task"] == "match" and opened.session_state["explore_index"] == 5
+    assert opened.session_state["explore_remove_audio"] is True
+    assert predictions(opened) and predictions(opened)[0].startswith("**hybrid**")
+
+
+def test_the_analysis_downloads_as_the_cli_json(capsys) -> None:
+    at = explore()
+    assert [b.proto.label for b in at.get("download_button")] == ["Download this analysis (JSON)"]
+
+    # the page's payload is report_payload over its analyses: the same function the CLI prints
+    from fusion.cli import main
+    from fusion.explain.analysis import explain_model, report_payload
+    from fusion.models.checkpoints import load_models
+    from fusion.tasks import get_task
+
+    task, models = get_task("digits"), load_models("digits", ["early", "late", "hybrid"])
+    sample = task.sample(0)
+    payload = report_payload(task, 0, sample.label, {n: explain_model(m, sample).to_dict(maps=True) for n, m in models.items()})
+    assert main(["explain", "--task", "digits", "--sample", "0", "--json"]) == 0
+    assert json.loads(json.dumps(payload)) == json.loads(capsys.readouterr().out)
+
+
+def test_an_input_unlike_the_training_data_gets_a_notice() -> None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    at = explore()
+    assert not [w.value for w in at.warning if "unlike the training data" in w.value]  # a test row
+    noise = (np.random.default_rng(1).random((64, 64, 3)) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, format="PNG")
+    at.radio(key="explore_kind").set_value("my own files").run()
+    at.file_uploader(key="explore_upload_image").set_value(("noise.png", buffer.getvalue(), "image/png"))
+    at.run()
+    assert not at.exception
+    assert any(w.value.startswith("The image is unlike the training data") for w in at.warning)

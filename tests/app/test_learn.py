@@ -53,3 +53,18 @@ def test_open_in_explore_with_a_corruption() -> None:
     next(b for b in at.button if b.key == "explore_shift").click().run()
     assert not at.exception
     assert at.session_state["task"] == "digits"
+
+
+def test_the_match_button_opens_a_row_where_late_fusion_is_wrong_and_the_others_right() -> None:
+    from fusion.explain.analysis import explain_model
+    from fusion.models.checkpoints import load_models
+    from fusion.tasks import get_task
+
+    at = open_learn()
+    next(b for b in at.button if b.key == "explore_match").click().run()
+    assert not at.exception
+    row = at.session_state["explore_preset"]["sample"] if "explore_preset" in at.session_state else at.session_state["explore_index"]
+    task, models = get_task("match"), load_models("match", ["early", "late", "hybrid"])
+    sample = task.sample(row)
+    right = {name: explain_model(model, sample).predicted == sample.label for name, model in models.items()}
+    assert right == {"early": True, "late": False, "hybrid": True}

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fusion.models.catalog import dataset_tasks, model_sources
+from fusion.models.catalog import model_sources
+from fusion.tasks import DATASET, list_tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = "mini"
@@ -50,7 +51,7 @@ def test_heads_trained_on_the_page_open_in_explore_and_compare(folders, small_da
     train_on_page(at, small_dataset)
     results = at.session_state["data_job"].progress().results
     assert set(results) == {"early", "late", "hybrid", "audio", "image", "text"}
-    assert dataset_tasks() == ["digits-small"] and model_sources("digits-small") == [RUN]
+    assert [t.name for t in list_tasks() if t.kind == DATASET] == ["digits-small"] and model_sources("digits-small") == [RUN]
     at.run()
     assert not at.exception
     at.button(key="data_open").click().run()  # "Open in Explore": chooses the dataset and run, switches page

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fusion.tasks import get_task
-from tests.test_cli import run_main
+from tests.cli.test_commands import run_main
 
 
 @pytest.fixture(autouse=True)

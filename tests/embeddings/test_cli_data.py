@@ -11,7 +11,7 @@ import pytest
 from fusion.cli import main
 from fusion.embeddings.cache import EmbeddingCache
 from fusion.tasks.dataset import task_from_checkpoints
-from tests.test_cli import run_main
+from tests.cli.test_commands import run_main
 
 CHEAP_FLAGS = ["--image-encoder", "pixels", "--audio-encoder", "logmel", "--text-encoder", "words"]
 

@@ -9,7 +9,7 @@ from fusion.errors import ConfigError
 from fusion.models.checkpoints import WEIGHTS, shipped_root
 from fusion.training.jobs import ENCODING, FAILED, FINISHED, STOPPED, TrainingJob
 from tests.embeddings.conftest import CHEAP
-from tests.test_training_job import hold
+from tests.training.test_jobs import hold
 
 
 def dataset_job(folder, names, run, **options) -> TrainingJob:

@@ -129,7 +129,7 @@ def test_missing_modality_accuracy_removes_one_modality_at_a_time(trained, small
     from fusion.evaluation.comparison import missing_modality_accuracy
 
     models = {name: load_checkpoint(trained[name][1]) for name in ("hybrid", "text")}
-    full, missing = missing_modality_accuracy(models, lambda model: embedded_split(small_embedded, model.config, "test"))
+    full, missing = missing_modality_accuracy(models, dataset_task(small_embedded))
     assert full == {name: trained[name][0]["accuracy"] for name in models}
     assert set(missing) == {"hybrid"} and set(missing["hybrid"]) == {"audio", "image", "text"}
     assert min(missing["hybrid"].values()) < full["hybrid"]  # some modality matters

@@ -72,6 +72,20 @@ def test_cost_is_per_sample_in_eval_mode_and_restores_the_thread_count() -> None
         cost(model.train(), {"x": torch.ones(1, 64)})
 
 
+def test_cost_is_measured_once_per_model_then_read_from_disk(tmp_path) -> None:
+    from fusion.evaluation.cost import cached_cost
+
+    model = Linear().eval()
+    first = cached_cost(model, {"x": torch.ones(1, 64)}, runs=3, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    again = cached_cost(model, {"x": torch.ones(1, 64)}, runs=3, cache_dir=tmp_path)
+    assert again == first  # the timing itself is not repeated: identical figures
+    with torch.no_grad():
+        model.layer.bias.add_(1.0)  # other weights: another model
+    cached_cost(model, {"x": torch.ones(1, 64)}, runs=3, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.json"))) == 2
+
+
 def test_the_cost_command_reports_every_model_of_a_task(capsys) -> None:
     assert main(["cost", "--task", "match", "--runs", "3", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)

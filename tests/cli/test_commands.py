@@ -18,7 +18,7 @@ from fusion.cli import main
 from fusion.tasks.splits import caption_vocabulary
 from fusion.models.presets import SHIPPED, default_config
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run_module(*args: str) -> subprocess.CompletedProcess:

@@ -13,7 +13,7 @@ from fusion.explain.cases import (FILES, ROW, SIDE_BY_SIDE, Preset, build_sample
 from fusion.tasks import Sample, get_task
 from fusion.tasks.dataset import task_from_record
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 DIGITS, MATCH = get_task("digits"), get_task("match")
 
 
@@ -89,3 +89,15 @@ def test_built_in_views_are_what_the_models_see_and_a_heads_picture_is_the_given
     picture = sample_views(dataset_task, Sample({"image": (ASSETS / "digit.png").read_bytes()}))["image"]
     assert picture.ndim == 3 and picture.shape[2] == 3
     assert sample_views(dataset_task, Sample({"text": "a cat"})) == {}
+
+
+
+def test_a_case_round_trips_through_a_link_and_a_bad_link_opens_the_default() -> None:
+    from fusion.explain.cases import Preset
+
+    preset = Preset(sample=14, strategy="late", view="single", corruption={"audio": 0.5, "image": 0.25}, removed=("text",))
+    query = preset.to_query()
+    assert all(isinstance(v, str) for v in query.values())
+    assert Preset.from_query(query, ("audio", "image", "text")) == preset
+    assert Preset.from_query({"sample": "3", "levels": "audio:7,video:0.5", "removed": "smell"}, ("audio", "image")) == Preset(sample=3)
+    assert Preset.from_query({"sample": "x"}, ("audio",)) is None and Preset.from_query({}, ("audio",)) is None

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from fusion.models.catalog import SHIPPED, source_models
-from fusion.evaluation.comparison import comparison_table, confusion_matrix, latency_per_sample, missing_modality_accuracy
+from fusion.evaluation.comparison import comparison_table, confusion_matrix, missing_modality_accuracy
 from fusion.tasks import get_task
 from fusion.tasks.splits import TensorSplit, tensor_split
 from fusion.evaluation.accuracy import score
@@ -34,14 +34,6 @@ def test_the_confusion_matrix_counts_every_test_sample_and_its_diagonal_is_the_a
     assert abs(np.trace(matrix) - accuracy * len(data)) <= 0.5  # score rounds to 4 decimals
 
 
-def test_latency_is_a_positive_median_and_spread(digits_models) -> None:
-    result = latency_per_sample(digits_models["late"], DIGITS, batch=2, runs=5)
-    assert result["median_ms"] > 0
-    assert result["iqr"] >= 0
-    with pytest.raises(ValueError):
-        latency_per_sample(digits_models["late"], DIGITS, runs=0)
-
-
 def test_the_table_has_one_row_per_model_with_kind_and_numbers(digits_models) -> None:
     rows = comparison_table(digits_models, DIGITS, latency_runs=2)
     assert [row["model"] for row in rows] == list(digits_models)
@@ -49,6 +41,7 @@ def test_the_table_has_one_row_per_model_with_kind_and_numbers(digits_models) ->
     assert kinds["early"] == "fusion strategy" and kinds["audio"] == "unimodal baseline"
     for row in rows:
         assert 0 <= row["test accuracy"] <= 1 and row["parameters"] > 0 and row["latency median ms"] > 0
+        assert row["FLOPs"] > row["parameters"] and row["peak memory MB"] > 0
     assert rows[0]["operator / combiner"].startswith("operator")
 
 
@@ -67,7 +60,7 @@ def test_the_comparison_functions_read_the_tasks_own_split(digits_models) -> Non
     task = FirstRows(7)
     models = {"early": digits_models["early"], "late": digits_models["late"]}
     assert confusion_matrix(models["early"], task).sum() == 7
-    rows = comparison_table(models, task, latency_runs=1)
+    rows = comparison_table(models, task, latency_runs=2)
     data = task.split(models["late"])
     assert rows[1]["test accuracy"] == score(models["late"], data)["accuracy"]
     full, missing = missing_modality_accuracy(models, DIGITS)
@@ -86,10 +79,22 @@ def test_bar_builders_plot_their_inputs_split_by_kind() -> None:
     assert plotted == values
     assert [trace.name for trace in fig.data] == ["fusion strategy", "unimodal baseline"]
     assert fig.data[0].marker.color != fig.data[1].marker.color
-    params = viz.parameter_bars({"early": 100, "late": 120, "audio": 50}, KINDS)
-    assert {x: y for t in params.data for x, y in zip(t.x, t.y)} == {"early": 100, "late": 120, "audio": 50}
-    latency = viz.latency_bars({"early": 0.5, "late": 1.0, "audio": 0.2}, KINDS)
-    assert len(latency.data) == 2
+
+
+
+def test_the_reliability_diagram_names_each_models_error() -> None:
+    fig = viz.reliability_diagram({"early": {"confidence": [0.5, 0.9], "accuracy": [0.4, 0.95], "counts": [3, 7], "ece": 0.05}})
+    assert fig.data[1].name == "early (ECE 5.0%)" and list(fig.data[1].x) == [0.5, 0.9] and list(fig.data[0].y) == [0, 1]
+
+
+def test_the_cost_figures_plot_the_given_numbers_on_log_axes() -> None:
+    rows = [{"model": "early", "FLOPs": 1000, "latency median ms": 0.5, "test accuracy": 0.9},
+            {"model": "late", "FLOPs": 5000, "latency median ms": 2.0, "test accuracy": 0.8}]
+    scatter = viz.cost_scatter(rows)
+    assert [(t.x[0], t.y[0]) for t in scatter.data] == [(1000, 0.9), (5000, 0.8)]
+    assert scatter.layout.xaxis.type == "log" and "FLOPs per sample" in scatter.layout.xaxis.title.text
+    curves = viz.scaling_curves({"sweep": "tokens", "values": [8, 32], "strategies": {"a": {"flops": [1, 4]}, "b": {"flops": [2, 2]}}})
+    assert [list(t.y) for t in curves.data] == [[1, 4], [2, 2]] and curves.layout.yaxis.type == "log"
 
 
 def test_the_confusion_heatmap_shows_the_counts() -> None:
