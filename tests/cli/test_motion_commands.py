@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from fusion.modalities.video import VIDEO_SHAPE
-from tests.test_cli import run_main
+from tests.cli.test_commands import run_main
 
 
 def motion_clip(path: Path) -> Path:
