@@ -17,6 +17,7 @@ from fusion.models.config import EncoderInput, ModelConfig
 from fusion.modalities.audio import N_MELS, NUM_FRAMES
 from fusion.modalities.image import IMAGE_SIZE
 from fusion.modalities.text import MAX_TEXT_TOKENS, PAD, UNK
+from fusion.modalities.video import VIDEO_SHAPE
 
 VOCABULARY = (PAD, UNK, "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
@@ -28,18 +29,20 @@ class TinyTask:
     unimodal: str  # the modality of this task's unimodal baseline
 
 
-# A 3-modality 10-class task and a 2-modality 2-class task (the latter without text).
+# A 3-modality 10-class task, a 2-modality 2-class task (the latter without text), and a video + text
+# 2-class task (like the built-in motion task).
 TINY_TASKS = {
     "tri": TinyTask(("audio", "image", "text"), 10, unimodal="text"),
     "duo": TinyTask(("audio", "image"), 2, unimodal="image"),
+    "vid": TinyTask(("text", "video"), 2, unimodal="video"),
 }
 
 
 # The two model kinds every contract test runs over: the modalities' own tokenizers, and heads over
 # frozen encoders (inputs are encoder embeddings: tokens x features plus a mask channel).
 KINDS = ("built-in", "head")
-HEAD_FEATURES = {"audio": 6, "image": 5, "text": 7}
-HEAD_TOKENS = {"audio": 5, "image": 4, "text": 3}
+HEAD_FEATURES = {"audio": 6, "image": 5, "text": 7, "video": 4}
+HEAD_TOKENS = {"audio": 5, "image": 4, "text": 3, "video": 6}
 
 
 def head_inputs(strategy: str, operator: str | None, modalities: Sequence[str]) -> tuple[EncoderInput, ...]:
@@ -82,6 +85,7 @@ def random_inputs(
     config: ModelConfig | None = None,
 ) -> dict[str, torch.Tensor]:
     """Random model inputs: image ``[B, 8, 8]`` in [0, 1], audio log-mel ``[B, 32, 60]`` in [-1, 1],
+    video ``[B, 8, 16, 16]`` in [0, 1],
     text ids ``[B, 16]`` with 1..16 real tokens per row followed by 0 padding. For a head
     (``config`` with encoders): embeddings ``[B, T, F + 1]``, 1..T real tokens per row, the last
     channel marking them."""
@@ -92,6 +96,7 @@ def random_inputs(
         "image": lambda: torch.rand(batch, IMAGE_SIZE, IMAGE_SIZE, generator=generator),
         "audio": lambda: torch.rand(batch, N_MELS, NUM_FRAMES, generator=generator) * 2 - 1,
         "text": lambda: _random_text(batch, generator, vocab_size),
+        "video": lambda: torch.rand(batch, *VIDEO_SHAPE, generator=generator),
     }
     return {m: make[m]() for m in modalities}
 
@@ -161,3 +166,4 @@ def _private_embedding_cache(tmp_path_factory):
         os.environ.pop("FUSION_CACHE_DIR", None)
     else:
         os.environ["FUSION_CACHE_DIR"] = previous
+

@@ -7,8 +7,8 @@ import pytest
 
 from fusion.models.checkpoints import checkpoint_dir, load_checkpoint, read_metrics, shipped_root
 from fusion.models.config import FUSION_STRATEGIES
-from fusion.tasks.splits import caption_vocabulary
-from fusion.evaluation.accuracy import evaluate
+from fusion.tasks import get_task
+from fusion.evaluation.accuracy import evaluate, score
 from fusion.models.presets import SHIPPED, default_config, model_names
 from fusion.models.strategies import build_model
 
@@ -47,13 +47,30 @@ def test_match_needs_the_interaction_that_late_fusion_cannot_see(results) -> Non
     assert results[("match", "hybrid")]["accuracy"] >= 0.90
 
 
-@pytest.mark.parametrize("task", ["digits", "match"])
+MOTION_TARGETS = {"late": (0.0, 0.60), "early": (0.90, 1.0), "hybrid": (0.90, 1.0)}
+
+
+def test_motion_needs_the_interaction_of_clip_and_caption(results) -> None:
+    for strategy, (low, high) in MOTION_TARGETS.items():
+        assert low <= results[("motion", strategy)]["accuracy"] <= high, strategy
+
+
+def test_shuffling_the_frames_costs_the_best_motion_model_fifteen_points(results) -> None:
+    best = max(FUSION_STRATEGIES, key=lambda s: results[("motion", s)]["accuracy"])
+    model = load_checkpoint(checkpoint_dir(shipped_root(), "motion", best))
+    task = get_task("motion")
+    shuffled = score(model, task.split(model, "test", None, 0, condition="frames_shuffled"))["accuracy"]
+    assert results[("motion", best)]["accuracy"] - shuffled >= 0.15, (best, shuffled)
+
+
+@pytest.mark.parametrize("task", ["digits", "match", "motion"])
 def test_the_strategies_of_a_task_have_comparable_parameter_counts(task: str) -> None:
-    counts = {s: build_model(default_config(task, s, caption_vocabulary())).num_parameters() for s in FUSION_STRATEGIES}
+    vocabulary = get_task(task).vocabulary()
+    counts = {s: build_model(default_config(task, s, vocabulary)).num_parameters() for s in FUSION_STRATEGIES}
     assert max(counts.values()) <= 1.25 * min(counts.values()), counts
 
 
 def test_every_model_of_every_task_is_shipped() -> None:
-    for task in ("digits", "match"):
+    for task in ("digits", "match", "motion"):
         for name in model_names(task):
             assert (checkpoint_dir(shipped_root(), task, name) / "model.safetensors").is_file()

@@ -26,13 +26,15 @@ def run(args: argparse.Namespace) -> int:
 
     result = robustness(models, task.name, levels, args.split, args.seed)
     strategies = {
-        name: {"curves": result.curves[name], "missing": result.missing[name], "full": result.full[name]}
+        name: {"curves": result.curves[name], "missing": result.missing[name], "full": result.full[name],
+               **result.conditions[name]}
         for name in result.full
     }
     if args.json:
         print(json.dumps({"task": task.name, "levels": list(result.levels), "standard_corruption": result.standard,
                           "n": result.n, "strategies": strategies}))
     else:
-        print(table({name: {"full": row["full"], **{f"no {m}": a for m, a in row["missing"].items()}}
+        print(table({name: {"full": row["full"], **{f"no {m}": a for m, a in row["missing"].items()},
+                            **{c: row[c] for c in result.conditions[name]}}
                      for name, row in strategies.items()}))
     return 0

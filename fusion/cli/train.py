@@ -55,7 +55,7 @@ def train_built_in(args: argparse.Namespace) -> int:
     from fusion.models.checkpoints import checkpoint_dir, save_checkpoint
     from fusion.models.presets import default_config, default_settings
     from fusion.tasks import built_in_tasks
-    from fusion.tasks.splits import caption_vocabulary
+    from fusion.tasks import get_task
     from fusion.training.loop import train_model
 
     built_in = [task.name for task in built_in_tasks()]
@@ -65,7 +65,7 @@ def train_built_in(args: argparse.Namespace) -> int:
     given = [f"--{m}-encoder" for m in chosen_encoders(args)]
     if given or args.strategy == "all":
         raise ConfigError(f"{(given or ['--strategy all'])[0]} applies to --data (a dataset folder), not to a built-in task")
-    config = default_config(args.task, args.strategy, caption_vocabulary(), args.operator, args.combiner)
+    config = default_config(args.task, args.strategy, get_task(args.task).vocabulary(), args.operator, args.combiner)
     settings = default_settings(config, seed=args.seed, epochs=args.epochs)
     start = time.perf_counter()
     result = train_model(config, settings)

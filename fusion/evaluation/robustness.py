@@ -2,13 +2,14 @@
 
 For each model and each modality m of the task, m's corruption level sweeps ``levels`` while the
 other modalities stay at the task's standard corruption (so the curve at m's standard level is the
-model's headline accuracy). "Missing" marks m absent with the model's own mask, others standard.
+model's headline accuracy). "Missing" marks m absent with the model's own mask, others standard. A task's named
+conditions (motion: "frames_shuffled") are scored at the standard corruption too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import torch
 
@@ -28,6 +29,7 @@ class RobustnessResult:
     missing: dict[str, dict[str, float]]  # model -> modality -> accuracy with that modality absent
     full: dict[str, float]  # model -> accuracy at the standard corruption, all present
     n: int
+    conditions: dict[str, dict[str, float]] = field(default_factory=dict)  # model -> task condition -> accuracy
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -45,6 +47,7 @@ def robustness(
     standard = spec.corruption(None)
     curves: dict[str, dict[str, list[float]]] = {name: {} for name in models}
     missing: dict[str, dict[str, float]] = {name: {} for name in models}
+    conditions: dict[str, dict[str, float]] = {name: {} for name in models}
     full, n = {}, 0
     for name, model in models.items():
         base = spec.split(model, split, None, seed)
@@ -58,4 +61,6 @@ def robustness(
             ]
             absent = {m: torch.full((len(base),), m != modality) for m in model.modalities}
             missing[name][modality] = score(model, base, absent)["accuracy"]
-    return RobustnessResult(task, tuple(float(v) for v in levels), standard, curves, missing, full, n)
+        for condition in spec.conditions:
+            conditions[name][condition] = score(model, spec.split(model, split, None, seed, condition=condition))["accuracy"]
+    return RobustnessResult(task, tuple(float(v) for v in levels), standard, curves, missing, full, n, conditions)

@@ -128,15 +128,15 @@ def task_interactions(models: Mapping[str, nn.Module], task: str, n: int = 64, s
     """EMAP of image against audio (text rides with the image) on the first ``n`` test samples of
     ``task`` at its standard corruption, for every fusion model (unimodal baselines are skipped:
     one modality has no cross-modal interaction)."""
-    from fusion.tasks.splits import tensor_split
+    from fusion.tasks import get_task
 
-    data = tensor_split(task, "test", None, seed)
-    count = min(n, len(data))
-    inputs = {m: x[:count] for m, x in data.inputs.items()}
     results = {}
     for name, model in models.items():
         if not {"image", "audio"} <= set(model.modalities):
-            continue
+            continue  # e.g. motion (video + text): no image-audio interaction to measure
+        data = get_task(task).split(model, "test", None, seed)
+        count = min(n, len(data))
+        inputs = {m: x[:count] for m, x in data.inputs.items()}
         result = EMAP(model, "image", "audio").attribute({m: inputs[m] for m in model.modalities}, data.labels[:count])
         fields = result.to_dict()
         results[name] = {"emap_nonadditive_share": fields.pop("nonadditive_share"), **fields}

@@ -43,9 +43,9 @@ def list_models(pattern: str = "*") -> list[str]:
 
 def _shipped(task: str, name: str, **architecture: Any) -> ConfigBuilder:
     def build(operator: str | None = None, combiner: str | None = None) -> ModelConfig:
-        from fusion.tasks.splits import caption_vocabulary
+        from fusion.tasks import get_task
 
-        config = default_config(task, name, caption_vocabulary(), operator, combiner)
+        config = default_config(task, name, get_task(task).vocabulary(), operator, combiner)
         return config.replace(**architecture) if architecture else config
 
     return build

@@ -26,6 +26,9 @@ ARCHITECTURE: dict[tuple[str, str], dict] = {
     ("match", "early"): {"depth": 4, "width": 32},
     ("match", "late"): {"depth": 1, "width": 36},
     ("match", "hybrid"): {"depth": 1, "width": 32},
+    ("motion", "early"): {"depth": 4, "width": 32},
+    ("motion", "late"): {"depth": 1, "width": 36},
+    ("motion", "hybrid"): {"depth": 1, "width": 32},
 }
 
 
@@ -87,9 +90,17 @@ SHIPPED: tuple[tuple[str, str], ...] = tuple(
     (task.name, name) for task in built_in_tasks() for name in task.default_models
 )
 
-EPOCHS = {"digits": 30, "match": 40}
+EPOCHS = {"digits": 30, "match": 40, "motion": 15}
+# (task, strategy) overrides of EPOCHS: motion's late fusion cannot learn the task (each of its
+# networks sees one side), so it gets fewer epochs of the shared time budget.
+STRATEGY_EPOCHS = {("motion", "early"): 20, ("motion", "late"): 8}
+# Per-task overrides of TrainSettings: motion's probes (digit and direction of each side) weigh more,
+# since the digit's shape in a moving, noisy clip is the slowest thing to learn.
+SETTINGS: dict[str, dict] = {"motion": {"digit_probe_weight": 2.0, "learning_rate": 5e-3}}
 
 
 def default_settings(config: ModelConfig, seed: int = 0, epochs: int | None = None) -> TrainSettings:
     """The training settings the shipped models were trained with (``epochs`` overrides)."""
-    return TrainSettings(epochs=EPOCHS[config.task] if epochs is None else epochs, seed=seed)
+    default = STRATEGY_EPOCHS.get((config.task, config.strategy), EPOCHS[config.task])
+    return TrainSettings(epochs=default if epochs is None else epochs, seed=seed,
+                         **SETTINGS.get(config.task, {}))

@@ -40,6 +40,11 @@ class BuiltInTask(Task):
         facts = {"image digit": int(row.image_digit[0]), "audio digit": int(row.audio_digit[0])}
         return Sample({m: values[m] for m in self.modalities}, int(row.label[0]), index=int(index), facts=facts)
 
+    def vocabulary(self) -> tuple[str, ...]:
+        from fusion.tasks.splits import caption_vocabulary
+
+        return caption_vocabulary()
+
     def split_size(self, split: str = "test") -> int:
         return avdigits.split_size(self.name, self.check_split(split))
 

@@ -44,6 +44,9 @@ class Task:
     standard_corruption: Mapping[str, float] = field(default_factory=dict)
     default_models: tuple[str, ...] = ("early", "late", "hybrid")
     splits: tuple[str, ...] = SPLITS
+    # Named evaluation conditions beyond corruption levels (e.g. motion's "frames_shuffled"): ``split``
+    # takes ``condition=`` one of them, and ``robustness`` reports each one's accuracy.
+    conditions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "modalities", tuple(sorted(self.modalities)))
@@ -93,6 +96,10 @@ class Task:
 
     def split_size(self, split: str = "test") -> int:
         raise NotImplementedError
+
+    def vocabulary(self) -> tuple[str, ...]:
+        """The words of the task's texts (a built-in text model's vocabulary); () without text."""
+        return ()
 
     def to_dict(self) -> dict[str, Any]:
         """What ``python -m fusion tasks --json`` prints per task."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -117,10 +117,19 @@ class TrainingData:
     val: Split
     available: dict[str, Tensor] | None = None
     setup: Callable[[FusionModel], None] | None = None  # run once on the new model (e.g. input statistics)
+    # Classes of the probes on the epochs' ``sides`` targets: one number for every side, or one per
+    # side. A side is named by its modality, or "modality:what" for several probes on one modality.
+    probe_classes: int | Mapping[str, int] = 10
 
 
 def builtin_training_data(config: ModelConfig, settings: TrainSettings) -> TrainingData:
-    """A built-in task (digits / match), with fresh corruption every ``corruption_refresh`` epochs."""
+    """A built-in task (digits / match), with fresh corruption every ``corruption_refresh`` epochs;
+    a task with its own ``training_data`` (motion) gives its own."""
+    from fusion.tasks import get_task
+
+    task = get_task(config.task)
+    if hasattr(task, "training_data"):
+        return TrainingData(**task.training_data(config, settings))
     val = tensor_split(config.task, "val", None, 0, config.vocabulary or None)
     return TrainingData(lambda epoch: epoch_data(config, epoch, settings), val)
 
@@ -190,10 +199,11 @@ def loss_of(
     share = 1.0 / len(model.modalities)
     for m, logits in (output.modality_logits or {}).items():
         loss = loss + settings.auxiliary_weight * share * masked_cross_entropy(logits, labels, present[m])
-    for m, digits in sides.items():
-        if m in probes and m in output.embeddings:
-            probe_logits = probes[m](output.embeddings[m])
-            loss = loss + settings.digit_probe_weight * share * masked_cross_entropy(probe_logits, digits, present[m])
+    for side, targets in sides.items():
+        m = side.split(":")[0]
+        if side in probes and m in output.embeddings:
+            probe_logits = probes[side](output.embeddings[m])
+            loss = loss + settings.digit_probe_weight * share * masked_cross_entropy(probe_logits, targets, present[m])
     return loss, output.logits
 
 
@@ -226,7 +236,9 @@ def _train(
     if data.setup is not None:
         data.setup(model)
     inputs, _, sides = data.epoch(0)
-    probes = nn.ModuleDict({m: nn.Linear(config.width, 10) for m in sides if m in model.modalities})
+    classes = data.probe_classes
+    probes = nn.ModuleDict({side: nn.Linear(config.width, classes if isinstance(classes, int) else classes[side])
+                            for side in sides if side.split(":")[0] in model.modalities})
     parameters = [*model.parameters(), *probes.parameters()]
     optimizer = torch.optim.AdamW(parameters, lr=settings.learning_rate, weight_decay=settings.weight_decay)
     steps_per_epoch = -(-len(next(iter(inputs.values()))) // settings.batch_size)

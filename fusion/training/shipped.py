@@ -9,18 +9,19 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from fusion.models.checkpoints import checkpoint_dir, save_checkpoint, shipped_root
-from fusion.tasks.splits import caption_vocabulary
+from fusion.tasks import get_task
 from fusion.evaluation.accuracy import evaluate
 from fusion.models.presets import SHIPPED, default_config, default_settings
 from fusion.training.loop import train_model
 
 
 def retrain_shipped(out: Path | str | None = None, seed: int = 0) -> list[dict[str, Any]]:
-    """Train each (task, model) of ``SHIPPED`` with its default settings; save with test metrics."""
+    """Train each (task, model) of ``SHIPPED`` with its default settings (on one torch thread, as
+    every training runs: ``fusion.training.loop``); save with test metrics."""
     root = Path(out) if out is not None else shipped_root()
     rows = []
     for task, name in tqdm(SHIPPED, desc="shipped models"):
-        config = default_config(task, name, caption_vocabulary())
+        config = default_config(task, name, get_task(task).vocabulary())
         start = time.perf_counter()
         result = train_model(config, default_settings(config, seed=seed))
         seconds = round(time.perf_counter() - start, 1)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from fusion.tasks import built_in_tasks
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -14,7 +16,7 @@ def test_the_models_page_lists_every_shipped_model_with_its_accuracy() -> None:
     at.switch_page("pages/models.py").run()
     assert not at.exception
     assert at.title[0].value == "Fusion Explorer"
-    assert [s.value for s in at.subheader] == ["Task `digits`", "Task `match`"]
+    assert [s.value for s in at.subheader] == [f"Task `{t.name}`" for t in built_in_tasks()]
     tables = [frame.value for frame in at.dataframe]
     assert [len(t) for t in tables] == [6, 3]
     digits = tables[0].set_index("model")

@@ -205,7 +205,7 @@ def test_models_lists_every_shipped_model_with_its_accuracy(capsys) -> None:
     code, out, _ = run_main(["models"], capsys)
     assert code == 0
     lines = out.strip().splitlines()
-    assert len(lines) == len(SHIPPED) == 9
+    assert len(lines) == len(SHIPPED) == 12
     for line, (task, name) in zip(lines, SHIPPED):
         accuracy = read_metrics(checkpoint_dir(shipped_root(), task, name))["accuracy"]
         assert line.split()[:2] == [task, name]

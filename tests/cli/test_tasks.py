@@ -27,6 +27,8 @@ def test_tasks_json_lists_the_built_in_tasks(capsys) -> None:
          "kind": "built-in", "chance": 0.1},
         {"name": "match", "modalities": ["audio", "image"], "classes": ["different", "same"],
          "kind": "built-in", "chance": 0.5},
+        {"name": "motion", "modalities": ["text", "video"], "classes": ["no", "yes"],
+         "kind": "built-in", "chance": 0.5},
     ]
     assert payload["tasks"][1] == get_task("match").to_dict()
 
@@ -36,5 +38,5 @@ def test_tasks_table_has_a_row_per_task(capsys) -> None:
     assert code == 0
     header, *rows = out.strip().splitlines()
     assert header.split()[:2] == ["name", "kind"]
-    assert [row.split()[:2] for row in rows] == [["digits", "built-in"], ["match", "built-in"]]
+    assert [row.split()[:2] for row in rows] == [["digits", "built-in"], ["match", "built-in"], ["motion", "built-in"]]
     assert rows[1].endswith("different, same") and "0.500" in rows[1]

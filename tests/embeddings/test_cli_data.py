@@ -125,7 +125,7 @@ def test_tasks_lists_the_dataset_task_of_a_run_after_train_data(trained_root, mo
     code, out, err = run_main(["tasks", "--json"], capsys)
     assert code == 0, err
     tasks = {row["name"]: row for row in json.loads(out)["tasks"]}
-    assert list(tasks) == ["digits", "match", "digits-small"]  # built-in first, then the runs' dataset tasks
+    assert list(tasks) == ["digits", "match", "motion", "digits-small"]  # built-in first, then the runs' dataset tasks
     assert tasks["digits-small"] == {"name": "digits-small", "modalities": ["audio", "image", "text"],
                                      "classes": [str(d) for d in range(10)], "kind": "dataset", "chance": 0.1}
     code, out, _ = run_main(["tasks"], capsys)

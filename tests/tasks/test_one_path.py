@@ -1,5 +1,5 @@
 """One path from a row to every result: what ``explain --sample i`` (and Explore) analyse is exactly
-what ``evaluate`` scores for row i, for every test row of both built-in tasks and every shipped model.
+what ``evaluate`` scores for row i, for every test row of every built-in task and every shipped model.
 
 The explain side goes through the same functions as ``fusion.explain.analysis.explain_model``: the
 task's row (``Task.sample``), then the model's inputs for that one sample (``sample_values_inputs``).
@@ -21,7 +21,7 @@ from fusion.models.presets import model_names
 from fusion.tasks import get_task
 
 
-@pytest.mark.parametrize("task_name", ["digits", "match"])
+@pytest.mark.parametrize("task_name", ["digits", "match", "motion"])
 def test_every_row_explained_alone_predicts_what_evaluate_predicts(task_name: str) -> None:
     task = get_task(task_name)
     models = load_models(task_name, model_names(task_name))

@@ -252,7 +252,7 @@ FATAL_TEXT = {
     "duplicate column": (b"text,label,TEXT\nhi,a,b\n", "column(s) 'text' appear more than once"),
     "unknown columns": (b"text,label,foo,,notes\n", "unknown column(s) 'foo', an empty name "
                                                     "(column 4), 'notes'; the allowed columns are "
-                                                    "audio, image, text, label, split"),
+                                                    "audio, image, text, video, label, split"),
     "no label": (b"text,split\nhi,train\n", "no 'label' column"),
     "no modality": (b"label,split\na,train\n", "no modality column; add at least one of audio, "
                                               "image, text"),
