@@ -1,4 +1,4 @@
-"""Print the README's results table: `python -m fusion evaluate --json` for both tasks, as Markdown.
+"""Print the README's results table: `python -m fusion evaluate --json` for every built-in task, as Markdown.
 
 Usage: python tools/results_table.py
 """
@@ -21,7 +21,9 @@ def evaluate(task: str) -> dict:
 def main() -> None:
     print("| task | model | test accuracy | n | parameters | corruption |")
     print("|---|---|---:|---:|---:|---|")
-    for task in ("digits", "match"):
+    from fusion.tasks import built_in_tasks
+
+    for task in (t.name for t in built_in_tasks()):
         for row in evaluate(task)["results"]:
             corruption = ", ".join(f"{m} {v}" for m, v in row["corruption"].items() if v) or "none"
             print(f"| {task} | {row['strategy']} | {row['accuracy']:.3f} | {row['n']} | {row['parameters']:,} | {corruption} |")

@@ -46,14 +46,14 @@ def model_order(name: str) -> tuple[int, str]:
 
 def model_sources(task: str) -> list[str]:
     """``shipped`` (built-in tasks only) followed by the user's runs that hold a model of ``task``."""
-    from fusion.data.avdigits import TASKS
+    from fusion.tasks.registry import BUILT_IN_TASKS
 
     runs = []
     if user_dir().is_dir():
         for run in sorted(user_dir().iterdir()):
             if run.is_dir() and _RUN_NAME.match(run.name) and any((run / task).glob(f"*/{CONFIG}")):
                 runs.append(run.name)
-    return [SHIPPED, *runs] if task in TASKS else runs
+    return [SHIPPED, *runs] if task in BUILT_IN_TASKS else runs
 
 
 def source_models(task: str, source: str, names: list[str]) -> dict[str, tuple[FusionModel, str]]:

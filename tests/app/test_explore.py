@@ -230,3 +230,11 @@ def test_an_input_unlike_the_training_data_gets_a_notice() -> None:
     at.run()
     assert not at.exception
     assert any(w.value.startswith("The image is unlike the training data") for w in at.warning)
+
+
+@pytest.mark.parametrize("task", ["digits", "match", "motion"])
+def test_every_built_in_task_is_analysed_with_its_shipped_models(task: str) -> None:
+    at = explore(task=task)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.session_state["source"] == "shipped"
+    assert [p.split("**")[1] for p in predictions(at)] == ["early", "late", "hybrid"]
