@@ -36,7 +36,8 @@ def page() -> None:
     if sample is None:
         st.info(f"Upload files or type a caption ({', '.join(task.modalities)}) to analyse your own sample.")
         return
-    for warning in [*sample.warnings, *ui.unfamiliar(task.name, source, *case)]:
+    unfamiliar = ui.unfamiliar(task.name, source, *case) if index is None else []  # your files, not test rows
+    for warning in [*sample.warnings, *unfamiliar]:
         st.warning(warning)
     who = "models" if task.is_built_in else "heads"
     st.subheader(f"What the {who} see")
