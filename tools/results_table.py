@@ -13,18 +13,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def evaluate(task: str) -> dict:
-    command = [sys.executable, "-m", "fusion", "evaluate", "--task", task, "--json"]
+def fusion_json(*arguments: str) -> dict:
+    command = [sys.executable, "-m", "fusion", *arguments, "--json"]
     return json.loads(subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout)
 
 
 def main() -> None:
     print("| task | model | test accuracy | n | parameters | corruption |")
     print("|---|---|---:|---:|---:|---|")
-    from fusion.tasks import built_in_tasks
-
-    for task in (t.name for t in built_in_tasks()):
-        for row in evaluate(task)["results"]:
+    built_in = [t["name"] for t in fusion_json("tasks")["tasks"] if t["kind"] == "built-in"]
+    for task in built_in:
+        for row in fusion_json("evaluate", "--task", task)["results"]:
             corruption = ", ".join(f"{m} {v}" for m, v in row["corruption"].items() if v) or "none"
             print(f"| {task} | {row['strategy']} | {row['accuracy']:.3f} | {row['n']} | {row['parameters']:,} | {corruption} |")
 
