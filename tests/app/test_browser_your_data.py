@@ -28,6 +28,9 @@ def test_a_dataset_task_is_explored_side_by_side_in_the_browser(small_dataset, s
     env = {"FUSION_USER_DIR": str(tmp_path / "runs"), "FUSION_CACHE_DIR": str(session_cache)}
     with running_app(env=env) as (url, _), chromium_page() as page:
         open_dataset_side_by_side(page, url, "digits-small")
+        # every head's IG chart is drawn (Plotly draws after the page settles: wait, bounded, on a busy machine)
+        page.wait_for_function("[...document.querySelectorAll('.gtitle')].filter(t => t.textContent.startsWith('IG on image')).length >= 3",
+                               timeout=60_000)
         assert page.locator("text=IG on image").count() >= 3
         assert page.locator(ERRORS).count() == 0
 
