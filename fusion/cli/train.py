@@ -21,7 +21,7 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train one model on a built-in task, or heads on a dataset folder (--data)")
     source = train.add_mutually_exclusive_group(required=True)
-    source.add_argument("--task", help="a built-in task: digits or match")
+    source.add_argument("--task", help="a built-in task (digits, match, motion: see `python -m fusion tasks`)")
     source.add_argument("--data", type=Path, metavar="DIR", help="a dataset folder with manifest.csv (see README)")
     train.add_argument("--strategy", required=True, choices=[*strategy_names(), "all"],
                        help="a fusion strategy, or a modality for a unimodal baseline; 'all' (--data only): every strategy and baseline")
