@@ -17,8 +17,12 @@ EVAL_BATCH = 512
 
 @torch.no_grad()
 def predict_logits(model: FusionModel, inputs: dict[str, Tensor], present: dict[str, Tensor] | None = None) -> Tensor:
-    """Logits for a whole split, in batches; ``present`` defaults to every modality present."""
-    model.eval()
+    """Logits for a whole split, in batches; ``present`` defaults to every modality present.
+
+    The model is read, never switched: models are shared between the app's sessions, so one in
+    training mode is refused rather than put in eval mode here (the training loop does that itself)."""
+    if model.training:
+        raise ValueError("the model is in training mode (dropout would make its answers random); call model.eval() first")
     total = next(iter(inputs.values())).shape[0]
     chunks = []
     for start in range(0, total, EVAL_BATCH):

@@ -268,6 +268,7 @@ def _train(
             scheduler.step()
             total_loss += loss.item() * len(rows)
             correct += (logits.argmax(-1) == labels[rows]).sum().item()
+        model.eval()  # this run's own model: scoring reads it, never switches it
         val_accuracy = score(model, data.val, getattr(data.val, "present", None))["accuracy"]
         record = EpochRecord(epoch + 1, total_loss / len(labels), correct / len(labels), val_accuracy)
         result.history.append(record)
