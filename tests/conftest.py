@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from fusion.models.config import EncoderInput, ModelConfig
-from fusion.modalities.audio import N_MELS, NUM_FRAMES
+from fusion.modalities.audio import N_MELS, NUM_FRAMES, PADDING
 from fusion.modalities.image import IMAGE_SIZE
 from fusion.modalities.text import MAX_TEXT_TOKENS, PAD, UNK
 from fusion.modalities.video import VIDEO_SHAPE
@@ -84,7 +84,8 @@ def random_inputs(
     modalities: Sequence[str], batch: int = 4, seed: int = 0, vocab_size: int = len(VOCABULARY),
     config: ModelConfig | None = None,
 ) -> dict[str, torch.Tensor]:
-    """Random model inputs: image ``[B, 8, 8]`` in [0, 1], audio log-mel ``[B, 32, 60]`` in [-1, 1],
+    """Random model inputs: image ``[B, 8, 8]`` in [0, 1], audio log-mel ``[B, 32, 60]`` in [-1, 1]
+    over a clip of 4..60 frames then padding,
     video ``[B, 8, 16, 16]`` in [0, 1],
     text ids ``[B, 16]`` with 1..16 real tokens per row followed by 0 padding. For a head
     (``config`` with encoders): embeddings ``[B, T, F + 1]``, 1..T real tokens per row, the last
@@ -94,11 +95,21 @@ def random_inputs(
         return {spec.modality: _random_embeddings(batch, spec, generator) for spec in config.encoders if spec.modality in modalities}
     make: dict[str, Callable[[], torch.Tensor]] = {
         "image": lambda: torch.rand(batch, IMAGE_SIZE, IMAGE_SIZE, generator=generator),
-        "audio": lambda: torch.rand(batch, N_MELS, NUM_FRAMES, generator=generator) * 2 - 1,
+        "audio": lambda: _random_audio(batch, generator),
         "text": lambda: _random_text(batch, generator, vocab_size),
         "video": lambda: torch.rand(batch, *VIDEO_SHAPE, generator=generator),
     }
     return {m: make[m]() for m in modalities}
+
+
+def _random_audio(batch: int, generator: torch.Generator) -> torch.Tensor:
+    """Log-mel in [-1, 1] for a clip of 4..60 frames per row (row 0: 4), then padding, as
+    ``AudioSpec.to_tensor`` makes it: the frames after the clip hold ``PADDING``."""
+    spectrogram = torch.rand(batch, N_MELS, NUM_FRAMES, generator=generator) * 2 - 1
+    ends = torch.randint(4, NUM_FRAMES + 1, (batch,), generator=generator)
+    ends[0] = 4
+    after = torch.arange(NUM_FRAMES) >= ends.unsqueeze(1)  # [B, 60]
+    return torch.where(after.unsqueeze(1), torch.tensor(PADDING), spectrogram)
 
 
 def _random_embeddings(batch: int, spec: EncoderInput, generator: torch.Generator) -> torch.Tensor:

@@ -16,6 +16,8 @@ from torch import Tensor
 
 from fusion.models.config import ModelConfig
 from fusion.models.operators import list_operators
+from fusion.models.operators.bottleneck import BOTTLENECK_TOKENS
+from fusion.modalities.audio import padding_tokens
 from fusion.models.strategies import COMBINERS, STRATEGIES, AttentionMap, FusionModel, FusionOutput, build_model
 from tests.conftest import KINDS
 
@@ -203,6 +205,8 @@ def _check_layout(segments: tuple, length: int, model: FusionModel) -> None:
         if what in model.modalities:
             tokens = model.tokenizers[what].num_tokens
             assert stop - start == tokens, f"segment {what!r} spans {stop - start}, the modality has {tokens} tokens"
+        elif what == "bottleneck":
+            assert stop - start == BOTTLENECK_TOKENS, f"the bottleneck segment spans {stop - start} tokens"
         else:
             assert what in ("cls", "null") and stop - start == 1, f"unexpected segment {what!r} in {segments}"
 
@@ -249,7 +253,9 @@ def test_attention_rows_sum_to_one_and_skip_absent_modalities_and_padding(model,
             return None
         if inputs[what].dtype == torch.long:  # word ids: 0 is padding
             return inputs[what] == 0
-        return inputs[what][..., -1] < 0.5 if model.config.encoders else None  # a head's mask channel
+        if model.config.encoders:
+            return inputs[what][..., -1] < 0.5  # a head's mask channel
+        return padding_tokens(inputs[what]) if what == "audio" else None  # frames after the clip
 
     for name, attention in out.attention.items():
         close(attention.weights.sum(-1), torch.ones(attention.weights.shape[:-1]))
@@ -257,8 +263,11 @@ def test_attention_rows_sum_to_one_and_skip_absent_modalities_and_padding(model,
         assert forbidden.any(), f"{name}: this batch has absent modalities, so some keys must be masked"
         leaked = _leak(attention, forbidden)
         assert leaked == 0, f"{name}: weight {leaked:.3g} on keys of absent modalities"
-        leaked = _leak(attention, _key_mask(attention, padding))
-        assert leaked == 0, f"{name}: weight {leaked:.3g} on text padding"
+        padded = _key_mask(attention, padding)
+        leaked = _leak(attention, padded)
+        assert leaked == 0, f"{name}: weight {leaked:.3g} on text padding or on audio after the clip"
+        if "audio" in model.modalities and not model.config.encoders and any(w == "audio" for w, _, _ in attention.keys):
+            assert padded.any(), f"{name}: this batch has audio padding, so some audio keys must be masked"
 
 
 def cases_where(strategies: tuple[str, ...], combiner: str | None = None) -> pytest.MarkDecorator:

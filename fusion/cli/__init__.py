@@ -12,8 +12,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from fusion.cli import (cost, encoders, evaluate, explain, export, interactions, models, robustness, tasks, train,
-                        train_all)
+from fusion.cli import (cost, encoders, evaluate, explain, export, faithfulness, interactions, models, robustness, tasks,
+                        train, train_all)
 from fusion.cli.common import OneLineParser
 from fusion.errors import FusionError
 
@@ -24,6 +24,7 @@ COMMANDS = {
     "evaluate": evaluate,
     "explain": explain,
     "interactions": interactions,
+    "faithfulness": faithfulness,
     "robustness": robustness,
     "cost": cost,
     "models": models,

@@ -151,14 +151,14 @@ def one_selection(args: argparse.Namespace, fusion_only: bool = False) -> Select
     return selections[0]
 
 
-def built_in_selection(args: argparse.Namespace, command: str) -> Selection:
+def built_in_selection(args: argparse.Namespace, command: str, fusion_only: bool = False) -> Selection:
     """``one_selection`` for a command that runs on the built-in tasks only."""
     from fusion.tasks import get_task
 
     if args.task is None or not get_task(args.task).is_built_in:
         given = f", not on the dataset task {args.task!r}" if args.task else ""
         raise ConfigError(f"{command} runs on the built-in tasks{given}; give --task digits or --task match")
-    return one_selection(args)
+    return one_selection(args, fusion_only)
 
 
 def _built_in(args: argparse.Namespace, task: Task, fusion_only: bool) -> Selection:

@@ -148,10 +148,12 @@ def _mean_power(waves: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 def corrupt_audio(waves: np.ndarray, lengths: np.ndarray, level: float, seed: int,
                   index: np.ndarray) -> np.ndarray:
-    """Add pink noise over the whole window of waveforms [N, T] at SNR 20 - 40 * level dB.
+    """Add pink noise over each clip of waveforms [N, T] at SNR 20 - 40 * level dB.
 
-    The SNR is exact over each sample's real (unpadded) part: its first `lengths[i]` samples set
-    both the signal power and the noise power. The result is not clipped to [-1, 1], which would
+    The noise covers each sample's real (unpadded) part, its first `lengths[i]` samples, which set
+    both the signal power and the noise power; the padding after the clip stays exactly zero, so
+    the sample still says where its clip ends (the models mask the frames after it: see
+    ``fusion.modalities.audio``). The result is not clipped to [-1, 1], which would
     change the SNR. Rows are processed in chunks, which keeps memory (and page faults) small.
     """
     level = check_level(level)
@@ -168,7 +170,8 @@ def corrupt_audio(waves: np.ndarray, lengths: np.ndarray, level: float, seed: in
         noise = pink_noise(index[rows], waves.shape[1], seed)
         target = _mean_power(waves[rows], lengths[rows]) / ratio
         scale = np.sqrt(target / np.maximum(_mean_power(noise, lengths[rows]), 1e-30))
-        waves[rows] += scale[:, None].astype(np.float32) * noise
+        inside = np.arange(waves.shape[1]) < lengths[rows, None]
+        waves[rows] += np.where(inside, scale[:, None].astype(np.float32) * noise, np.float32(0.0))
     return waves
 
 

@@ -10,8 +10,6 @@ refused, as the explainers do).
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import platform
 import statistics
 import time
@@ -183,23 +181,9 @@ def cached_cost(model: torch.nn.Module, inputs: Mapping[str, Tensor], present: M
                 runs: int = 30, threads: int = 1, cache_dir: Path | None = None) -> Cost:
     """``cost`` measured once per model (config + weights), machine and settings, then read from
     disk: a server restart or a first visit of the Compare page does not time every model again."""
+    from fusion.json_cache import cached_json
+
     folder = cache_dir if cache_dir is not None else cost_cache_dir()
     key = f"{fingerprint(model)[:32]}-{platform.node() or 'host'}-r{runs}-t{threads}"
-    path = folder / f"{key}.json"
-    if path.is_file():
-        from fusion.errors import FusionError
-        from fusion.io import read_json
-
-        try:
-            return Cost(**read_json(path, "a cached cost", max_bytes=64 * 1024, max_depth=2))
-        except (FusionError, TypeError):
-            pass  # damaged or foreign: measure again and overwrite
-    result = cost(model, inputs, present, runs, threads)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.part")
-        partial.write_text(json.dumps(result.to_dict()), encoding="utf-8")
-        os.replace(partial, path)  # atomic: a reader never sees half a file
-    except OSError:
-        pass  # a read-only cache folder: measure again next time
-    return result
+    return cached_json(folder / f"{key}.json", "a cached cost", lambda: cost(model, inputs, present, runs, threads).to_dict(),
+                       parse=lambda data: Cost(**data), max_depth=2)

@@ -29,6 +29,12 @@ What a map is, per strategy (found from the names of ``FusionOutput.attention``)
   modality has no cross map (nobody attended to it; see ``note``). The unimodal self-attention of
   each modality (rollout or [CLS] row, per ``method``) is in ``self_maps`` / ``self_tokens``,
   with ``cls_share[m]`` its [CLS] self-weight, exactly as for late fusion.
+- hybrid with bottleneck tokens (``bottleneck.{layer}.{m}``, MBT): the modalities meet only in
+  the bottleneck. Modality ``m``'s map is where the bottleneck tokens looked in ``m``'s tokens in
+  the first layer (what they carried from ``m`` to the others; their rows averaged over the
+  tokens and heads), ``shares[m]`` its mass (the rest stayed on ``m``'s [CLS] and the bottleneck
+  itself). ``cross_shares[q]["bottleneck"]`` is how much of the last layer's [CLS] of ``q`` read
+  from the bottleneck. Unimodal self-attention is in ``self_maps`` as for hybrid.
 - early with a vector operator (sum, product, ...): there is no attention. The result has empty
   maps and a ``note`` pointing to Shapley values and Integrated Gradients; weights are never
   invented. A gated operator's per-modality weights (``mixing["operator"]``) are reported as
@@ -52,7 +58,7 @@ from torch import Tensor
 
 from fusion.explain.base import Explainer, select_modalities
 from fusion.modalities import get_modality
-from fusion.models.strategies.base import CROSS, JOINT, NO_ATTENTION, OWN, AttentionMap
+from fusion.models.strategies.base import BOTTLENECK, CROSS, JOINT, NO_ATTENTION, OWN, AttentionMap
 
 METHODS = ("rollout", "cls")
 RESIDUAL = 0.5
@@ -185,7 +191,7 @@ class AttentionMaps(Explainer):
 
         common = dict(method=self.method, strategy=strategy, modality_weights=modality_weights)
         kind = getattr(self.model, "attention_kind", NO_ATTENTION)  # declared by each strategy
-        per_kind = {JOINT: self._early, OWN: self._late, CROSS: self._hybrid}
+        per_kind = {JOINT: self._early, OWN: self._late, CROSS: self._hybrid, BOTTLENECK: self._bottleneck}
         if kind in per_kind:
             return per_kind[kind](attention, chosen, geometry, common)
         operator = getattr(config, "operator", None) or "fusion"
@@ -253,6 +259,28 @@ class AttentionMaps(Explainer):
             maps=maps, tokens=tokens, source=source, shares=shares, cls_share=cls_share, words=words,
             cross_shares=cross_shares, self_maps=self_maps, self_tokens=self_tokens, self_shares=self_shares,
             self_source=self_source, note=note, **common,
+        )
+
+    def _bottleneck(self, attention: Maps, chosen: list[str], geometry: Geometry, common: dict[str, Any]) -> AttentionResult:
+        self_maps, self_tokens, self_shares, cls_share, self_source, words = self._own_networks(attention, chosen, geometry)
+        last = max(int(n.split(".")[1]) for n in attention if n.startswith("bottleneck."))
+        maps, tokens, shares, source, cross_shares = {}, {}, {}, {}, {}
+        for m in chosen:
+            first = attention[f"bottleneck.0.{m}"]
+            weights = _head_mean(first.weights[0])
+            rows = weights[_segment(first.queries, "bottleneck")].mean(0)  # the bottleneck tokens' mean row
+            vector = rows[_segment(first.keys, m)]
+            maps[m], _ = geometry(m, vector)
+            tokens[m] = vector.numpy()
+            shares[m] = float(vector.sum())
+            source[m] = f"bottleneck tokens → {m} tokens (first fusion layer, mean over tokens)"
+            read = attention[f"bottleneck.{last}.{m}"]
+            cls_row = _head_mean(read.weights[0])[_segment(read.queries, "cls").start]
+            cross_shares[m] = {"bottleneck": float(cls_row[_segment(read.keys, "bottleneck")].sum())}
+        return AttentionResult(
+            maps=maps, tokens=tokens, source=source, shares=shares, cls_share=cls_share, words=words,
+            cross_shares=cross_shares, self_maps=self_maps, self_tokens=self_tokens, self_shares=self_shares,
+            self_source=self_source, **common,
         )
 
     # --- helpers ----------------------------------------------------------------------------

@@ -11,7 +11,8 @@ What is attributed, per present modality:
 Baselines are "the modality with no content" (each overridable with ``baselines``):
 
 - ``image``: all zeros, a blank page;
-- ``audio``: all -1, the silence floor of the log-mel scale;
+- ``audio``: -1, the silence floor of the log-mel scale, on the clip's frames (padding frames stay
+  padding, so the path never crosses the padding mask);
 - ``text``: the padding token's embedding at every position (zeros, since ``padding_idx=0``).
 
 All present modalities travel JOINTLY along one straight path from the baseline to the input
@@ -153,7 +154,7 @@ class IntegratedGradients(Explainer):
                 return base, get_modality("text").ig_baseline
             spec = get_modality(modality)
             if spec.ig_baseline_value is not None:
-                return torch.full_like(start, spec.ig_baseline_value), spec.ig_baseline
+                return spec.ig_baseline_input(start), spec.ig_baseline
             return torch.zeros_like(start), "zeros"
         if isinstance(override, Tensor):
             try:

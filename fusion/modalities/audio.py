@@ -1,4 +1,13 @@
-"""Audio modality: 16 kHz mono waveform -> log-mel spectrogram (librosa) -> frame-group tokens."""
+"""Audio modality: 16 kHz mono waveform -> log-mel spectrogram (librosa) -> frame-group tokens.
+
+Padding is never attended: the window is 1.2 s, most clips are shorter. The clip's extent is read
+from the sample itself (its first to its last non-zero sample; the window after a clip, and
+digital silence around it, is exactly zero), and every log-mel frame whose analysis window lies
+outside it holds ``PADDING``, a value below the log-mel floor that real audio never has. The
+tokenizer marks a token whose frames are all padding invalid, so every model masks it as a key
+(and never pools it), and a token can be deleted for the faithfulness test by setting its frames
+to ``PADDING``: the model's own mask, not a value pretending to be silence.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +29,7 @@ N_MELS = 32
 FRAMES_PER_TOKEN = 3
 NUM_AUDIO_TOKENS = NUM_FRAMES // FRAMES_PER_TOKEN
 TOP_DB = 80.0
+PADDING = -2.0  # log-mel value of a frame outside the clip: below the floor (-1) of real audio
 
 
 MEL_FILTERBANK_FILE = ASSETS / "features" / "mel_filterbank.npy"
@@ -60,9 +70,52 @@ def log_mel(waves: np.ndarray | Tensor) -> Tensor:
     return db / (TOP_DB / 2) + 1.0
 
 
+def clip_extent(waves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``[N, samples]`` windows -> (first, last + 1) non-zero sample of each row (0, 0 if silent)."""
+    sound = np.asarray(waves) != 0
+    has = sound.any(axis=1)
+    first = np.where(has, sound.argmax(axis=1), 0)
+    last = np.where(has, sound.shape[1] - sound[:, ::-1].argmax(axis=1), 0)
+    return first, last
+
+
+def frame_in_clip(waves: np.ndarray) -> np.ndarray:
+    """``[N, 60]`` bool: frame ``f``'s analysis window (centred on sample ``f * hop``, ``N_FFT``
+    wide) overlaps the clip's extent."""
+    first, last = clip_extent(waves)
+    centre = np.arange(NUM_FRAMES) * HOP_LENGTH
+    return (centre[None] - N_FFT // 2 < last[:, None]) & (centre[None] + N_FFT // 2 > first[:, None])
+
+
 def audio_inputs(waves: np.ndarray) -> Tensor:
-    """Model input for audio: the log-mel spectrogram ``[N, 32, 60]``."""
-    return log_mel(waves)
+    """Model input for audio: the log-mel spectrogram ``[N, 32, 60]``, frames outside each clip
+    set to ``PADDING``."""
+    inside = torch.from_numpy(frame_in_clip(waves))
+    return torch.where(inside.unsqueeze(1), log_mel(waves), torch.tensor(PADDING))
+
+
+def padding_frames(spectrogram: Tensor) -> Tensor:
+    """``[B, 32, 60]`` -> ``[B, 60]`` bool: the frames outside the clip (all bins ``PADDING``)."""
+    return (spectrogram <= (PADDING - 1.0) / 2).all(dim=1)
+
+
+def padding_tokens(spectrogram: Tensor) -> Tensor:
+    """``[B, 32, 60]`` -> ``[B, 20]`` bool: tokens whose three frames are all outside the clip."""
+    frames = padding_frames(spectrogram)[:, :NUM_FRAMES]
+    return frames.reshape(frames.shape[0], NUM_AUDIO_TOKENS, FRAMES_PER_TOKEN).all(-1)
+
+
+def delete_audio_tokens(spectrogram: Tensor, tokens: Tensor) -> Tensor:
+    """A copy with the audio tokens marked True in ``tokens`` (``[B, 20]`` bool) turned into
+    padding, so the model masks them (its own absent path for a token)."""
+    frames = tokens.repeat_interleave(FRAMES_PER_TOKEN, dim=1)  # [B, 60]
+    return torch.where(frames.unsqueeze(1), torch.tensor(PADDING, dtype=spectrogram.dtype), spectrogram)
+
+
+def ig_audio_baseline(spectrogram: Tensor) -> Tensor:
+    """Silence of the same clip: the floor (-1) on the clip's frames, padding kept as padding, so a
+    straight path from it to the input never crosses the padding mask."""
+    return torch.where(spectrogram <= (PADDING - 1.0) / 2, spectrogram, torch.full_like(spectrogram, -1.0))
 
 
 def to_frame_groups(spectrogram: Tensor) -> Tensor:
@@ -79,7 +132,11 @@ class AudioTokenizer(LinearTokenizer):
     token_features = FRAMES_PER_TOKEN * N_MELS
 
     def split(self, spectrogram: Tensor) -> Tensor:
-        return to_frame_groups(spectrogram)
+        return to_frame_groups(spectrogram.clamp_min(-1.0))  # padding reads as the floor; it is masked
+
+    def forward(self, spectrogram: Tensor) -> tuple[Tensor, Tensor]:
+        tokens, _ = super().forward(spectrogram)
+        return tokens, ~padding_tokens(spectrogram)
 
 
 def audio_frames(token_weights: Any) -> np.ndarray:
@@ -102,8 +159,17 @@ class AudioSpec(ModalitySpec):
     colour = "#F58518"
     upload_types = ("wav", "flac", "ogg", "mp3")
     max_file_bytes = MAX_AUDIO_BYTES
-    ig_baseline = "silence (log-mel at the -1 floor)"
+    ig_baseline = "silence (log-mel at the -1 floor) over the clip; the padding after it stays padding"
     ig_baseline_value = -1.0
+
+    def ig_baseline_input(self, value: Tensor) -> Tensor:
+        return ig_audio_baseline(value)
+
+    def real_tokens(self, model_input: Tensor) -> Tensor:
+        return ~padding_tokens(model_input)
+
+    def delete_tokens(self, model_input: Tensor, tokens: Tensor) -> Tensor:
+        return delete_audio_tokens(model_input, tokens)
 
     def decode(self, data: Any) -> tuple[np.ndarray, tuple[str, ...]]:
         from fusion.io import decode_audio
@@ -121,7 +187,7 @@ class AudioSpec(ModalitySpec):
         return AudioTokenizer(width)
 
     def view(self, value: Any) -> list:
-        return audio_inputs(window([value]))[0].tolist()
+        return audio_inputs(window([value]))[0].clamp_min(-1.0).tolist()  # padding drawn as the floor
 
     def token_map(self, token_weights: Any, model_input: Tensor, vocabulary: Sequence[str] = ()) -> tuple[np.ndarray, None]:
         return audio_frames(token_weights), None

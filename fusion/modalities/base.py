@@ -30,6 +30,19 @@ class ModalitySpec:
     ig_baseline: str = ""  # the Integrated Gradients baseline, in words (shown in the UI)
     ig_baseline_value: float | None = None  # its constant input value (None: not a constant input)
 
+    def real_tokens(self, model_input: Tensor) -> Tensor:
+        """``[B, T]`` bool: the tokens of the input that hold content (not padding)."""
+        raise NotImplementedError(f"the {self.name} modality cannot tell its tokens apart")
+
+    def delete_tokens(self, model_input: Tensor, tokens: Tensor) -> Tensor:
+        """A copy of the input with the tokens marked in ``tokens`` (``[B, T]`` bool) removed the
+        model's own way: masked where the modality has a mask, else set to its baseline."""
+        raise NotImplementedError(f"the {self.name} modality cannot delete single tokens")
+
+    def ig_baseline_input(self, value: Tensor) -> Tensor:
+        """The Integrated Gradients baseline for the input ``value`` (the constant by default)."""
+        return torch.full_like(value, self.ig_baseline_value)
+
     def decode(self, data: Any) -> tuple[Any, tuple[str, ...]]:
         """An upload (bytes or a path; text: a string) -> (the model-ready value, warnings).
         Raises ``InputError`` with a message a person can act on."""

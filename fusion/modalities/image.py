@@ -59,6 +59,14 @@ class ImageSpec(ModalitySpec):
     ig_baseline = "blank image (all pixels 0)"
     ig_baseline_value = 0.0
 
+    def real_tokens(self, model_input: Tensor) -> Tensor:
+        return torch.ones(model_input.shape[0], NUM_PATCHES, dtype=torch.bool)
+
+    def delete_tokens(self, model_input: Tensor, tokens: Tensor) -> Tensor:
+        """Deleted patches become the baseline: blank (0) pixels (images have no token mask)."""
+        pixels = tokens.reshape(-1, *PATCH_GRID).repeat_interleave(PATCH_SIZE, 1).repeat_interleave(PATCH_SIZE, 2)
+        return torch.where(pixels, torch.zeros((), dtype=model_input.dtype), model_input)
+
     def decode(self, data: Any) -> tuple[np.ndarray, tuple[str, ...]]:
         from fusion.io import decode_image
 

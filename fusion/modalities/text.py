@@ -103,6 +103,13 @@ class TextSpec(ModalitySpec):
     def placeholder(self) -> str:
         return ""
 
+    def real_tokens(self, model_input: Tensor) -> Tensor:
+        return model_input != 0
+
+    def delete_tokens(self, model_input: Tensor, tokens: Tensor) -> Tensor:
+        """Deleted words become padding (id 0), which the model masks."""
+        return model_input.masked_fill(tokens, 0)
+
     def to_tensor(self, values: Sequence[Any], vocabulary: Sequence[str] = ()) -> Tensor:
         return encode_texts(list(values), vocabulary)
 

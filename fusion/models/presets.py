@@ -14,16 +14,20 @@ from fusion.modalities import list_modalities
 from fusion.tasks import built_in_tasks, get_task
 from fusion.training.loop import TrainSettings
 
-DEFAULT_OPERATOR = {"early": "product", "hybrid": "product"}
+# Early fusion is one joint transformer over every modality's tokens (``concat``), so its attention
+# crosses modalities; the vector operators stay selectable. Motion's shipped early model keeps the
+# vector path (``TASK_OPERATOR``).
+DEFAULT_OPERATOR = {"early": "concat", "hybrid": "product"}
+TASK_OPERATOR: dict[str, dict[str, str]] = {"motion": {"early": "product"}}
 DEFAULT_COMBINER = "mean"
 
 # (task, strategy) -> architecture overrides of ModelConfig's defaults.
 ARCHITECTURE: dict[tuple[str, str], dict] = {
-    ("digits", "early"): {"depth": 4, "width": 32},
+    ("digits", "early"): {"depth": 2, "width": 40},
     ("digits", "late"): {"depth": 1, "width": 36},
     ("digits", "hybrid"): {"depth": 1, "width": 30},
     ("digits", UNIMODAL): {"depth": 1, "width": 36},
-    ("match", "early"): {"depth": 4, "width": 32},
+    ("match", "early"): {"depth": 2, "width": 40},
     ("match", "late"): {"depth": 1, "width": 36},
     ("match", "hybrid"): {"depth": 1, "width": 32},
     ("motion", "early"): {"depth": 4, "width": 32},
@@ -73,7 +77,7 @@ def default_config(
         strategy = name
     else:
         raise ConfigError(f"unknown strategy {name!r}; choose one of: {', '.join(model_names(task))}")
-    operator, combiner = fusion_mechanism(name, strategy, operator, combiner)
+    operator, combiner = fusion_mechanism(name, strategy, operator, combiner, TASK_OPERATOR.get(task))
     return ModelConfig(
         task=task,
         strategy=strategy,

@@ -36,7 +36,7 @@ class BuiltInTask(Task):
         if not 0 <= int(index) < size:
             raise InputError(f"sample must be in 0..{size - 1} (the {split} split has {size} samples); got {index}.")
         row = avdigits.load_task(self.name, split, self.corruption(corruption), seed, rows=[int(index)])
-        values = {"image": row.image[0], "audio": row.audio[0], "text": row.text[0]}  # audio: the whole window
+        values = {"image": row.image[0], "audio": row.audio[0], "text": row.text[0]}  # audio: the whole window, silent after the clip
         facts = {"image digit": int(row.image_digit[0]), "audio digit": int(row.audio_digit[0])}
         return Sample({m: values[m] for m in self.modalities}, int(row.label[0]), index=int(index), facts=facts)
 
@@ -50,7 +50,7 @@ class BuiltInTask(Task):
 
     def corrupt(self, sample: Sample, corruption: Mapping[str, float], seed: int = 0) -> Sample:
         """An uploaded sample with load-time corruption, as ``load_task`` corrupts a row (an upload
-        counts as row 0). Audio is corrupted over the models' whole window, as in training."""
+        counts as row 0). Audio is corrupted over the clip, as in training."""
         levels = {m: level for m, level in self.corruption(corruption).items() if m in sample.values}
         if not any(levels.values()):
             return sample

@@ -113,7 +113,7 @@ def test_one_sample_is_corrupted_exactly_like_its_row_of_the_split(task, corrupt
     for row in (0, 17, 359):
         sample = get_task(task).sample(row, corruption=corruption, seed=2)
         assert np.array_equal(sample.get("image"), split.image[row])
-        # the whole window the models read: noise covers the padding after the clip, as in training
+        # the whole window the models read: noise over the clip, silence after it, as in training
         assert np.array_equal(sample.get("audio"), split.audio[row])
         assert sample.get("text") == (split.text[row] if task == "digits" else None)
 

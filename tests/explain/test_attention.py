@@ -304,6 +304,43 @@ def test_hybrid_absent_modality(tiny_config, make_inputs):
     assert "no other modality" in alone.note
 
 
+@pytest.mark.parametrize("task", ["tri", "duo"])
+def test_bottleneck_maps_are_the_bottleneck_tokens_looking_at_each_modality(tiny_config, make_inputs, vocabulary, task):
+    from fusion.models.operators.bottleneck import BOTTLENECK_TOKENS
+
+    model = model_for(tiny_config, task, "hybrid", "bottleneck")
+    sample = one_sample(make_inputs(model.modalities))
+    result = AttentionMaps(model).attribute(sample)
+    check_geometry(result, sample, vocabulary)
+    with torch.no_grad():
+        output = model(sample)
+    for m in model.modalities:
+        first = output.attention[f"bottleneck.0.{m}"]
+        tokens = model.tokenizers[m].num_tokens
+        # queries: [CLS], m's tokens, then the bottleneck's tokens (the last BOTTLENECK_TOKENS rows)
+        rows = first.weights[0].to(torch.float64).mean(0)[1 + tokens :]
+        assert rows.shape[0] == BOTTLENECK_TOKENS
+        np.testing.assert_allclose(result.tokens[m], rows.mean(0)[1 : 1 + tokens].numpy(), atol=1e-7)
+        assert 0 < result.shares[m] < 1
+        assert 0 < result.cross_shares[m]["bottleneck"] < 1
+        assert "bottleneck" in result.source[m]
+    if "audio" in model.modalities:  # the padding after the clip is never looked at
+        from fusion.modalities.audio import padding_tokens
+
+        assert padding_tokens(sample["audio"]).any()
+        assert np.all(result.tokens["audio"][padding_tokens(sample["audio"])[0].numpy()] == 0)
+
+
+def test_bottleneck_modalities_meet_only_in_the_bottleneck(tiny_config, make_inputs):
+    """No attention row of one modality's block has a key of another modality."""
+    model = model_for(tiny_config, "tri", "hybrid", "bottleneck")
+    with torch.no_grad():
+        output = model(one_sample(make_inputs(model.modalities)))
+    for name, attention in output.attention.items():
+        modalities = {what for what, _, _ in attention.keys if what in model.modalities}
+        assert len(modalities) == 1, name
+
+
 # --- interface ----------------------------------------------------------------------------------
 
 

@@ -16,8 +16,8 @@ from fusion.explain import AttentionMaps, IntegratedGradients, ModalityShapley
 from fusion.models.strategies import build_model
 from tests.conftest import KINDS
 
-STRATEGIES = [("early", "concat", None), ("early", "product", None), ("late", None, "mean"),
-              ("hybrid", "product", None), ("unimodal", None, "mean")]
+STRATEGIES = [("early", "concat", None), ("early", "product", None), ("early", "film", None), ("late", None, "mean"),
+              ("hybrid", "product", None), ("hybrid", "bottleneck", None), ("unimodal", None, "mean")]
 EXPLAINERS: dict[str, Callable] = {
     "shapley": lambda model, inputs, present: ModalityShapley(model).attribute(inputs, 1, present),
     "attention": lambda model, inputs, present: AttentionMaps(model).attribute(inputs, present),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from fusion.models.config import ModelConfig
 from fusion.models.strategies.base import AttentionMap, FusionModel, FusionOutput
+from fusion.models.strategies.bottleneck import build_bottleneck_hybrid
 from fusion.models.strategies.combiners import COMBINERS
 from fusion.models.strategies.early import build_early
 from fusion.models.strategies.hybrid import build_hybrid
@@ -16,7 +17,14 @@ from fusion.registry import Registry
 STRATEGIES: Registry[Callable[[ModelConfig], FusionModel]] = Registry("strategy")
 STRATEGIES.register("early")(build_early)
 STRATEGIES.register("late")(build_late)
-STRATEGIES.register("hybrid")(build_hybrid)
+
+
+@STRATEGIES.register("hybrid")
+def build_hybrid_fusion(config: ModelConfig) -> FusionModel:
+    """Hybrid fusion: cross-modal attention, or bottleneck tokens with the ``bottleneck`` operator."""
+    return build_bottleneck_hybrid(config) if config.operator == "bottleneck" else build_hybrid(config)
+
+
 STRATEGIES.register("unimodal")(build_late)
 
 

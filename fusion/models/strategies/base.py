@@ -40,8 +40,9 @@ class FusionOutput:
 
 
 # What a strategy's attention means, for the explainers: one joint stack over every modality's
-# tokens, each modality's own network, cross-modal attention between modalities, or none at all.
-JOINT, OWN, CROSS, NO_ATTENTION = "joint", "own", "cross", "none"
+# tokens, each modality's own network, cross-modal attention between modalities, bottleneck tokens
+# between modalities, or none at all.
+JOINT, OWN, CROSS, BOTTLENECK, NO_ATTENTION = "joint", "own", "cross", "bottleneck", "none"
 
 
 @dataclass(frozen=True)

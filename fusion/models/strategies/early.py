@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from fusion.models.config import ModelConfig
-from fusion.models.layers import ResidualMLP
+from fusion.models.layers import ResidualMLP, masked_mean
 from fusion.models.operators import create_operator
 from fusion.models.strategies.base import (JOINT, NO_ATTENTION, ROLES, AttentionMap, ClsEncoder, Diagram, FusionModel,
                                            FusionOutput, ModalityInputs, check_inputs, classifier)
@@ -83,10 +83,12 @@ class JointEarlyFusion(FusionModel):
             start += length
         sequence = torch.cat([tokens[m][0] for m in self.modalities], dim=1)
         valid = torch.cat([tokens[m][1] for m in self.modalities], dim=1)
-        cls, _, weights = self.encoder(sequence, valid)
+        cls, states, weights = self.encoder(sequence, valid)
         layout = tuple(segments)
         attention = {f"joint.{i}": AttentionMap(w, layout, layout) for i, w in enumerate(weights)}
-        return FusionOutput(self.head(cls), None, attention, {"fused": cls})
+        # each modality's own tokens after the joint stack, pooled (what the match digit probes read)
+        embeddings = {m: masked_mean(states[:, start:stop], tokens[m][1]) for m, start, stop in segments[1:]}
+        return FusionOutput(self.head(cls), None, attention, {**embeddings, "fused": cls})
 
 
 class VectorEarlyFusion(FusionModel):

@@ -55,23 +55,7 @@ class HybridFusion(FusionModel):
             attention.update({f"{m}.{i}": AttentionMap(w, layout, layout) for i, w in enumerate(weights)})
             unimodal[m] = cls
             sequences[m] = sequence
-
-        crossed = {}
-        for m in self.modalities:
-            # Keys: a null token, then the other modalities' input tokens (not their [CLS]), so each
-            # key segment maps back onto that modality's input; absent ones are masked out.
-            others = [o for o in self.modalities if o != m]
-            keys = torch.cat([self.null_key.expand(batch, -1, -1), *[sequences[o][:, 1:] for o in others]], dim=1)
-            key_valid = torch.cat([torch.ones(batch, 1, dtype=torch.bool), *[tokens[o][1] for o in others]], dim=1)
-            key_layout, start = [("null", 0, 1)], 1
-            for o in others:
-                length = tokens[o][0].shape[1]
-                key_layout.append((o, start, start + length))
-                start += length
-            out, weights = self.cross(sequences[m], key_valid, context=keys)
-            query_layout = (("cls", 0, 1), (m, 1, sequences[m].shape[1]))
-            attention[f"cross.{m}"] = AttentionMap(weights, query_layout, tuple(key_layout))
-            crossed[m] = out[:, 0]
+        crossed = self.meet(tokens, sequences, present, attention)
 
         fused = self.operator(crossed, present)
         modality_logits = {m: self.heads[m](unimodal[m]) for m in self.modalities}
@@ -86,11 +70,36 @@ class HybridFusion(FusionModel):
         embeddings = {**unimodal, "fused": fused.value}
         return FusionOutput(logits, modality_logits, attention, embeddings, mixing)
 
+    def meet(self, tokens: dict[str, tuple[Tensor, Tensor]], sequences: dict[str, Tensor],
+                 present: dict[str, Tensor], attention: dict[str, AttentionMap]) -> dict[str, Tensor]:
+        """The fusion step: per modality, its [CLS] after attending to the other modalities'
+        tokens (its cross-attention map is added to ``attention`` as ``cross.{m}``)."""
+        batch = next(iter(sequences.values())).shape[0]
+        crossed = {}
+        for m in self.modalities:
+            # Keys: a null token, then the other modalities' input tokens (not their [CLS]), so each
+            # key segment maps back onto that modality's input; absent ones (and audio padding)
+            # are masked out.
+            others = [o for o in self.modalities if o != m]
+            keys = torch.cat([self.null_key.expand(batch, -1, -1), *[sequences[o][:, 1:] for o in others]], dim=1)
+            key_valid = torch.cat([torch.ones(batch, 1, dtype=torch.bool), *[tokens[o][1] for o in others]], dim=1)
+            key_layout, start = [("null", 0, 1)], 1
+            for o in others:
+                length = tokens[o][0].shape[1]
+                key_layout.append((o, start, start + length))
+                start += length
+            out, weights = self.cross(sequences[m], key_valid, context=keys)
+            query_layout = (("cls", 0, 1), (m, 1, sequences[m].shape[1]))
+            attention[f"cross.{m}"] = AttentionMap(weights, query_layout, tuple(key_layout))
+            crossed[m] = out[:, 0]
+        return crossed
+
 
 def build_hybrid(config: ModelConfig) -> HybridFusion:
     """Hybrid fusion from its parts (built in this order, which fixes their seeded initialisation):
     unimodal self-attention networks, one cross-modal attention block and its null key, the fusion
-    operator, the fused head and the unimodal heads."""
+    operator, the fused head and the unimodal heads. (With the ``bottleneck`` operator the
+    registry builds ``strategies/bottleneck.py``'s model instead.)"""
     width, modalities = config.width, list(config.modalities)
     inputs = ModalityInputs(config)
     encoders = nn.ModuleDict({m: ClsEncoder(config, config.depth) for m in modalities})

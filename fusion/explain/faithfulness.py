@@ -1,0 +1,178 @@
+"""Is an attention map faithful? The deletion test: remove the k most-attended tokens of a modality
+and compare the drop in the predicted class's probability with removing k random tokens.
+
+For each of ``n`` test samples (a seeded choice of rows of the task's test split at its standard
+corruption, the rows ``evaluate`` reads) and each modality with an attention map:
+
+- the target is the class the model predicts on the whole input, ``p`` its probability;
+- ``attention_drop``: ``p`` minus its probability with the ``k`` tokens of the largest attention
+  weight (``AttentionMaps``' per-token vector) removed;
+- ``random_drop``: the same with ``k`` tokens drawn at random (``draws`` draws per sample, averaged);
+- ``difference_ci``: a 95 % bootstrap interval (percentile, seeded) of the mean paired difference
+  ``attention_drop - random_drop`` over the samples. A lower bound above 0 means the map points at
+  tokens the prediction depends on more than chance;
+- ``padding_share``: the mean share of the map's mass on tokens without content (audio frames
+  after the clip or digital silence, text padding; images have none).
+
+Tokens are removed the model's own way (``ModalitySpec.delete_tokens``): audio tokens and words
+are masked (the same mask as padding), image patches set to the blank baseline (images have no
+token mask). Only tokens with content are candidates, for the map and for chance alike; ``k`` is
+at most half of a sample's candidates, and a sample with fewer than two is skipped for that
+modality (``n`` counts the samples used).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from fusion.explain.attention import AttentionMaps
+from fusion.modalities import get_modality
+
+K = 4
+DRAWS = 8
+BOOTSTRAP = 2000
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Faithfulness:
+    """The deletion test of one model's map of one modality (see the module docstring)."""
+
+    attention_drop: float
+    random_drop: float
+    difference_ci: tuple[float, float]
+    n: int
+    padding_share: float
+    k: int
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["difference_ci"] = list(self.difference_ci)
+        return out
+
+
+def bootstrap_interval(values: np.ndarray, seed: int = 0, resamples: int = BOOTSTRAP,
+                       confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values``."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, values.size, size=(resamples, values.size))].mean(1)
+    tail = (1.0 - confidence) / 2
+    return float(np.quantile(means, tail)), float(np.quantile(means, 1.0 - tail))
+
+
+def _probability(model: torch.nn.Module, inputs: Mapping[str, Tensor], target: int) -> Tensor:
+    with torch.no_grad():
+        return torch.softmax(model(dict(inputs)).logits.to(torch.float64), -1)[:, target]
+
+
+def sample_drops(model: torch.nn.Module, inputs: Mapping[str, Tensor], k: int = K, draws: int = DRAWS,
+                 rng: np.random.Generator | None = None) -> dict[str, tuple[float, float, float, int]]:
+    """One sample (batch 1, every modality present): per modality with an attention map,
+    ``(attention_drop, random_drop, padding_share, k used)``; modalities with fewer than two
+    candidate tokens are left out."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    result = AttentionMaps(model).attribute(inputs)
+    with torch.no_grad():
+        probabilities = torch.softmax(model(dict(inputs)).logits.to(torch.float64), -1)[0]
+    target = int(probabilities.argmax())
+    full = float(probabilities[target])
+    out = {}
+    for m, weights in sorted(result.tokens.items()):
+        spec = get_modality(m)
+        real = spec.real_tokens(inputs[m])[0].numpy()
+        weights = np.asarray(weights, dtype=np.float64)
+        total = float(weights.sum())
+        padding_share = float(weights[~real].sum() / total) if total > 0 else 0.0
+        candidates = np.flatnonzero(real)
+        used = min(k, candidates.size // 2)
+        if used < 1:
+            continue
+        top = candidates[np.argsort(-weights[candidates], kind="stable")[:used]]
+        chosen = [top] + [rng.choice(candidates, size=used, replace=False) for _ in range(draws)]
+        masks = torch.zeros(len(chosen), real.size, dtype=torch.bool)
+        for row, tokens in enumerate(chosen):
+            masks[row, torch.as_tensor(tokens)] = True
+        batch = {o: x.expand(len(chosen), *x.shape[1:]) for o, x in inputs.items()}
+        batch[m] = spec.delete_tokens(batch[m], masks)
+        dropped = full - _probability(model, batch, target).numpy()
+        out[m] = (float(dropped[0]), float(dropped[1:].mean()), padding_share, used)
+    return out
+
+
+def deletion_test(model: torch.nn.Module, split: Any, n: int = 200, k: int = K, draws: int = DRAWS,
+                  seed: int = 0) -> dict[str, Faithfulness]:
+    """The deletion test over ``n`` seeded rows of ``split`` (a task split: ``inputs`` per
+    modality, every row with every modality), per modality with an attention map."""
+    if model.training:
+        raise ValueError("the deletion test reads a model in eval mode; call model.eval() first")
+    rng = np.random.default_rng(seed)
+    rows = rng.permutation(len(split))[: max(1, int(n))]
+    found: dict[str, list[tuple[float, float, float, int]]] = {}
+    for row in rows:
+        inputs = {m: split.inputs[m][row : row + 1] for m in model.modalities}
+        for m, figures in sample_drops(model, inputs, k, draws, rng).items():
+            found.setdefault(m, []).append(figures)
+    out = {}
+    for m, figures in found.items():
+        table = np.array(figures, dtype=np.float64)
+        out[m] = Faithfulness(
+            attention_drop=float(table[:, 0].mean()), random_drop=float(table[:, 1].mean()),
+            difference_ci=bootstrap_interval(table[:, 0] - table[:, 1], seed), n=len(table),
+            padding_share=float(table[:, 2].mean()), k=int(table[:, 3].max()),
+        )
+    return out
+
+
+def task_faithfulness(models: Mapping[str, torch.nn.Module], task: str, n: int = 200, k: int = K, seed: int = 0,
+                      cache_dir: Path | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{strategy: {modality: figures}}`` on a built-in task's test split at its standard
+    corruption; a model without attention gets ``{}``. Each model's figures are measured once
+    (per weights and settings) and then read from disk."""
+    from fusion.tasks import get_task
+
+    out = {}
+    for name, model in models.items():
+        out[name] = cached_faithfulness(model, task, n, k, seed, cache_dir,
+                                        lambda m=model: deletion_test(m, get_task(task).split(m, "test", None, 0), n, k, seed=seed))
+    return out
+
+
+def faithfulness_cache_dir() -> Path:
+    """Beside the cost cache: ``$FUSION_CACHE_DIR/faithfulness``."""
+    from fusion.embeddings.cache import default_cache_dir
+
+    return default_cache_dir() / "faithfulness"
+
+
+def cached_faithfulness(model: torch.nn.Module, task: str, n: int, k: int, seed: int, cache_dir: Path | None,
+                        measure: Any) -> dict[str, dict[str, Any]]:
+    """``measure()``'s figures as JSON, read from disk when this model (config + weights) was
+    measured with these settings before."""
+    from fusion.evaluation.cost import fingerprint
+    from fusion.json_cache import cached_json
+
+    folder = cache_dir if cache_dir is not None else faithfulness_cache_dir()
+    path = folder / f"{fingerprint(model)[:32]}-{task}-n{n}-k{k}-d{DRAWS}-s{seed}.json"
+    return cached_json(path, "cached faithfulness figures", lambda: {m: f.to_dict() for m, f in measure().items()})
+
+
+def beats_random_text(figures: Mapping[str, Any] | None) -> str:
+    """One line for beside a map: how much more removing its most-attended tokens costs than
+    removing random ones, with the interval, on the shipped test split."""
+    if not figures:
+        return "no deletion test for this map"
+    low, high = figures["difference_ci"]
+    difference = figures["attention_drop"] - figures["random_drop"]
+    verdict = "beats" if low > 0 else ("does worse than" if high < 0 else "does not clearly beat")
+    return (f"this map {verdict} random deletion by {difference:+.3f} in probability (95 % CI {low:+.3f} to "
+            f"{high:+.3f}; top {figures['k']} vs {figures['k']} random tokens removed, {figures['n']} test samples)")
