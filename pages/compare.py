@@ -67,6 +67,12 @@ def emap_section(task: Task, source: str) -> None:
     st.plotly_chart(viz.emap_bars(shares))
 
 
+def faithfulness_section(task: Task, source: str) -> None:
+    st.subheader("Are the attention maps faithful? (deletion test)")
+    st.dataframe(numbers.faithfulness(task.name, source), hide_index=True)
+    st.caption(READING["faithfulness"])
+
+
 def cost_section(task: Task, rows: list[dict]) -> None:
     st.subheader("Cost")
     costs = ["model", "parameters", "FLOPs", "latency median ms", "latency IQR ms", "peak memory MB", "test accuracy"]
@@ -96,6 +102,7 @@ def page() -> None:
     if task.is_built_in:
         section(robustness_section, task, source)
         section(emap_section, task, source)
+        section(faithfulness_section, task, source)
     else:
         section(missing_section, task, source)
     if rows:

@@ -54,3 +54,10 @@ def scaling_sweep() -> dict:
 def interactions(task: str, source: str, n: int) -> dict[str, float]:
     results = task_interactions(task_models(task, source), task, n)
     return {name: result["emap_nonadditive_share"] for name, result in results.items()}
+
+
+@st.cache_data(show_spinner="Deleting the most-attended tokens, and random ones…")
+def faithfulness(task: str, source: str) -> list[dict]:
+    from fusion.explain.faithfulness import faithfulness_rows, task_faithfulness
+
+    return faithfulness_rows(task_faithfulness(task_models(task, source), task))

@@ -101,6 +101,15 @@ def analyse(task: str, source: str, name: str, index: int | None, files: tuple, 
     return explain_model(task_models(task, source)[name], sample).to_dict(maps=True)
 
 
+@st.cache_data(show_spinner="Measuring how faithful the attention maps are…")
+def faithfulness_line(task: str, source: str, name: str, modality: str) -> str:
+    """The deletion test's sentence for a model's map (measured once per model, kept on disk)."""
+    from fusion.explain.faithfulness import beats_random_text, task_faithfulness
+
+    figures = task_faithfulness({name: task_models(task, source)[name]}, task)[name] if task_spec(task, source).is_built_in else {}
+    return beats_random_text(figures.get(modality))
+
+
 # ----------------------------------------------------------------------------- the case
 def choose_case(task: Task, source: str) -> tuple[str, int | None, tuple]:
     """(kind, test row or None, files as ((modality, bytes | text), ...))."""
@@ -226,6 +235,8 @@ def show_results(task: Task, source: str, case: tuple, sample: Sample, views: di
     if len(chosen) == 1:
         for name, result in results.items():
             grid(name, choose.single_items(items[name], result))
+            for modality in result.get("attention", {}):
+                st.caption(f"{modality} attention: {faithfulness_line(task.name, source, name, modality)}")
         return results
     said: set[tuple[str, str]] = set()  # (model, kind) whose first placeholder was drawn
     for row in choose.aligned_rows(items):
@@ -238,6 +249,8 @@ def show_results(task: Task, source: str, case: tuple, sample: Sample, views: di
                     said.add((name, row[0]))
                 else:
                     draw(item, f"{name}_{row[0]}_{row[1]}")
+                    if row[0] == choose.ATTENTION:
+                        st.caption(faithfulness_line(task.name, source, name, row[1]))
     return results
 
 

@@ -27,7 +27,11 @@ def run(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise ConfigError("--k must be at least 1")
     task, models = built_in_selection(args, "faithfulness", fusion_only=True)
+    import torch
+
     from fusion.explain.faithfulness import task_faithfulness
+
+    torch.set_num_threads(1)  # tiny models: extra OpenMP threads only spin
 
     strategies = task_faithfulness(models, task.name, args.n, args.k, args.seed)
     if args.json:

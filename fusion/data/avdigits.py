@@ -25,9 +25,11 @@ TASKS = ("digits", "match")
 SPLITS = ("train", "val", "test")
 TASK_MODALITIES = {"digits": ("audio", "image", "text"), "match": ("audio", "image")}
 TASK_NUM_CLASSES = {"digits": 10, "match": 2}
-# The standard (calibrated) corruption of each task: no single modality solves "digits" alone.
+# The standard (calibrated) corruption of each task: no single modality solves "digits" alone. Audio
+# is at 0.8 (-12 dB SNR) since the models mask the padding after each clip: at 0.7 (-8 dB) the
+# audio alone scored 0.79 once its padding was no longer read.
 STANDARD_CORRUPTION: dict[str, dict[str, float]] = {
-    "digits": {"image": 0.75, "audio": 0.7, "text": 0.0},
+    "digits": {"image": 0.75, "audio": 0.8, "text": 0.0},
     "match": {},
 }
 

@@ -136,12 +136,15 @@ def deletion_test(model: torch.nn.Module, split: Any, n: int = 200, k: int = K, 
 def task_faithfulness(models: Mapping[str, torch.nn.Module], task: str, n: int = 200, k: int = K, seed: int = 0,
                       cache_dir: Path | None = None) -> dict[str, dict[str, dict[str, Any]]]:
     """``{strategy: {modality: figures}}`` on a built-in task's test split at its standard
-    corruption; a model without attention gets ``{}``. Each model's figures are measured once
+    corruption; a model without attention (or a head over frozen encoders) gets ``{}``. Each model's figures are measured once
     (per weights and settings) and then read from disk."""
     from fusion.tasks import get_task
 
     out = {}
     for name, model in models.items():
+        if getattr(model.config, "encoders", ()):  # a head reads encoder tokens: nothing to delete
+            out[name] = {}
+            continue
         out[name] = cached_faithfulness(model, task, n, k, seed, cache_dir,
                                         lambda m=model: deletion_test(m, get_task(task).split(m, "test", None, 0), n, k, seed=seed))
     return out
@@ -176,3 +179,16 @@ def beats_random_text(figures: Mapping[str, Any] | None) -> str:
     verdict = "beats" if low > 0 else ("does worse than" if high < 0 else "does not clearly beat")
     return (f"this map {verdict} random deletion by {difference:+.3f} in probability (95 % CI {low:+.3f} to "
             f"{high:+.3f}; top {figures['k']} vs {figures['k']} random tokens removed, {figures['n']} test samples)")
+
+
+def faithfulness_rows(strategies: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """``task_faithfulness``'s figures as table rows (one per model and modality), for Compare."""
+    rows = []
+    for name, per_modality in strategies.items():
+        for m, f in per_modality.items():
+            low, high = f["difference_ci"]
+            rows.append({"model": name, "modality": m, "top-k removed: drop": round(f["attention_drop"], 3),
+                         "random k removed: drop": round(f["random_drop"], 3),
+                         "difference 95 % CI": f"[{low:+.3f}, {high:+.3f}]", "beats random": low > 0,
+                         "attention on padding": round(f["padding_share"], 3), "k": f["k"], "n": f["n"]})
+    return rows

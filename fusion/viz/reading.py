@@ -33,4 +33,13 @@ READING = {
         "adds up what each modality says; a high share means its answer depends on the combination. It is measured "
         "on the logit scale, so a model additive in probabilities (late fusion's mean) can still score above 0."
     ),
+    "faithfulness": (
+        "**Deletion test**: on test samples (the task's standard corruption), the drop in the predicted class's "
+        "probability when the k tokens with the most attention are removed, against k random tokens (8 draws per "
+        "sample). Audio frames and words are removed through the model's own mask, image patches are set to blank. "
+        "A 95 % bootstrap interval of the difference above 0 means the map points at what the prediction needs more "
+        "than chance does; it says nothing about tokens the map ignores. *Attention on padding* is the map's mass on "
+        "audio after the clip (and text padding): the models mask it, so it is 0. "
+        "`python -m fusion faithfulness --task T` prints the same figures."
+    ),
 }

@@ -74,7 +74,7 @@ def test_first_run_shows_a_built_in_sample_and_all_three_strategies_side_by_side
     assert not at.exception and not at.error
     assert at.title[0].value == "Explore"
     assert [s.label for s in at.slider] == ["audio corruption", "image corruption", "text corruption"]
-    assert [s.value for s in at.slider] == [0.7, 0.75, 0.0]  # the digits task's standard corruption
+    assert [s.value for s in at.slider] == [0.8, 0.75, 0.0]  # the digits task's standard corruption
     assert [t.label for t in at.toggle] == ["remove the audio", "remove the image", "remove the text"]
     assert at.segmented_control(key="explore_view").value == "side by side"  # the default view
     assert [p.split("**")[1] for p in predictions(at)] == ["early", "late", "hybrid"]

@@ -36,7 +36,7 @@ def test_a_preset_round_trips_and_defaults_to_side_by_side() -> None:
 
 
 def test_a_test_row_starts_at_the_standard_corruption_and_files_start_clean(dataset_task) -> None:
-    assert default_levels(DIGITS, ROW) == {"audio": 0.7, "image": 0.75, "text": 0.0}
+    assert default_levels(DIGITS, ROW) == {"audio": 0.8, "image": 0.75, "text": 0.0}
     assert default_levels(MATCH, FILES) == {"audio": 0.0, "image": 0.0}
     assert not has_corruption(dataset_task) and default_levels(dataset_task, ROW) == {}
 

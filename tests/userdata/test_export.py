@@ -87,7 +87,7 @@ def test_files_hold_the_task_data(exported, tasks, split):
 def test_readme_says_how_it_was_made(exported):
     readme = (exported / "README.md").read_text()
     assert "export_avdigits('DEST', clean=False, seed=0)" in readme
-    assert "audio 0.7, image 0.75" in readme
+    assert "audio 0.8, image 0.75" in readme
 
 
 def test_export_is_deterministic(exported, tmp_path):
