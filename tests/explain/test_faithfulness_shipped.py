@@ -1,0 +1,46 @@
+"""The faithfulness targets on the shipped models: for every fusion strategy of digits and match, the
+image and audio attention maps beat random deletion (the 95 % interval of the difference lies above
+0) and put at most 5 % of their mass on padding. Same settings as `python -m fusion faithfulness`."""
+
+from __future__ import annotations
+
+import pytest
+
+from fusion.explain.faithfulness import deletion_test
+from fusion.models.checkpoints import checkpoint_dir, load_checkpoint, shipped_root
+from fusion.models.config import FUSION_STRATEGIES
+from fusion.tasks import get_task
+
+N = 200  # the command's default
+# Targets the shipped models do not meet yet (measured; see README "Faithfulness of the attention maps").
+NOT_MET: dict[tuple[str, str, str], str] = {
+    ("match", "early", "image"): "joint early image map: CI [-0.041, +0.033]",
+    ("match", "late", "image"): "late fusion is at chance on match; its image map: CI [-0.001, +0.004]",
+    ("match", "hybrid", "audio"): "hybrid cross-attention onto audio: CI [-0.011, +0.058]",
+    ("match", "hybrid", "image"): "hybrid cross-attention onto the image: CI [-0.022, +0.057]",
+}
+
+CASES = [pytest.param(task, strategy, m, marks=[pytest.mark.xfail(strict=True, reason=NOT_MET[(task, strategy, m)])]
+                      if (task, strategy, m) in NOT_MET else [], id=f"{task}-{strategy}-{m}")
+         for task in ("digits", "match") for strategy in FUSION_STRATEGIES for m in ("audio", "image")]
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict:
+    cache: dict = {}
+
+    def measure(task: str, strategy: str) -> dict:
+        if (task, strategy) not in cache:
+            model = load_checkpoint(checkpoint_dir(shipped_root(), task, strategy))
+            cache[(task, strategy)] = deletion_test(model, get_task(task).split(model, "test", None, 0), n=N)
+        return cache[(task, strategy)]
+
+    return measure
+
+
+@pytest.mark.parametrize(("task", "strategy", "modality"), CASES)
+def test_a_shipped_map_beats_random_deletion_and_skips_padding(figures, task, strategy, modality) -> None:
+    found = figures(task, strategy)[modality]
+    assert found.n == N
+    assert found.padding_share <= 0.05
+    assert found.difference_ci[0] > 0, found
