@@ -1,0 +1,105 @@
+"""Figures of a video sample: its frames as a strip (one row, frame 1 on the left), alone or with
+attention or Integrated Gradients drawn on each frame's patches, and the temporal Shapley values
+of groups of frames. Pure Plotly; every figure states its scale.
+
+The strip is one heatmap: the ``[T, H, W]`` frames side by side with a one-pixel gap (NaN) between
+them, so overlays built from the same ``[T, H, W]`` maps land on the same pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from fusion.viz.explore import ATTENTION, DIVERGING, DOWN, HEIGHT, UP, _layout, _stretched, _symmetric
+
+GAP = 1  # pixels between frames in the strip
+STRIP_HEIGHT = 200
+
+
+def strip(frames: Sequence | np.ndarray) -> np.ndarray:
+    """``[T, H, W]`` -> ``[H, T * W + (T - 1) * GAP]``: the frames in a row, NaN between them."""
+    array = np.asarray(frames, dtype=float)
+    if array.ndim != 3 or not array.shape[0]:
+        raise ValueError(f"a frame strip needs [frames, height, width] values, got shape {array.shape}")
+    count, height, width = array.shape
+    out = np.full((height, count * width + (count - 1) * GAP), np.nan)
+    for t in range(count):
+        out[:, t * (width + GAP): t * (width + GAP) + width] = array[t]
+    return out
+
+
+def frame_centres(count: int, width: int) -> list[float]:
+    """The x coordinate of each frame's centre in the strip."""
+    return [t * (width + GAP) + (width - 1) / 2 for t in range(count)]
+
+
+def frame_shares(values: Sequence | np.ndarray) -> np.ndarray:
+    """Each frame's part of a ``[T, H, W]`` map's total (absolute values; equal parts when all are 0)."""
+    totals = np.abs(np.asarray(values, dtype=float)).sum(axis=(1, 2))
+    total = float(totals.sum())
+    return totals / total if total > 0 else np.full(len(totals), 1.0 / len(totals))
+
+
+def _strip_figure(frames: np.ndarray, labels: Sequence[str], title: str) -> go.Figure:
+    count, height, width = frames.shape
+    figure = go.Figure(go.Heatmap(z=strip(frames), colorscale="gray", zmin=0, zmax=1, showscale=False,
+                                  hovertemplate="grey %{z:.2f}<extra></extra>", name="frames"))
+    figure.update_xaxes(tickvals=frame_centres(count, width), ticktext=list(labels), showgrid=False, zeroline=False)
+    figure.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
+    return _layout(figure, title, height=STRIP_HEIGHT)
+
+
+def frame_strip_figure(frames: Sequence | np.ndarray, title: str | None = None) -> go.Figure:
+    """What the models see of a clip: each frame in grey (0 black to 1 white), left to right in time."""
+    array = np.asarray(frames, dtype=float)
+    count, height, width = array.shape
+    title = title or f"video: {count} frames of {height}×{width} px, grey 0 (black) to 1 (white), time →"
+    return _strip_figure(array, [f"frame {t + 1}" for t in range(count)], title)
+
+
+def attention_strip_figure(frames: Sequence | np.ndarray, attention: Sequence | np.ndarray, title: str = "attention on the frames") -> go.Figure:
+    """Attention ``[T, H, W]`` (each patch's weight on its pixels) in translucent orange over the
+    frames; each frame's tick says its share of the attention on the clip. The shading is stretched
+    from the map's lowest to its highest weight (said in the title)."""
+    array, weights = np.asarray(frames, dtype=float), np.asarray(attention, dtype=float)
+    shares = frame_shares(weights)
+    figure = _strip_figure(array, [f"{t + 1}: {s:.0%}" for t, s in enumerate(shares)],
+                           f"{title} (shading stretched min–max; ticks: frame: share)")
+    figure.add_trace(go.Heatmap(z=strip(_stretched(weights)), colorscale=ATTENTION, zmin=0, zmax=1, showscale=False,
+                                customdata=strip(weights), hovertemplate="weight %{customdata:.4f}<extra></extra>",
+                                name="attention"))
+    return figure
+
+
+def gradient_strip_figure(frames: Sequence | np.ndarray, attribution: Sequence | np.ndarray, share: float | None = None) -> go.Figure:
+    """Integrated Gradients per pixel ``[T, H, W]`` over the frames: red raises the explained logit,
+    blue lowers it, on a symmetric colour bar in logit units; each tick is that frame's summed IG."""
+    array, values = np.asarray(frames, dtype=float), np.asarray(attribution, dtype=float)
+    limit = _symmetric(values)
+    sums = values.sum(axis=(1, 2))
+    title = "IG on video" + (f" — {share:.0%} of the attribution" if share is not None else "") + " (logit; ticks: frame: sum)"
+    figure = _strip_figure(array, [f"{t + 1}: {s:+.2f}" for t, s in enumerate(sums)], title)
+    figure.add_trace(go.Heatmap(z=strip(values), colorscale=DIVERGING, zmin=-limit, zmax=limit, opacity=0.75, name="IG",
+                                colorbar={"title": {"text": "logit"}, "thickness": 10, "len": 0.9},
+                                hovertemplate="IG %{z:+.4f}<extra></extra>"))
+    return figure
+
+
+def temporal_shapley_figure(temporal: Mapping[str, Any], class_name: str) -> go.Figure:
+    """Shapley values of groups of frames for P(class): one bar per segment ("frames 1–2"), from
+    the clip with every segment replaced by the baseline to the clip as it is (they add up to the
+    difference, stated in the title)."""
+    labels = [f"frames {start + 1}–{stop}" for start, stop in temporal["segments"]]
+    values = [float(v) for v in temporal["values"]]
+    figure = go.Figure(go.Bar(x=labels, y=values, marker_color=[UP if v >= 0 else DOWN for v in values],
+                              text=[f"{v:+.2f}" for v in values], textposition="outside", name="Shapley value"))
+    peak = max([abs(v) for v in values] + [0.05])
+    figure.update_yaxes(range=[-peak * 1.3, peak * 1.3], title_text=f"ΔP({class_name})", zeroline=True)
+    figure.update_xaxes(type="category")
+    title = (f"frames' contributions to P({class_name}) (Shapley): {temporal['value_empty']:.2f} with "
+             f"{temporal['baseline']} → {temporal['value_full']:.2f}")
+    return _layout(figure, title, height=HEIGHT)
