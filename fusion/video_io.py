@@ -133,3 +133,31 @@ def decode_video(data: Any) -> tuple[np.ndarray, tuple[str, ...]]:
     if not math.isfinite(float(clip.sum())):
         raise InputError("video: the decoded frames are not finite numbers; export the clip again.")
     return np.clip(clip, 0.0, 1.0).astype(np.float32), tuple(warnings)
+
+
+def clip_bytes(frames: np.ndarray, fps: int = 4, scale: int = 8) -> bytes:
+    """Grey frames ``[T, H, W]`` in [0, 1] -> a small WebM (VP8) that a browser plays, each pixel
+    drawn as a ``scale`` x ``scale`` block (what the models see, for ``st.video``)."""
+    import av
+
+    array = np.clip(np.asarray(frames, dtype=np.float32), 0.0, 1.0)
+    if array.ndim != 3 or not array.shape[0]:
+        raise ValueError(f"clip_bytes needs [frames, height, width] values, got shape {array.shape}")
+    big = np.kron((array * 255).round().astype(np.uint8), np.ones((1, scale, scale), np.uint8))
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="webm") as out:
+        stream = out.add_stream("libvpx", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = big.shape[2], big.shape[1], "yuv420p"
+        stream.options = {"crf": "10", "b:v": "1M"}
+        for frame in big:
+            picture = av.VideoFrame.from_ndarray(np.repeat(frame[..., None], 3, axis=2), format="rgb24")
+            for packet in stream.encode(picture):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+def is_gif(raw: bytes) -> bool:
+    """Whether the bytes are a GIF (browsers animate it as a picture, not in a video player)."""
+    return bytes(raw[:6]) in (b"GIF87a", b"GIF89a")
