@@ -23,6 +23,7 @@ from ui.state import TASK_KEY, choice, show_error, task_models, task_spec
 
 K = "explore_"  # widget key prefix
 PRESET_KEY, SWITCH_KEY = f"{K}preset", "learn_open_explore"
+CLIP_WIDTH = 256  # pixels of the clip's player
 
 
 def key(name: str) -> str:
@@ -210,15 +211,15 @@ def show_clip(value: Any, uploaded: bool) -> None:
 
     file = st.session_state.get(key("upload_video")) if uploaded else None
     if file is not None and is_gif(file.getvalue()):
-        st.image(file.getvalue(), caption="your clip (GIF)")
+        st.image(file.getvalue(), caption="your clip (GIF)", width=CLIP_WIDTH)
     elif file is not None:
-        st.video(file.getvalue())
+        st.video(file.getvalue(), width=CLIP_WIDTH)
         st.caption("your clip, as uploaded; the strip above is what the models see")
     elif isinstance(value, (str, Path)):
-        st.video(Path(value).read_bytes())  # a dataset row's file
+        st.video(Path(value).read_bytes(), width=CLIP_WIDTH)  # a dataset row's file
     else:
-        st.video(playable_clip(value), format="video/webm", loop=True)
-        st.caption("the frames the models see, at 4 frames per second")
+        st.video(playable_clip(value), format="video/webm", loop=True, width=CLIP_WIDTH)
+        st.caption("the frames the models see, enlarged 8×, at 4 frames per second")
 
 
 # ---------------------------------------------------------------------------- the results
