@@ -29,7 +29,7 @@ def test_learn_shows_three_architectures_and_the_facts_with_computed_numbers() -
     assert metrics["late"] == f"{accuracy[('match', 'late')]:.1%}"
     text = " ".join(m.value for m in at.markdown)
     assert "at chance" in text and "Shapley" in text
-    assert len([b for b in at.button if b.label == "Open in Explore"]) == 3
+    assert len([b for b in at.button if b.label == "Open in Explore"]) == 4
 
 
 def test_open_in_explore_prepares_the_case() -> None:
@@ -66,5 +66,38 @@ def test_the_match_button_opens_a_row_where_late_fusion_is_wrong_and_the_others_
     row = at.session_state["explore_preset"]["sample"] if "explore_preset" in at.session_state else at.session_state["explore_index"]
     task, models = get_task("match"), load_models("match", ["early", "late", "hybrid"])
     sample = task.sample(row)
+    right = {name: explain_model(model, sample).predicted == sample.label for name, model in models.items()}
+    assert right == {"early": True, "late": False, "hybrid": True}
+
+
+def test_the_motion_section_shows_recorded_accuracies_and_the_measured_cost_of_shuffling() -> None:
+    from fusion.evaluation.robustness import robustness
+    from fusion.models.checkpoints import load_models
+
+    at = open_learn()
+    accuracy = {(r["task"], r["model"]): r["test accuracy"] for r in shipped_models()}
+    metrics = {m.label: m.value for m in at.metric}
+    for strategy in ("early", "late", "hybrid"):
+        assert metrics[f"motion {strategy}"] == f"{accuracy[('motion', strategy)]:.1%}"
+    best = max(("early", "hybrid"), key=lambda s: accuracy[("motion", s)])
+    shuffled = robustness(load_models("motion", [best]), "motion", levels=(0.0,)).conditions[best]["frames_shuffled"]
+    assert metrics[f"motion {best}, frames shuffled"] == f"{shuffled:.1%}"
+    text = " ".join(m.value for m in at.markdown)
+    assert f"falls from {accuracy[('motion', best)]:.1%} to {shuffled:.1%}" in text
+
+
+def test_the_motion_button_opens_a_wrong_direction_row_that_late_fusion_gets_wrong() -> None:
+    from fusion.explain.analysis import explain_model
+    from fusion.models.checkpoints import load_models
+    from fusion.tasks import get_task
+
+    at = open_learn()
+    next(b for b in at.button if b.key == "explore_motion").click().run()
+    assert not at.exception and at.session_state["task"] == "motion"
+    row = at.session_state["explore_preset"]["sample"] if "explore_preset" in at.session_state else at.session_state["explore_index"]
+    task, models = get_task("motion"), load_models("motion", ["early", "late", "hybrid"])
+    sample = task.sample(row)
+    facts = sample.facts
+    assert facts["video digit"] == facts["caption digit"] and facts["video direction"] != facts["caption direction"]
     right = {name: explain_model(model, sample).predicted == sample.label for name, model in models.items()}
     assert right == {"early": True, "late": False, "hybrid": True}
