@@ -42,6 +42,10 @@ def decode_for_encoder(modality: str, content: bytes | str) -> Any:
         return decode_image_rgb(content)
     if modality == "audio":
         return decode_audio_clip(content).waveform
+    if modality == "video":
+        from fusion.video_io import decode_video_rgb
+
+        return decode_video_rgb(content)
     return content
 
 

@@ -31,6 +31,25 @@ def check_images(items: Sequence[Any]) -> list[np.ndarray]:
     return images
 
 
+def check_clips(items: Sequence[Any]) -> list[np.ndarray]:
+    """Decoded clips must be ``uint8 [T, H, W, 3]`` RGB frames (``fusion.video_io.decode_video_rgb``)."""
+    clips = []
+    for i, item in enumerate(items):
+        clip = np.asarray(item)
+        if clip.dtype != np.uint8 or clip.ndim != 4 or clip.shape[3] != 3 or min(clip.shape[:3]) < 1:
+            raise InputError(f"video {i} is {clip.dtype} {list(clip.shape)}; video encoders take uint8 RGB "
+                             "frames [T, H, W, 3] (decode it with fusion.video_io.decode_video_rgb).")
+        clips.append(clip)
+    return clips
+
+
+def frame_layout(count: int):
+    """The token layout of a clip's ``count`` frame tokens, in time order."""
+    from fusion.encoders.base import TokenLayout
+
+    return TokenLayout("frames", labels=tuple(f"frame {i + 1}" for i in range(count)))
+
+
 def check_waveforms(items: Sequence[Any]) -> list[np.ndarray]:
     """Decoded audio must be a non-empty, finite mono waveform at 16 kHz; cut to 10 s."""
     waves = []
