@@ -175,7 +175,7 @@ def embed_manifest(
         for k, i in enumerate(keep):
             column[i] = results[k]
             if k in errors:
-                failed.setdefault(manifest.rows[i].line, f"{m}: {errors[k]}")
+                failed.setdefault(manifest.rows[i].line, f"{m}: {errors[k].removeprefix(f'{m}: ')}")
         encodings[m] = column
     if failed:
         lines = {row.line for row in manifest.rows}
