@@ -12,7 +12,10 @@ import streamlit as st
 
 from fusion.paths import ASSETS
 from fusion.tasks import list_tasks
+from fusion.threads import use_app_threads
 from ui.state import SOURCE_KEY, TASK_KEY, restore_sidebar_from_link, source_choices
+
+use_app_threads()  # in this run's thread: tiny models, shared cores
 
 # A local icon: a ":material/...:" page icon makes the browser fetch its SVG from a font CDN.
 st.set_page_config(page_title="Fusion Explorer", page_icon=str(ASSETS / "app" / "icon.png"), layout="wide")
