@@ -29,11 +29,16 @@ pages = [
     st.Page(PAGES / "your_data.py", title="Your data", icon=":material/upload_file:"),
     st.Page(PAGES / "models.py", title="Shipped models", icon=":material/inventory_2:"),
 ]
-page = st.navigation(pages)
+# The sidebar's page links are drawn here, not by Streamlit: its own navigation first lists the raw
+# files of pages/ ("app", "compare", ...) until this script has run (seconds on a cold server).
+# client.showSidebarNavigation = false in .streamlit/config.toml turns that list off.
+page = st.navigation(pages, position="hidden")
 
 task_names = [t.name for t in list_tasks()]
 restore_sidebar_from_link(task_names)  # a shared link opens its task and models
 with st.sidebar:
+    for each in pages:
+        st.page_link(each)
     task = st.selectbox(
         "Task", task_names, key=TASK_KEY,
         help="digits: which digit (image + audio + text). match: is the spoken digit the written one? (image + audio). "
