@@ -12,6 +12,7 @@ import pytest
 from fusion.encoders import list_encoders, load_encoder, registry
 from fusion.errors import ConfigError, InputError
 from fusion.video_io import ENCODER_FRAMES, decode_video_rgb
+from tests.encoders.test_hf import fresh_registry  # noqa: F401 - pytest fixture
 from tools import drawn_clips as clips
 
 TINY = dict(image_size=32, patch_size=16, num_frames=4, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
@@ -21,13 +22,6 @@ TINY = dict(image_size=32, patch_size=16, num_frames=4, hidden_size=32, num_hidd
 @pytest.fixture(scope="module")
 def clip() -> np.ndarray:
     return decode_video_rgb(clips.drawn_clip(4, "right", clips.SETTINGS[0]))
-
-
-@pytest.fixture
-def fresh_registry():
-    registry._load.cache_clear()
-    yield
-    registry._load.cache_clear()
 
 
 def test_rgb_frames_are_spread_over_the_clip_and_bounded_in_size(clip) -> None:
