@@ -84,10 +84,10 @@ def video_attention_title(result: Mapping[str, Any]) -> str:
     modalities' cross-attention onto the frames (hybrid), from the result's ``attention_source``."""
     source = str(result.get("attention_source", {}).get("video", ""))
     if source.startswith("cross-attention"):
-        return "cross-attention of the " + source.split("[CLS] of ", 1)[-1].split(" →")[0] + " onto the frames"
+        return source.split("[CLS] of ", 1)[-1].split(" →")[0] + " → video cross-attention"
     if source.startswith("joint"):
         return "joint attention on the frames"
-    return "the video network's own attention" if source else "attention on the frames"
+    return "video network's own attention" if source else "attention on the frames"
 
 
 def row_order(row: Row) -> tuple[int, str]:

@@ -64,11 +64,11 @@ def frame_strip_figure(frames: Sequence | np.ndarray, title: str | None = None) 
 def attention_strip_figure(frames: Sequence | np.ndarray, attention: Sequence | np.ndarray, title: str = "attention on the frames") -> go.Figure:
     """Attention ``[T, H, W]`` (each patch's weight on its pixels) in translucent orange over the
     frames; each frame's tick says its share of the attention on the clip. The shading is stretched
-    from the map's lowest to its highest weight (said in the title)."""
+    from the map's lowest to its highest weight (said under the strip)."""
     array, weights = np.asarray(frames, dtype=float), np.asarray(attention, dtype=float)
     shares = frame_shares(weights)
-    figure = _strip_figure(array, [f"{t + 1}: {s:.0%}" for t, s in enumerate(shares)],
-                           f"{title} (shading stretched min–max; ticks: frame: share)")
+    figure = _strip_figure(array, [f"{t + 1}: {s:.0%}" for t, s in enumerate(shares)], title)
+    figure.update_xaxes(title_text="frame: share of the attention (shading stretched min–max)", title_font_size=11)
     figure.add_trace(go.Heatmap(z=strip(_stretched(weights)), colorscale=ATTENTION, zmin=0, zmax=1, showscale=False,
                                 customdata=strip(weights), hovertemplate="weight %{customdata:.4f}<extra></extra>",
                                 name="attention"))
@@ -81,8 +81,9 @@ def gradient_strip_figure(frames: Sequence | np.ndarray, attribution: Sequence |
     array, values = np.asarray(frames, dtype=float), np.asarray(attribution, dtype=float)
     limit = _symmetric(values)
     sums = values.sum(axis=(1, 2))
-    title = "IG on video" + (f" — {share:.0%} of the attribution" if share is not None else "") + " (logit; ticks: frame: sum)"
+    title = "IG on video" + (f" — {share:.0%} of the attribution" if share is not None else "")
     figure = _strip_figure(array, [f"{t + 1}: {s:+.2f}" for t, s in enumerate(sums)], title)
+    figure.update_xaxes(title_text="frame: summed IG (logit)", title_font_size=11)
     figure.add_trace(go.Heatmap(z=strip(values), colorscale=DIVERGING, zmin=-limit, zmax=limit, opacity=0.75, name="IG",
                                 colorbar={"title": {"text": "logit"}, "thickness": 10, "len": 0.9},
                                 hovertemplate="IG %{z:+.4f}<extra></extra>"))
@@ -92,14 +93,14 @@ def gradient_strip_figure(frames: Sequence | np.ndarray, attribution: Sequence |
 def temporal_shapley_figure(temporal: Mapping[str, Any], class_name: str) -> go.Figure:
     """Shapley values of groups of frames for P(class): one bar per segment ("frames 1–2"), from
     the clip with every segment replaced by the baseline to the clip as it is (they add up to the
-    difference, stated in the title)."""
+    difference, stated under the bars)."""
     labels = [f"frames {start + 1}–{stop}" for start, stop in temporal["segments"]]
     values = [float(v) for v in temporal["values"]]
     figure = go.Figure(go.Bar(x=labels, y=values, marker_color=[UP if v >= 0 else DOWN for v in values],
                               text=[f"{v:+.2f}" for v in values], textposition="outside", name="Shapley value"))
     peak = max([abs(v) for v in values] + [0.05])
     figure.update_yaxes(range=[-peak * 1.3, peak * 1.3], title_text=f"ΔP({class_name})", zeroline=True)
-    figure.update_xaxes(type="category")
-    title = (f"frames' contributions to P({class_name}) (Shapley): {temporal['value_empty']:.2f} with "
-             f"{temporal['baseline']} → {temporal['value_full']:.2f}")
-    return _layout(figure, title, height=HEIGHT)
+    figure.update_xaxes(type="category", title_font_size=11,
+                        title_text=f"P = {temporal['value_empty']:.2f} with {temporal['baseline']} → "
+                                   f"{temporal['value_full']:.2f} with the clip")
+    return _layout(figure, f"frames' contributions to P({class_name}) (Shapley)", height=HEIGHT)

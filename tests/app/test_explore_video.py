@@ -37,10 +37,10 @@ def test_a_motion_test_row_shows_the_clip_the_strip_and_video_explanations() -> 
     assert sum(t.startswith("IG on video") for t in shown) == 3
     # attention on the frames: the late model's own video network, the hybrid's text -> video cross-attention;
     # the shipped early model (product operator) has none and says so in its column
-    assert sum(t.startswith("the video network's own attention") for t in shown) == 1
-    assert sum(t.startswith("cross-attention of the text onto the frames") for t in shown) == 1
+    assert sum(t.startswith("video network's own attention") for t in shown) == 1
+    assert sum(t.startswith("text → video cross-attention") for t in shown) == 1
     assert any("No attention map on the video" in c.value for c in at.caption)
-    for ticks in strip_ticks(at, "cross-attention"):
+    for ticks in strip_ticks(at, "text → video"):
         shares = [float(t.split(": ")[1].rstrip("%")) for t in ticks]
         assert len(shares) == 8 and sum(shares) == pytest.approx(100, abs=8)  # rounded per-frame shares of the mass
 

@@ -37,12 +37,12 @@ def test_attention_ticks_are_each_frames_share_of_the_mass() -> None:
     weights[6] = 0.1  # frame 7, all four patches
     shares = frame_shares(weights)
     assert shares.sum() == pytest.approx(1.0) and shares[2] == pytest.approx(0.3 * 64 / (0.3 * 64 + 0.1 * 256))
-    figure = attention_strip_figure(FRAMES, weights, title="cross-attention of the text onto the frames")
+    figure = attention_strip_figure(FRAMES, weights, title="text → video cross-attention")
     ticks = list(figure.layout.xaxis.ticktext)
     assert ticks[2] == f"3: {shares[2]:.0%}" and ticks[0] == "1: 0%"
     overlay = figure.data[1]
-    assert np.nanmax(np.asarray(overlay.z, dtype=float)) == 1.0  # stretched, said in the title
-    assert "stretched" in figure.layout.title.text
+    assert np.nanmax(np.asarray(overlay.z, dtype=float)) == 1.0  # stretched, said under the strip
+    assert "stretched" in figure.layout.xaxis.title.text
     assert frame_shares(np.zeros((4, 2, 2))).tolist() == [0.25] * 4
 
 
@@ -53,7 +53,8 @@ def test_gradient_ticks_are_each_frames_summed_attribution_on_a_symmetric_logit_
     assert ticks == [f"{t + 1}: {attribution[t].sum():+.2f}" for t in range(8)]
     overlay = figure.data[1]
     assert overlay.zmin == -overlay.zmax == -np.abs(attribution).max()
-    assert overlay.colorbar.title.text == "logit" and "40% of the attribution" in figure.layout.title.text
+    assert overlay.colorbar.title.text == "logit" and figure.layout.title.text == "IG on video — 40% of the attribution"
+    assert figure.layout.xaxis.title.text == "frame: summed IG (logit)"
 
 
 def test_the_frames_contributions_figure_draws_the_values_it_is_given() -> None:
@@ -63,14 +64,15 @@ def test_the_frames_contributions_figure_draws_the_values_it_is_given() -> None:
     bars = figure.data[0]
     assert list(bars.x) == ["frames 1–2", "frames 3–4", "frames 5–6", "frames 7–8"]
     assert list(bars.y) == temporal["values"] and list(bars.text) == ["+0.10", "-0.05", "+0.20", "+0.00"]
-    assert "0.50 with black frames (all pixels 0) → 0.75" in figure.layout.title.text
+    assert figure.layout.xaxis.title.text == "P = 0.50 with black frames (all pixels 0) → 0.75 with the clip"
+    assert figure.layout.title.text == "frames' contributions to P(yes) (Shapley)"
     assert figure.layout.yaxis.title.text == "ΔP(yes)"
 
 
 @pytest.mark.parametrize(("strategy", "operator", "combiner", "title"), [
     ("early", "concat", None, "joint attention on the frames"),
-    ("late", None, "mean", "the video network's own attention"),
-    ("hybrid", "product", None, "cross-attention of the text onto the frames"),
+    ("late", None, "mean", "video network's own attention"),
+    ("hybrid", "product", None, "text → video cross-attention"),
 ])
 def test_each_strategy_draws_its_own_attention_on_the_strip(tiny_config, strategy, operator, combiner, title) -> None:
     """Joint attention for early (concat), the video network's own for late, text -> video
