@@ -77,16 +77,17 @@ def attention_strip_figure(frames: Sequence | np.ndarray, attention: Sequence | 
 
 def gradient_strip_figure(frames: Sequence | np.ndarray, attribution: Sequence | np.ndarray, share: float | None = None) -> go.Figure:
     """Integrated Gradients per pixel ``[T, H, W]`` over the frames: red raises the explained logit,
-    blue lowers it, on a symmetric colour bar in logit units; each tick is that frame's summed IG."""
+    blue lowers it, on a symmetric scale in logit units (its range stated under the strip); each
+    tick is that frame's summed IG."""
     array, values = np.asarray(frames, dtype=float), np.asarray(attribution, dtype=float)
     limit = _symmetric(values)
     sums = values.sum(axis=(1, 2))
     title = "IG on video" + (f" — {share:.0%} of the attribution" if share is not None else "")
     figure = _strip_figure(array, [f"{t + 1}: {s:+.2f}" for t, s in enumerate(sums)], title)
-    figure.update_xaxes(title_text="frame: summed IG (logit)", title_font_size=11)
+    figure.update_xaxes(title_text=f"frame: summed IG (logit); colour: blue −{limit:.3g} to red +{limit:.3g} logit per pixel",
+                        title_font_size=11)
     figure.add_trace(go.Heatmap(z=strip(values), colorscale=DIVERGING, zmin=-limit, zmax=limit, opacity=0.75, name="IG",
-                                colorbar={"title": {"text": "logit"}, "thickness": 10, "len": 0.9},
-                                hovertemplate="IG %{z:+.4f}<extra></extra>"))
+                                showscale=False, hovertemplate="IG %{z:+.4f}<extra></extra>"))
     return figure
 
 

@@ -53,8 +53,10 @@ def test_gradient_ticks_are_each_frames_summed_attribution_on_a_symmetric_logit_
     assert ticks == [f"{t + 1}: {attribution[t].sum():+.2f}" for t in range(8)]
     overlay = figure.data[1]
     assert overlay.zmin == -overlay.zmax == -np.abs(attribution).max()
-    assert overlay.colorbar.title.text == "logit" and figure.layout.title.text == "IG on video — 40% of the attribution"
-    assert figure.layout.xaxis.title.text == "frame: summed IG (logit)"
+    assert figure.layout.title.text == "IG on video — 40% of the attribution"
+    limit = np.abs(attribution).max()
+    assert figure.layout.xaxis.title.text == (f"frame: summed IG (logit); colour: blue −{limit:.3g} to red +{limit:.3g} "
+                                              "logit per pixel")
 
 
 def test_the_frames_contributions_figure_draws_the_values_it_is_given() -> None:
