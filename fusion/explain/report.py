@@ -17,7 +17,7 @@ class Explanation:
     """``shapley``, ``attention`` and ``gradients`` are None only when there is nothing to explain
     (``note`` says why: the sample has none of the model's modalities). ``layouts``: for a head
     over frozen encoders, how each modality's tokens map onto the input. ``temporal``: Shapley values
-    of the clip's frame segments, when the sample has a video a built-in model reads."""
+    of the clip's frame (or a head's video token) segments, when the model reads the sample's video."""
 
     model: str
     probabilities: tuple[float, ...] = ()

@@ -10,6 +10,10 @@ probability and on its logit.
 
 This complements the modality-level Shapley values (which remove the video with the absent mask):
 those ask "what does the clip add?", these "which part of the clip adds it?".
+
+A head over a frozen video encoder reads tokens in time order (one per frame for ``frames:``, one
+per time step for Hugging Face video models): its segments are groups of those tokens, and an
+absent one is the training set's mean embedding (the head's Integrated Gradients baseline).
 """
 
 from __future__ import annotations
@@ -52,20 +56,23 @@ class TemporalShapleyResult:
     full_logit: float
     empty_logit: float
     baseline: str
+    unit: str = "frames"  # what a segment groups: "frames", or a head's "tokens"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``explain --json`` (``temporal_shapley``)."""
         return {"target": self.target, "segments": [list(s) for s in self.segments],
                 "values": list(self.values_probability), "values_logit": list(self.values_logit),
                 "value_full": self.full_probability, "value_empty": self.empty_probability,
-                "logit_full": self.full_logit, "logit_empty": self.empty_logit, "baseline": self.baseline}
+                "logit_full": self.full_logit, "logit_empty": self.empty_logit, "baseline": self.baseline,
+                "unit": self.unit}
 
 
 class TemporalShapley(Explainer):
     """Exact Shapley values of ``segments`` groups of frames of the video (module docstring).
 
     ``attribute(inputs, target=None, present=None)``: ``inputs`` with batch dimension 1 whose video
-    is ``[1, T, H, W]``; ``present`` (names or a mask) must include the video; ``target`` defaults
+    is ``[1, T, H, W]`` (a head's: ``[1, T, features + 1]``); fewer than ``segments`` time steps
+    give one segment each; ``present`` (names or a mask) must include the video; ``target`` defaults
     to the class predicted for the sample as it is.
     """
 
@@ -87,13 +94,17 @@ class TemporalShapley(Explainer):
         if VIDEO not in chosen:
             raise ValueError(f"{self.name}: the video is absent; there are no frames to attribute")
         clip = inputs[VIDEO]
-        segments = frame_segments(int(clip.shape[1]), self.segments)
-        spec = get_modality(VIDEO)
+        segments = frame_segments(int(clip.shape[1]), min(self.segments, int(clip.shape[1])))
+        tokenizers = getattr(self.model, "tokenizers", {})
+        if VIDEO in tokenizers and hasattr(tokenizers[VIDEO], "baseline"):  # a head: encoder tokens + mask channel
+            baseline, description, unit = tokenizers[VIDEO].baseline(clip), "the training set's mean embedding", "tokens"
+        else:
+            spec = get_modality(VIDEO)
+            baseline, description, unit = torch.full_like(clip, float(spec.ig_baseline_value or 0.0)), spec.ig_baseline, "frames"
         rows = 1 << len(segments)
         keep = torch.zeros(rows, clip.shape[1], dtype=torch.bool)  # [coalition, frame]: kept as it is
         for k, (start, stop) in enumerate(segments):
             keep[(torch.arange(rows) & (1 << k)) != 0, start:stop] = True
-        baseline = torch.full_like(clip, float(spec.ig_baseline_value or 0.0))
         shape = (rows, clip.shape[1], *[1] * (clip.dim() - 2))
         batch = {m: inputs[m].repeat(rows, *[1] * (inputs[m].dim() - 1)) for m in self.modalities}
         batch[VIDEO] = torch.where(keep.view(shape), clip.expand(rows, *clip.shape[1:]), baseline)
@@ -111,5 +122,5 @@ class TemporalShapley(Explainer):
             values_probability=tuple(float(v) for v in phi_p), values_logit=tuple(float(v) for v in phi_l),
             full_probability=float(probabilities[full, target]), empty_probability=float(probabilities[0, target]),
             full_logit=float(logits[full, target]), empty_logit=float(logits[0, target]),
-            baseline=spec.ig_baseline,
+            baseline=description, unit=unit,
         )

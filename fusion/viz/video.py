@@ -95,7 +95,8 @@ def temporal_shapley_figure(temporal: Mapping[str, Any], class_name: str) -> go.
     """Shapley values of groups of frames for P(class): one bar per segment ("frames 1–2"), from
     the clip with every segment replaced by the baseline to the clip as it is (they add up to the
     difference, stated under the bars)."""
-    labels = [f"frames {start + 1}–{stop}" for start, stop in temporal["segments"]]
+    unit = temporal.get("unit", "frames")
+    labels = [f"{unit} {start + 1}–{stop}" if stop - start > 1 else f"{unit[:-1]} {stop}" for start, stop in temporal["segments"]]
     values = [float(v) for v in temporal["values"]]
     figure = go.Figure(go.Bar(x=labels, y=values, marker_color=[UP if v >= 0 else DOWN for v in values],
                               text=[f"{v:+.2f}" for v in values], textposition="outside", name="Shapley value"))

@@ -50,6 +50,7 @@ def test_a_video_row_and_an_uploaded_clip_are_explored_per_frame_token(runs, vid
     shown = titles(at)
     assert sum(t == "attention on the video tokens" for t in shown) >= 2  # late and hybrid; early concat too
     assert sum(t.startswith("IG on video") for t in shown) == 3
+    assert sum(t.startswith("frames' contributions to P(") for t in shown) == 3  # over the heads' frame tokens
     at.radio(key="explore_kind").set_value("my own files").run()
     at.file_uploader(key="explore_upload_video").set_value(
         ("drawn.mov", clips.drawn_clip(5, "down", clips.SETTINGS[2]), "video/quicktime"))

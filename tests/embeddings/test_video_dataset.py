@@ -80,3 +80,7 @@ def test_evaluate_and_explain_read_the_video_column(trained, video_dataset, caps
     assert report["layouts"]["video"]["kind"] == "frames" and len(report["layouts"]["video"]["labels"]) == 8
     assert len(report["attention"]["video"]) == 8  # text -> video cross-attention, one weight per frame token
     assert set(report["shapley"]) == {"text", "video"}
+    temporal = report["temporal_shapley"]  # over groups of the 8 frame tokens, absent = the training mean
+    assert temporal["unit"] == "tokens" and temporal["segments"] == [[0, 2], [2, 4], [4, 6], [6, 8]]
+    assert temporal["baseline"] == "the training set's mean embedding"
+    assert sum(temporal["values"]) == pytest.approx(temporal["value_full"] - temporal["value_empty"], abs=1e-9)

@@ -99,3 +99,20 @@ def test_a_model_without_video_or_a_sample_without_it_is_refused(shipped) -> Non
     inputs, _ = sample_values_inputs(shipped["early"].config, [sample.values])
     with pytest.raises(ValueError, match="absent"):
         TemporalShapley(shipped["early"]).attribute(inputs, present=["text"])
+
+
+def test_a_heads_segments_are_its_video_tokens_with_the_training_mean_as_baseline(tiny_config, make_inputs) -> None:
+    from fusion.models.strategies import build_model
+
+    config = tiny_config("vid", "hybrid", operator="product", kind="head")
+    model = build_model(config).eval()
+    inputs = {m: v[:1] for m, v in make_inputs(("text", "video"), batch=2, config=config).items()}
+    result = TemporalShapley(model).attribute(inputs)
+    tokens = int(inputs["video"].shape[1])
+    assert result.unit == "tokens" and result.segments == frame_segments(tokens, min(4, tokens))
+    assert sum(result.values_logit) == pytest.approx(result.full_logit - result.empty_logit, abs=1e-9)
+    mean = {**inputs, "video": model.tokenizers["video"].baseline(inputs["video"])}
+    with torch.no_grad():
+        present = {m: torch.tensor([True]) for m in model.modalities}
+        empty = model(mean, present).logits.double()[0, result.target]
+    assert result.empty_logit == pytest.approx(float(empty), abs=1e-6)
