@@ -209,7 +209,10 @@ def _open_image(raw: bytes):
     except InputError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise InputError(f"the image is too large to decode safely ({error}); the limit is "
+        # One limit in the message, ours: Pillow's own (~179 megapixels) only confuses.
+        declared = re.search(r"\((\d+) pixels\)", str(error))
+        size = f" ({int(declared.group(1)) / 1e6:.0f} megapixels)" if declared else ""
+        raise InputError(f"the image is too large to decode safely{size}; the limit is "
                          f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels, so resize it.") from None
     except Image.UnidentifiedImageError:
         raise InputError("could not read the image: the data is not in an image format Pillow "

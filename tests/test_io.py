@@ -343,3 +343,11 @@ def test_a_silent_clip_is_decoded_as_silence_with_a_warning(decode):
     clip = decode(ASSETS / "silent.wav")
     assert clip.waveform.size > 0 and not clip.waveform.any()
     assert SILENT_CLIP in clip.warnings and "microphone" not in SILENT_CLIP
+
+
+def test_an_image_bomb_message_names_one_pixel_limit():
+    with pytest.raises(InputError) as refused:
+        decode_image(ASSETS / "bomb.png")
+    message = str(refused.value)
+    assert "40 megapixels" in message and "400 megapixels" in message
+    assert "178956970" not in message and message.count("limit") == 1
