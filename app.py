@@ -13,7 +13,7 @@ import streamlit as st
 from fusion.paths import ASSETS
 from fusion.tasks import list_tasks
 from fusion.threads import use_app_threads
-from ui.state import SOURCE_KEY, TASK_KEY, restore_sidebar_from_link, source_choices
+from ui.state import SOURCE_KEY, TASK_KEY, restore_sidebar_from_link, source_choices, source_note
 
 use_app_threads()  # in this run's thread: tiny models, shared cores
 
@@ -44,6 +44,8 @@ with st.sidebar:
         help="digits: which digit (image + audio + text). match: is the spoken digit the written one? (image + audio). "
         "Other names: your datasets, with heads trained on the Your data page or with `train --data`.",
     )
-    st.selectbox("Models", source_choices(task), key=SOURCE_KEY, help="the shipped checkpoints, or one of your training runs")
+    source = st.selectbox("Models", source_choices(task), key=SOURCE_KEY, help="the shipped checkpoints, or one of your training runs")
+    if note := source_note(task, source):
+        st.caption(note)
 
 page.run()
