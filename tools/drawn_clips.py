@@ -148,10 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import torch
 
-    from fusion.models.catalog import SHIPPED, source_models
+    from fusion.models.checkpoints import load_models
 
     torch.set_num_threads(1)
-    models = {n: m for n, (m, _) in source_models("motion", SHIPPED, ["early", "late", "hybrid"]).items()}
+    models = load_models("motion", ["early", "late", "hybrid"])
     result = measure(models)
     if args.json:
         print(json.dumps(result))

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from fusion.explain.temporal import TemporalShapley, frame_segments
-from fusion.models.catalog import SHIPPED, source_models
+from fusion.models.checkpoints import load_models
 from fusion.models.inputs import sample_values_inputs
 from fusion.tasks import get_task
 
@@ -64,7 +64,7 @@ def test_an_interaction_between_two_segments_is_split_between_them() -> None:
 
 @pytest.fixture(scope="module")
 def shipped() -> dict:
-    return {n: m for n, (m, _) in source_models("motion", SHIPPED, ["early", "late", "hybrid"]).items()}
+    return load_models("motion", ["early", "late", "hybrid"])
 
 
 @pytest.mark.parametrize("index", [0, 7])
@@ -94,7 +94,7 @@ def test_segments_that_already_are_the_baseline_get_nothing(shipped) -> None:
 
 def test_a_model_without_video_or_a_sample_without_it_is_refused(shipped) -> None:
     with pytest.raises(ValueError, match="not video"):
-        TemporalShapley(source_models("match", SHIPPED, ["early"])["early"][0])
+        TemporalShapley(load_models("match", ["early"])["early"])
     sample = get_task("motion").sample(0)
     inputs, _ = sample_values_inputs(shipped["early"].config, [sample.values])
     with pytest.raises(ValueError, match="absent"):
