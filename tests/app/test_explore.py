@@ -161,8 +161,15 @@ def test_a_corrupt_upload_shows_one_error_and_the_rest_still_works() -> None:
     upload(at, "audio", "tone.wav", "audio/wav")
     at.run()
     assert not at.exception
-    assert len(at.error) == 1 and at.error[0].value.startswith("Could not read the image: the data")
+    assert len(at.error) == 1 and at.error[0].value.startswith("corrupt.png: Could not read the image: the data")
     assert predictions(at)  # the audio alone is analysed
+    # the refused file left the widget (a fresh uploader), its message stays until the next upload
+    fresh = at.file_uploader(key="explore_upload_image_1")
+    assert not fresh.value
+    fresh.set_value(("digit.png", (ASSETS / "digit.png").read_bytes(), "image/png"))
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "image" not in at.session_state["explore_refused"]
 
 
 @pytest.mark.parametrize("name, modality", [("digit.png", "image"), ("tone.wav", "audio")])
