@@ -47,9 +47,11 @@ class Explanation:
             "shapley": shapley.values_probability,
             "value_full": shapley.full_probability,
             "value_empty": shapley.empty_probability,
-            "shapley_logit": shapley.values_logit,
-            "logit_full": shapley.full_logit,
-            "logit_empty": shapley.empty_logit,
+            # the log-probability game (log-softmax of every coalition, the empty one included);
+            # the raw-logit game is not reported: softmax ignores an offset that differs per coalition
+            "shapley_log_probability": shapley.values_log_probability,
+            "log_probability_full": shapley.full_log_probability,
+            "log_probability_empty": shapley.empty_log_probability,
             "leave_one_out": shapley.leave_one_out,
             "combiner_weights": shapley.combiner_weights,
             "shapley_method": shapley.method,
@@ -57,11 +59,13 @@ class Explanation:
             "attention_source": dict(attention.source),
             "attention_note": attention.note,
             "integrated_gradients": gradients.shares,
-            "integrated_gradients_delta": gradients.convergence_delta,
+            "integrated_gradients_convergence": gradients.convergence(),
+            "integrated_gradients_baselines": dict(gradients.baselines),
             "words": self.words,
         }
         if shapley.standard_error_probability is not None:
             out["shapley_standard_error"] = shapley.standard_error_probability
+            out["shapley_log_probability_standard_error"] = shapley.standard_error_log_probability
         if self.layouts:
             out["layouts"] = self.layouts
         if maps:

@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from fusion.explain.gradients import GradientResult, IntegratedGradients
+from fusion.explain.gradients import GradientResult, IntegratedGradients, converged, step_schedule
 from fusion.models.strategies import build_model
 
 MODALITIES = ("audio", "image", "text")
@@ -177,7 +177,7 @@ def test_shares_and_json() -> None:
     data = json.loads(json.dumps(result.to_dict()))
     assert np.asarray(data["attributions"]["audio"]).shape == (32, 60)
     assert len(data["attributions"]["text"]) == len(data["words"]) == 4
-    assert data["steps"] == 25 and data["target"] == result.target
+    assert data["steps"] == 16 and data["convergence"]["converged"] and data["target"] == result.target
 
 
 # --- tiny real FusionModels ---------------------------------------------------------------------
@@ -253,9 +253,44 @@ def test_convergence_delta_is_reported_and_shrinks_with_steps(tiny_config, make_
     model = build_model(tiny_config("tri", "late", combiner="mean")).eval()
     batch = make_inputs(MODALITIES, batch=4, seed=3)
     inputs = {m: batch[m][1:2] for m in MODALITIES}
-    coarse = IntegratedGradients(model, steps=2, method="riemann_trapezoid").attribute(inputs)
-    fine = IntegratedGradients(model, steps=50).attribute(inputs)
+    coarse = IntegratedGradients(model, steps=2, max_steps=2, method="riemann_trapezoid").attribute(inputs)
+    fine = IntegratedGradients(model, steps=50, max_steps=50).attribute(inputs)
     for result in (coarse, fine):
         assert result.convergence_delta == pytest.approx(result.total() - (result.logit - result.baseline_logit), abs=1e-5)
     assert abs(coarse.convergence_delta) > 10 * abs(fine.convergence_delta)
     assert coarse.method == "riemann_trapezoid" and coarse.steps == 2
+
+
+def test_step_schedule_doubles_up_to_the_cap() -> None:
+    assert step_schedule(16, 512) == [16, 32, 64, 128, 256, 512]
+    assert step_schedule(12, 100) == [12, 24, 48, 96, 100]
+    assert step_schedule(25, 25) == [25]
+    assert converged(0.009, 1.0) and not converged(0.011, 1.0)
+    assert converged(0.0009, 0.0) and not converged(0.002, 0.01)
+
+
+def test_steps_adapt_until_the_delta_is_within_tolerance(tiny_config, make_inputs) -> None:
+    model = build_model(tiny_config("tri", "late", combiner="mean")).eval()
+    batch = make_inputs(MODALITIES, batch=4, seed=3)
+    inputs = {m: batch[m][1:2] for m in MODALITIES}
+    result = IntegratedGradients(model, steps=2, method="riemann_trapezoid").attribute(inputs)
+    report = result.convergence()
+    assert report["converged"] and abs(report["delta"]) <= report["tolerance"]
+    assert report["tolerance"] == pytest.approx(max(0.01 * abs(result.gap), 1e-3))
+    assert report["steps"] in step_schedule(2, 512) and report["steps"] > 2
+    # it stopped at the FIRST count that converges: half as many steps do not
+    fewer = IntegratedGradients(model, steps=report["steps"] // 2, max_steps=report["steps"] // 2,
+                                method="riemann_trapezoid").attribute(inputs)
+    assert not fewer.converged and abs(fewer.convergence_delta) > report["tolerance"]
+    # completeness within tolerance
+    assert abs(result.total() - result.gap) <= report["tolerance"] + 1e-6
+
+
+def test_a_run_that_hits_the_cap_says_it_did_not_converge(tiny_config, make_inputs) -> None:
+    model = build_model(tiny_config("tri", "late", combiner="mean")).eval()
+    batch = make_inputs(MODALITIES, batch=4, seed=3)
+    inputs = {m: batch[m][1:2] for m in MODALITIES}
+    result = IntegratedGradients(model, steps=2, max_steps=3, method="riemann_trapezoid").attribute(inputs)
+    assert result.steps == 3 and not result.converged and not result.to_dict()["convergence"]["converged"]
+    with pytest.raises(ValueError, match="max_steps"):
+        IntegratedGradients(model, steps=32, max_steps=16)
