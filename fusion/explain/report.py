@@ -63,6 +63,7 @@ class Explanation:
             "integrated_gradients_baselines": dict(gradients.baselines),
             "words": self.words,
         }
+        out["top_modality"] = top_modalities(shapley.values_probability, gradients.shares)
         if shapley.standard_error_probability is not None:
             out["shapley_standard_error"] = shapley.standard_error_probability
             out["shapley_log_probability_standard_error"] = shapley.standard_error_log_probability
@@ -71,3 +72,19 @@ class Explanation:
         if maps:
             out["integrated_gradients_maps"] = {m: a.tolist() for m, a in gradients.attributions.items()}
         return out
+
+
+def top_modalities(shapley: dict[str, float], shares: dict[str, float]) -> dict[str, Any] | None:
+    """The modality each method ranks first, and whether they agree (None with fewer than two).
+
+    Shapley: the largest |value| on the probability scale (a modality's marginal contribution to
+    the prediction, averaged over coalitions); Integrated Gradients: the largest L1 share (gradient
+    attribution along the path from the baseline). They answer different questions, so they can
+    disagree; the app says so when they do.
+    """
+    players = sorted(set(shapley) & set(shares))
+    if len(players) < 2:
+        return None
+    by_shapley = max(players, key=lambda m: abs(shapley[m]))
+    by_gradients = max(players, key=lambda m: shares[m])
+    return {"shapley": by_shapley, "integrated_gradients": by_gradients, "agree": by_shapley == by_gradients}

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from fusion.viz.explore import ATTENTION, DIVERGING, DOWN, UP, _layout, _stretched, _symmetric, _gradient_title
+from fusion.viz.explore import (ATTENTION, ATTENTION_BAR, ATTRIBUTION_BAR, DIVERGING, DOWN, UP, _gradient_title, _layout,
+                                _symmetric, attention_scale, attention_title, colour_bar)
 
 
 def picture_figure(image: np.ndarray, title: str = "image") -> go.Figure:
@@ -47,12 +48,15 @@ def token_weights_figure(
     kind = layout.get("kind", "single")
     if kind == "single" or values.size == 0:
         return None
-    colours = dict(colorscale=DIVERGING, zmin=-_symmetric(values), zmax=_symmetric(values)) if signed else dict(
-        colorscale=ATTENTION, zmin=0, zmax=1)
-    shown = values if signed else _stretched(values)
+    if signed:
+        colours = dict(colorscale=DIVERGING, zmin=-_symmetric(values), zmax=_symmetric(values), colorbar=colour_bar(ATTRIBUTION_BAR))
+    else:  # attention: 0..max, the title says how peaked it is (see ``attention_scale``)
+        low, high = attention_scale(values)
+        colours = dict(colorscale=ATTENTION, zmin=low, zmax=high, colorbar=colour_bar(ATTENTION_BAR))
+        title = attention_title(title, values)
     figure = go.Figure()
     if kind == "grid" and layout.get("grid") and int(np.prod(layout["grid"])) == values.size:
-        _grid_over_image(figure, shown.reshape(layout["grid"]), image, showscale=False, opacity=0.75 if signed else 1.0, **colours)
+        _grid_over_image(figure, values.reshape(layout["grid"]), image, showscale=True, opacity=0.75 if signed else 1.0, **colours)
         figure.update_xaxes(showticklabels=False)
         return _layout(figure, title)
     labels = list(layout.get("labels") or [])[: values.size]
@@ -63,6 +67,7 @@ def token_weights_figure(
         figure.add_trace(go.Bar(x=labels, y=values, marker_color=[UP if v >= 0 else DOWN for v in values]))
     else:
         figure.add_trace(go.Bar(x=labels, y=values, marker_color="#FF5000"))
+    figure.update_yaxes(title_text="attribution (logit)" if signed else "attention weight")
     figure.update_xaxes(type="category")
     return _layout(figure, title)
 
