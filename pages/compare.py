@@ -62,9 +62,9 @@ def missing_section(task: Task, source: str) -> None:
 def emap_section(task: Task, source: str) -> None:
     st.subheader("Cross-modal interaction (EMAP)")
     n = st.slider("Test samples", 8, 128, 32, step=8, key="compare_emap_n")
-    shares = numbers.interactions(task.name, source, n)
+    scale = st.radio("Scale", viz.EMAP_SCALES, horizontal=True, key="compare_emap_scale", format_func=viz.scale_name)
     st.markdown(READING["emap"])
-    st.plotly_chart(viz.emap_bars(shares))
+    st.plotly_chart(viz.emap_bars(numbers.interactions(task.name, source, n, scale), scale))
 
 
 def cost_section(task: Task, rows: list[dict]) -> None:

@@ -51,6 +51,6 @@ def scaling_sweep() -> dict:
 
 
 @st.cache_data(show_spinner="Computing EMAP…")
-def interactions(task: str, source: str, n: int) -> dict[str, float]:
-    results = task_interactions(task_models(task, source), task, n)
+def interactions(task: str, source: str, n: int, scale: str = "probability") -> dict[str, float]:
+    results = task_interactions(task_models(task, source), task, n, scale=scale)
     return {name: result["emap_nonadditive_share"] for name, result in results.items()}

@@ -150,8 +150,9 @@ class ShapleyResult:
 class EmapResult:
     """EMAP (Hessel & Lee 2020) over an N x N grid of cross-sample combinations.
 
-    ``nonadditive_share``: Var(f - f_hat) / Var(f) of the logits over the grid (summed over classes),
-    0 when the model is constant on the grid. ``emap_accuracy`` / ``accuracy``: accuracy of the
+    ``nonadditive_share``: Var(f - f_hat) / Var(f) of the model's output on ``scale``
+    (``probability``, ``log_probability`` or ``logit``) over the grid (summed over classes), 0 when
+    the model is constant on the grid. The projection's predictions are read on the same scale. ``emap_accuracy`` / ``accuracy``: accuracy of the
     additive projection / the model on the original pairs (``None`` without labels).
     """
 
@@ -161,6 +162,7 @@ class EmapResult:
     n: int
     modalities_a: tuple[str, ...] = ()
     modalities_b: tuple[str, ...] = ()
+    scale: str = "logit"
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)} | {
