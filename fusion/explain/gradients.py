@@ -12,7 +12,13 @@ Baselines are "the modality with no content" (each overridable with ``baselines`
 
 - ``image``: all zeros, a blank page;
 - ``audio``: all -1, the silence floor of the log-mel scale;
-- ``text``: the padding token's embedding at every position (zeros, since ``padding_idx=0``).
+- ``text``: no words: every word slot masked, as in an empty caption (the model's own absent
+  path: masked keys), with the padding embedding (zeros). Along the path each real word's
+  embedding AND its slot's weight (the last channel of ``TextTokenizer.embedded``, a soft key
+  mask: log(weight) is added to the attention scores) grow from 0 to 1 together, so the model's
+  output is continuous from "no words" to the caption and completeness holds against it. (Until
+  December 2026 the baseline zeroed the embeddings but kept the slots active: not "no text".) A
+  word's attribution is the sum over its embedding and its slot weight.
 
 All present modalities travel JOINTLY along one straight path from the baseline to the input
 (captum with a tuple of inputs), so completeness holds for the sum over all of them:
@@ -205,10 +211,8 @@ class IntegratedGradients(Explainer):
         if override is None:
             if modality in self._embedded:
                 return self.model.tokenizers[modality].baseline(start).detach(), "the training set's mean embedding on the real tokens"
-            if modality == "text":  # the padding token's embedding (zeros) in every real word's slot
-                base = torch.zeros_like(start)
-                base[..., -1] = start[..., -1]
-                return base, get_modality("text").ig_baseline
+            if modality == "text":  # no words: every slot masked (weight 0), padding embeddings (zeros)
+                return torch.zeros_like(start), get_modality("text").ig_baseline
             spec = get_modality(modality)
             if spec.ig_baseline_value is not None:
                 return torch.full_like(start, spec.ig_baseline_value), spec.ig_baseline
@@ -288,7 +292,7 @@ class IntegratedGradients(Explainer):
                 a = a[..., :-1].sum(-1)[inputs[m][0, :, -1] > 0.5]  # per real token (mask channel dropped)
             elif m == "text":
                 ids = inputs["text"][0]
-                a = a[..., :-1].sum(-1)[ids != 0]  # per real word (mask channel dropped)
+                a = a.sum(-1)[ids != 0]  # per real word: its embedding and its slot's weight (0 -> 1)
                 vocabulary = getattr(getattr(self.model, "config", None), "vocabulary", None)
                 words = (
                     tuple(decode_tokens(ids, vocabulary)) if vocabulary else tuple(str(int(i)) for i in ids if int(i) != 0)

@@ -294,3 +294,40 @@ def test_a_run_that_hits_the_cap_says_it_did_not_converge(tiny_config, make_inpu
     assert result.steps == 3 and not result.converged and not result.to_dict()["convergence"]["converged"]
     with pytest.raises(ValueError, match="max_steps"):
         IntegratedGradients(model, steps=32, max_steps=16)
+
+
+@pytest.mark.parametrize(("strategy", "operator", "combiner"),
+                         [("early", "concat", None), ("early", "product", None), ("late", None, "mean"),
+                          ("hybrid", "product", None), ("unimodal", None, None)])
+def test_the_text_baseline_is_no_words_through_the_models_own_mask(tiny_config, make_inputs, strategy, operator, combiner) -> None:
+    """f(baseline) is the model's answer to an empty caption (every slot masked), and the path from
+    it is continuous: completeness holds within the tolerance."""
+    model = build_model(tiny_config("tri", strategy, operator=operator, combiner=combiner)).eval()
+    batch = make_inputs(model.modalities, batch=4, seed=5)
+    inputs = {m: batch[m][2:3] for m in model.modalities}
+    result = IntegratedGradients(model).attribute(inputs, present=["text"])
+    empty = {**inputs, "text": torch.zeros_like(inputs["text"])}
+    present = {m: torch.tensor([m == "text"]) for m in model.modalities}
+    with torch.no_grad():
+        no_words = model(empty, present).logits[0, result.target]
+    assert result.baseline_logit == pytest.approx(float(no_words), abs=1e-5)
+    assert result.converged and abs(result.total() - result.gap) <= result.convergence()["tolerance"] + 1e-6
+    assert "no words" in result.baselines["text"]
+
+
+def test_a_soft_key_weight_of_zero_is_exactly_a_masked_key() -> None:
+    from fusion.models.layers import TransformerBlock
+
+    torch.manual_seed(0)
+    block = TransformerBlock(8, 2).eval()
+    x = torch.randn(2, 5, 8)
+    hard = torch.tensor([[True, True, False, True, False], [True, False, False, False, False]])
+    with torch.no_grad():
+        expected, _ = block(x, hard)
+        soft, _ = block(x, hard.float())
+    assert torch.allclose(expected, soft, atol=1e-6)
+    weights = torch.tensor([[1.0, 0.5, 0.0, 1.0, 0.0]] * 2, requires_grad=True)
+    out, attention = block(x, weights)
+    out.sum().backward()
+    assert torch.isfinite(weights.grad).all()  # no NaN gradient from log(0)
+    assert attention[..., 2].abs().max() == 0 and attention[..., 4].abs().max() == 0
