@@ -15,8 +15,10 @@ READING = {
     "contributions": (
         "**Modality contributions (Shapley values)**: how much each modality moves the probability of the explained "
         "class, averaged over every order of adding the modalities, from the model's answer with no modality (its "
-        "prior) to its answer with all of them. The bars add up exactly to that difference. This answers: *what does "
-        "each modality add to this prediction?*"
+        "prior) to its answer with all of them. The bars add up exactly to that difference. The second chart plays "
+        "the same game on the log-probability (log-softmax of every subset's output, so both ends are ≤ 0): it "
+        "weighs a move from 1 % to 10 % as much as one from 10 % to 100 %. This answers: *what does each modality "
+        "add to this prediction?* — not which pixels or words matter (that is Integrated Gradients)."
     ),
     "attention": (
         "**Attention**: where the model's attention weights go, drawn on the input (patches of the image, frames "
@@ -70,8 +72,14 @@ def gradients_note(result: Mapping[str, Any]) -> str | None:
             parts.append(
                 f"They disagree: IG puts most attribution on {gradients} ({shares.get(gradients, 0):.0%}), while "
                 f"{shapley} adds the most to the probability by Shapley ({values.get(shapley, 0):+.2f}, against "
-                f"{values.get(gradients, 0):+.2f} for {gradients}). IG follows the logit's gradient along one path "
-                f"from the baseline; Shapley averages each modality's marginal contribution over every subset of the "
-                f"others."
+                f"{values.get(gradients, 0):+.2f} for {gradients})."
             )
+    parts.append(WHAT_EACH_ANSWERS)
     return " ".join(parts)
+
+
+WHAT_EACH_ANSWERS = (
+    "IG is a gradient attribution of the logit along one straight path from the baseline (hover a map for its "
+    "baseline); Shapley is each modality's marginal contribution to the prediction, averaged over every subset of "
+    "the other modalities being present or absent."
+)
