@@ -26,6 +26,8 @@ def test_signed_attributions_keep_their_sign_and_scale() -> None:
     figure = token_weights_figure([0.5, -2.0, 1.0], {"kind": "words", "labels": ["a", "b", "c"]}, "IG", signed=True)
     bar = figure.data[0]
     assert list(bar.x) == ["1. a", "2. b", "3. c"] and list(bar.y) == [0.5, -2.0, 1.0]
+    grid = token_weights_figure([0.5, -2.0, 1.0, 0, 0, 0], GRID, "IG", signed=True, baseline="the mean embedding")
+    assert "the mean embedding" in grid.data[0].hovertemplate and grid.data[0].zmin == -2.0 == -grid.data[0].zmax
 
 
 def test_audio_tokens_are_labelled_by_their_start_time() -> None:
