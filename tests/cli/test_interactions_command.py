@@ -1,4 +1,4 @@
-"""``interactions --scale``: the JSON says which scale the EMAP shares are on."""
+"""`interactions --scale` (the command): the JSON says which scale the EMAP shares are on."""
 
 from __future__ import annotations
 
