@@ -41,7 +41,8 @@ def robustness_section(task: Task, source: str) -> None:
     choice = st.radio("Corruption levels", list(numbers.LEVEL_CHOICES), horizontal=True, key="compare_levels")
     result = numbers.robustness_sweep(task.name, source, numbers.LEVEL_CHOICES[choice])
     st.plotly_chart(viz.robustness_curves(result["levels"], result["curves"], task.modalities, task.chance))
-    st.caption("Each curve corrupts one modality while the others stay at the standard level.")
+    st.caption("Each curve corrupts one modality while the others stay at the standard level; the levels include "
+               "each modality's standard one, where the curve meets the headline accuracy.")
     st.plotly_chart(viz.missing_bars(result["full"], result["missing"], task.modalities))
 
 
