@@ -13,7 +13,7 @@ import streamlit as st
 
 from fusion.explain.analysis import explain_model, report_payload
 from fusion.explain.cases import FILES, ROW, SIDE_BY_SIDE, VIEWS, Preset, build_sample, default_levels, has_corruption
-from fusion.explain.cases import head_encoders, sample_views, upload_error
+from fusion.explain.cases import head_encoders, recording_advice, sample_views, upload_error
 from fusion.formats import SAMPLE_RATE
 from fusion.modalities import get_modality
 from fusion.models.config import FUSION_STRATEGIES
@@ -117,6 +117,7 @@ def choose_case(task: Task, source: str) -> tuple[str, int | None, tuple]:
                 file = st.file_uploader(modality, type=list(spec.upload_types), key=key(f"upload_{modality}"))
                 if modality == "audio" and file is None:
                     file = st.audio_input("or record", key=key("mic"), sample_rate=SAMPLE_RATE)
+                    st.session_state[key("recorded")] = file is not None
                 data = file.getvalue() if file is not None else None
             if data is not None:
                 files.append((modality, data))
@@ -168,6 +169,11 @@ def download(task: Task, index: int | None, sample: Sample, results: dict[str, d
     payload = report_payload(task, index, sample.label, results)
     st.download_button("Download this analysis (JSON)", json.dumps(payload, indent=1), file_name=f"{task.name}-analysis.json",
                        mime="application/json", icon=":material/download:", key=key("download"))
+
+
+def sample_warnings(sample: Sample) -> list[str]:
+    """The sample's warnings; a silent recording also gets the microphone advice (an uploaded file does not)."""
+    return recording_advice(sample.warnings, recorded=st.session_state.get(key("recorded"), False))
 
 
 def show_errors(errors: dict[str, str]) -> None:
