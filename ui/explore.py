@@ -14,6 +14,7 @@ import streamlit as st
 from fusion.explain.analysis import explain_model, report_payload
 from fusion.explain.cases import FILES, ROW, SIDE_BY_SIDE, VIEWS, Preset, build_sample, default_levels, has_corruption
 from fusion.explain.cases import head_encoders, recording_advice, sample_views, upload_error
+from fusion.errors import InputError
 from fusion.formats import SAMPLE_RATE
 from fusion.modalities import get_modality
 from fusion.models.config import FUSION_STRATEGIES
@@ -115,7 +116,10 @@ def choose_case(task: Task, source: str) -> tuple[str, int | None, tuple]:
             if spec.inline:  # typed in
                 data = st.text_input(f"{modality} (a caption)", key=key(modality)) or None
             else:
-                file = st.file_uploader(modality, type=list(spec.upload_types), key=key(f"upload_{modality}"))
+                file = st.file_uploader(modality, type=list(spec.upload_types), key=upload_key(modality),
+                                        on_change=check_upload, args=(modality,))
+                if refused := st.session_state.get(key("refused"), {}).get(modality):
+                    st.error(refused)
                 if modality == "audio" and file is None:
                     file = st.audio_input("or record", key=key("mic"), sample_rate=SAMPLE_RATE)
                     st.session_state[key("recorded")] = file is not None
@@ -123,6 +127,27 @@ def choose_case(task: Task, source: str) -> tuple[str, int | None, tuple]:
             if data is not None:
                 files.append((modality, data))
     return kind, None, tuple(files)
+
+
+def upload_key(modality: str) -> str:
+    """The uploader's key; a refused file gets the widget a new key, so it does not stay in it."""
+    version = st.session_state.get(key(f"upload_{modality}_version"), 0)
+    return key(f"upload_{modality}" + (f"_{version}" if version else ""))
+
+
+def check_upload(modality: str) -> None:
+    """On upload: a file the decoder refuses leaves the widget (its message stays until the next upload)."""
+    file = st.session_state.get(upload_key(modality))
+    refused = st.session_state.setdefault(key("refused"), {})
+    refused.pop(modality, None)
+    if file is None:
+        return
+    try:
+        get_modality(modality).decode(file.getvalue())
+    except InputError as error:
+        refused[modality] = f"{file.name}: {upload_error(modality, str(error))}"
+        version = key(f"upload_{modality}_version")
+        st.session_state[version] = st.session_state.get(version, 0) + 1
 
 
 def row_picker(task: Task, source: str) -> int:
@@ -215,7 +240,7 @@ def show_clip(value: Any, uploaded: bool) -> None:
     frames the models see (a test row has no file), enlarged."""
     from fusion.video_io import is_gif
 
-    file = st.session_state.get(key("upload_video")) if uploaded else None
+    file = st.session_state.get(upload_key("video")) if uploaded else None
     if file is not None and is_gif(file.getvalue()):
         st.image(file.getvalue(), caption="your clip (GIF)", width=CLIP_WIDTH)
     elif file is not None:

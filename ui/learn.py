@@ -195,3 +195,13 @@ def time_needs_frame_order(accuracy: dict[tuple[str, str], float]) -> None:
         )
         row = direction_row(tuple(s for s in ("early", "hybrid") if motion[s] - chance >= AT_CHANCE), ("late",))
         explore_button("motion", "motion", "hybrid", row, removed=[])
+
+
+def methods() -> None:
+    """What each explanation on Explore and Compare measures (the same words as beside the charts)."""
+    from fusion.viz.reading import READING
+
+    st.header("What each explanation measures")
+    for name in ("contributions", "attention", "gradients", "emap"):
+        with st.container(border=True):
+            st.markdown(READING[name])

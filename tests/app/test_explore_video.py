@@ -74,7 +74,7 @@ def test_a_hostile_video_gets_one_clear_error_and_the_caption_is_still_analysed(
     at.run()
     assert not at.exception
     errors = [e.value for e in at.error]
-    assert len(errors) == 1 and errors[0].startswith("Could not use the video") and message in errors[0], errors
+    assert len(errors) == 1 and errors[0].startswith(f"{name}: Could not use the video") and message in errors[0], errors
     assert [p.split("**")[1] for p in predictions(at)] == ["early", "late", "hybrid"]  # the text alone
     assert not videos(at) and not any(t.startswith(STRIP) for t in titles(at))
 
