@@ -76,7 +76,8 @@ def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any],
     if "video" in attention:
         items[(ATTENTION, "video")] = video.attention_strip_figure(views["video"], attention["video"], title=video_attention_title(result))
     if "video" in maps:
-        items[(GRADIENTS, "video")] = video.gradient_strip_figure(views["video"], maps["video"], shares.get("video"))
+        items[(GRADIENTS, "video")] = video.gradient_strip_figure(views["video"], maps["video"], shares.get("video"),
+                                                                  baselines.get("video"))
     if "image" in maps:
         items[(GRADIENTS, "image")] = viz.gradient_image_figure(maps["image"], shares.get("image"), baselines.get("image"))
     if "audio" in maps:

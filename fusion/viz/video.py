@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from fusion.viz.explore import ATTENTION, DIVERGING, DOWN, HEIGHT, UP, _layout, _stretched, _symmetric
+from fusion.viz.explore import (ATTENTION, DIVERGING, DOWN, HEIGHT, UP, _gradient_hover, _layout, _symmetric,
+                                attention_scale, map_spread)
 
 GAP = 1  # pixels between frames in the strip
 STRIP_HEIGHT = 200
@@ -63,22 +64,25 @@ def frame_strip_figure(frames: Sequence | np.ndarray, title: str | None = None) 
 
 def attention_strip_figure(frames: Sequence | np.ndarray, attention: Sequence | np.ndarray, title: str = "attention on the frames") -> go.Figure:
     """Attention ``[T, H, W]`` (each patch's weight on its pixels) in translucent orange over the
-    frames; each frame's tick says its share of the attention on the clip. The shading is stretched
-    from the map's lowest to its highest weight (said under the strip)."""
+    frames, coloured from 0 to the map's largest weight (as every attention map); each frame's tick
+    says its share of the attention on the clip, and the axis how peaked the map is."""
     array, weights = np.asarray(frames, dtype=float), np.asarray(attention, dtype=float)
     shares = frame_shares(weights)
+    low, high = attention_scale(weights)
+    ratio, entropy = map_spread(weights)
     figure = _strip_figure(array, [f"{t + 1}: {s:.0%}" for t, s in enumerate(shares)], title)
-    figure.update_xaxes(title_text="frame: share of the attention (shading stretched min–max)", title_font_size=11)
-    figure.add_trace(go.Heatmap(z=strip(_stretched(weights)), colorscale=ATTENTION, zmin=0, zmax=1, showscale=False,
-                                customdata=strip(weights), hovertemplate="weight %{customdata:.4f}<extra></extra>",
-                                name="attention"))
+    figure.update_xaxes(title_font_size=11, title_text=f"frame: share of the attention · colour 0..{high:.3g} "
+                                                       f"(max {ratio:.1f}× uniform, entropy {entropy:.2f})")
+    figure.add_trace(go.Heatmap(z=strip(weights), colorscale=ATTENTION, zmin=low, zmax=high, showscale=False,
+                                hovertemplate="attention weight %{z:.4f}<extra></extra>", name="attention"))
     return figure
 
 
-def gradient_strip_figure(frames: Sequence | np.ndarray, attribution: Sequence | np.ndarray, share: float | None = None) -> go.Figure:
+def gradient_strip_figure(frames: Sequence | np.ndarray, attribution: Sequence | np.ndarray, share: float | None = None,
+                          baseline: str | None = None) -> go.Figure:
     """Integrated Gradients per pixel ``[T, H, W]`` over the frames: red raises the explained logit,
-    blue lowers it, on a symmetric scale in logit units (its range stated under the strip); each
-    tick is that frame's summed IG."""
+    blue lowers it, on a symmetric scale in logit units (its range stated under the strip; the hover
+    names the baseline); each tick is that frame's summed IG."""
     array, values = np.asarray(frames, dtype=float), np.asarray(attribution, dtype=float)
     limit = _symmetric(values)
     sums = values.sum(axis=(1, 2))
@@ -87,7 +91,7 @@ def gradient_strip_figure(frames: Sequence | np.ndarray, attribution: Sequence |
     figure.update_xaxes(title_text=f"frame: summed IG (logit); colour: blue −{limit:.3g} to red +{limit:.3g} logit per pixel",
                         title_font_size=11)
     figure.add_trace(go.Heatmap(z=strip(values), colorscale=DIVERGING, zmin=-limit, zmax=limit, opacity=0.75, name="IG",
-                                showscale=False, hovertemplate="IG %{z:+.4f}<extra></extra>"))
+                                showscale=False, hovertemplate=_gradient_hover(baseline)))
     return figure
 
 

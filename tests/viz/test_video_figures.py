@@ -41,8 +41,8 @@ def test_attention_ticks_are_each_frames_share_of_the_mass() -> None:
     ticks = list(figure.layout.xaxis.ticktext)
     assert ticks[2] == f"3: {shares[2]:.0%}" and ticks[0] == "1: 0%"
     overlay = figure.data[1]
-    assert np.nanmax(np.asarray(overlay.z, dtype=float)) == 1.0  # stretched, said under the strip
-    assert "stretched" in figure.layout.xaxis.title.text
+    assert (overlay.zmin, overlay.zmax) == (0.0, pytest.approx(0.3))  # 0..max, as every attention map
+    assert figure.layout.xaxis.title.text.startswith("frame: share of the attention · colour 0..0.3 (max ")
     assert frame_shares(np.zeros((4, 2, 2))).tolist() == [0.25] * 4
 
 
