@@ -225,7 +225,7 @@ def show_inputs(task: Task, sample: Sample, views: dict) -> None:
             if modality == "video" and value is not None:
                 show_clip(value, sample.index is None)
             if modality == "text" and value is not None and not task.is_built_in:
-                st.markdown(f"> {value}")
+                st.text(value)  # a user's caption: plain text, never markdown (no links or images injected)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
