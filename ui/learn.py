@@ -179,8 +179,8 @@ def time_needs_frame_order(accuracy: dict[tuple[str, str], float]) -> None:
         cols = st.columns(5)
         for col, (name, value) in zip(cols, motion.items()):
             col.metric(f"motion {name}", f"{value:.1%}", f"{value - chance:+.1%} vs chance", delta_color="off")
-        cols[3].metric(f"motion {best}, frames shuffled", f"{shuffled:.1%}", f"{shuffled - motion[best]:+.1%}",
-                       delta_color="off")
+        cols[3].metric(f"shuffled ({best})", f"{shuffled:.1%}", f"{shuffled - motion[best]:+.1%}",
+                       delta_color="off", help=f"the {best} model with each test clip's frames in a random order")
         cols[4].metric("motion chance", f"{chance:.0%}")
         st.markdown(
             f"*motion* asks whether a caption (\"a seven moving up\") describes a short clip of a moving digit. "

@@ -88,7 +88,7 @@ def test_the_motion_section_shows_measured_numbers_and_opens_a_wrong_direction_r
     best = max(("early", "hybrid"), key=lambda s: accuracy[("motion", s)])
     models = load_models("motion", ["early", "late", "hybrid"])
     shuffled = robustness({best: models[best]}, "motion", levels=(0.0,)).conditions[best]["frames_shuffled"]
-    assert metrics[f"motion {best}, frames shuffled"] == f"{shuffled:.1%}"  # measured
+    assert metrics[f"shuffled ({best})"] == f"{shuffled:.1%}"  # measured
     text = " ".join(m.value for m in at.markdown)
     assert f"falls from {accuracy[('motion', best)]:.1%} to {shuffled:.1%}" in text
 
