@@ -9,8 +9,6 @@ refused, as the explainers do).
 
 from __future__ import annotations
 
-import hashlib
-import platform
 import statistics
 import time
 import weakref
@@ -161,29 +159,14 @@ def cost(model: torch.nn.Module, inputs: Mapping[str, Tensor], present: Mapping[
         torch.set_num_threads(previous)
 
 
-def fingerprint(model: torch.nn.Module) -> str:
-    """A hash of a model's config and weights: the key of its cost on disk."""
-    digest = hashlib.sha256(getattr(getattr(model, "config", None), "to_json", lambda: type(model).__name__)().encode())
-    for name, tensor in model.state_dict().items():
-        digest.update(name.encode())
-        digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
-    return digest.hexdigest()
-
-
-def cost_cache_dir() -> Path:
-    """Beside the embedding cache: ``$FUSION_CACHE_DIR/cost`` (default ``~/.cache/fusion-explorer/embeddings/cost``)."""
-    from fusion.embeddings.cache import default_cache_dir
-
-    return default_cache_dir() / "cost"
-
-
 def cached_cost(model: torch.nn.Module, inputs: Mapping[str, Tensor], present: Mapping[str, Tensor] | None = None,
                 runs: int = 30, threads: int = 1, cache_dir: Path | None = None) -> Cost:
     """``cost`` measured once per model (config + weights), machine and settings, then read from
-    disk: a server restart or a first visit of the Compare page does not time every model again."""
-    from fusion.json_cache import cached_json
+    disk (:mod:`fusion.evaluation.result_cache`): a server restart or a first visit of the Compare
+    page does not time every model again."""
+    from fusion.evaluation.result_cache import cached_result
 
-    folder = cache_dir if cache_dir is not None else cost_cache_dir()
-    key = f"{fingerprint(model)[:32]}-{platform.node() or 'host'}-r{runs}-t{threads}"
-    return cached_json(folder / f"{key}.json", "a cached cost", lambda: cost(model, inputs, present, runs, threads).to_dict(),
-                       parse=lambda data: Cost(**data), max_depth=2)
+    value = cached_result("cost", {"model": model}, {"runs": runs, "threads": threads},
+                          lambda: cost(model, inputs, present, runs, threads).to_dict(), per_machine=True,
+                          cache_dir=cache_dir)
+    return Cost(**value)

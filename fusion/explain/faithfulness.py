@@ -136,8 +136,10 @@ def deletion_test(model: torch.nn.Module, split: Any, n: int = 200, k: int = K, 
 def task_faithfulness(models: Mapping[str, torch.nn.Module], task: str, n: int = 200, k: int = K, seed: int = 0,
                       cache_dir: Path | None = None) -> dict[str, dict[str, dict[str, Any]]]:
     """``{strategy: {modality: figures}}`` on a built-in task's test split at its standard
-    corruption; a model without attention (or a head over frozen encoders) gets ``{}``. Each model's figures are measured once
-    (per weights and settings) and then read from disk."""
+    corruption; a model without attention (or a head over frozen encoders) gets ``{}``. Each
+    model's figures are measured once (per weights, settings and program) and then read from disk
+    (``fusion.evaluation.result_cache``)."""
+    from fusion.evaluation.result_cache import cached_result
     from fusion.tasks import get_task
 
     out = {}
@@ -145,28 +147,14 @@ def task_faithfulness(models: Mapping[str, torch.nn.Module], task: str, n: int =
         if getattr(model.config, "encoders", ()):  # a head reads encoder tokens: nothing to delete
             out[name] = {}
             continue
-        out[name] = cached_faithfulness(model, task, n, k, seed, cache_dir,
-                                        lambda m=model: deletion_test(m, get_task(task).split(m, "test", None, 0), n, k, seed=seed))
+
+        def measure(model: torch.nn.Module = model) -> dict[str, dict[str, Any]]:
+            split = get_task(task).split(model, "test", None, 0)
+            return {m: f.to_dict() for m, f in deletion_test(model, split, n, k, seed=seed).items()}
+
+        out[name] = cached_result("faithfulness", {name: model}, {"task": task, "n": n, "k": k, "draws": DRAWS, "seed": seed},
+                                  measure, cache_dir=cache_dir)
     return out
-
-
-def faithfulness_cache_dir() -> Path:
-    """Beside the cost cache: ``$FUSION_CACHE_DIR/faithfulness``."""
-    from fusion.embeddings.cache import default_cache_dir
-
-    return default_cache_dir() / "faithfulness"
-
-
-def cached_faithfulness(model: torch.nn.Module, task: str, n: int, k: int, seed: int, cache_dir: Path | None,
-                        measure: Any) -> dict[str, dict[str, Any]]:
-    """``measure()``'s figures as JSON, read from disk when this model (config + weights) was
-    measured with these settings before."""
-    from fusion.evaluation.cost import fingerprint
-    from fusion.json_cache import cached_json
-
-    folder = cache_dir if cache_dir is not None else faithfulness_cache_dir()
-    path = folder / f"{fingerprint(model)[:32]}-{task}-n{n}-k{k}-d{DRAWS}-s{seed}.json"
-    return cached_json(path, "cached faithfulness figures", lambda: {m: f.to_dict() for m, f in measure().items()})
 
 
 def beats_random_text(figures: Mapping[str, Any] | None) -> str:
