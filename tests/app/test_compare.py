@@ -42,7 +42,11 @@ def test_the_compare_page_shows_every_model_and_follows_the_sidebar_task() -> No
     assert {"kind", "parameters", "test accuracy", "nll", "latency median ms"} <= set(table.columns)
     # accuracy, confusion, calibration, robustness, missing, EMAP, accuracy against FLOPs and latency, cost as tokens grow
     assert len(at.get("plotly_chart")) == 9
-    costs = at.dataframe[1].value
+    faithfulness = at.dataframe[1].value  # the deletion test of every model's maps
+    assert set(faithfulness["model"]) == {"early", "late", "hybrid", "audio", "image", "text"}
+    assert set(faithfulness["modality"]) == {"audio", "image", "text"}
+    assert (faithfulness["attention on padding"] == 0).all() and (faithfulness["n"] == 200).all()
+    costs = at.dataframe[2].value
     assert list(costs.columns) == ["model", "parameters", "FLOPs", "latency median ms", "latency IQR ms",
                                    "peak memory MB", "test accuracy"]
     assert (costs["FLOPs"] > costs["parameters"]).all()
