@@ -103,12 +103,18 @@ def analyse(task: str, source: str, name: str, index: int | None, files: tuple, 
     return explain_model(task_models(task, source)[name], sample).to_dict(maps=True)
 
 
-@st.cache_data(show_spinner="Measuring how faithful the attention maps are…")
 def faithfulness_line(task: str, source: str, name: str, modality: str) -> str:
-    """The deletion test's sentence for a model's map (measured once per model, kept on disk)."""
-    from fusion.explain.faithfulness import beats_random_text, task_faithfulness
+    """The deletion test's sentence for a model's map, from the figures on disk (Compare and the
+    command measure them; measuring here would hold up the first page for seconds per model)."""
+    from fusion.explain.faithfulness import NotMeasured, beats_random_text, task_faithfulness
 
-    figures = task_faithfulness({name: task_models(task, source)[name]}, task)[name] if task_spec(task, source).is_built_in else {}
+    if not task_spec(task, source).is_built_in:
+        return beats_random_text(None)
+    try:
+        figures = task_faithfulness({name: task_models(task, source)[name]}, task, measure=False)[name]
+    except NotMeasured:
+        return (f"faithfulness not measured yet: Compare's deletion test or `python -m fusion faithfulness --task {task}` "
+                "measures it once")
     return beats_random_text(figures.get(modality))
 
 

@@ -133,12 +133,17 @@ def deletion_test(model: torch.nn.Module, split: Any, n: int = 200, k: int = K, 
     return out
 
 
+class NotMeasured(LookupError):
+    """The figures are not on disk yet (``task_faithfulness(..., measure=False)``)."""
+
+
 def task_faithfulness(models: Mapping[str, torch.nn.Module], task: str, n: int = 200, k: int = K, seed: int = 0,
-                      cache_dir: Path | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+                      cache_dir: Path | None = None, measure: bool = True) -> dict[str, dict[str, dict[str, Any]]]:
     """``{strategy: {modality: figures}}`` on a built-in task's test split at its standard
     corruption; a model without attention (or a head over frozen encoders) gets ``{}``. Each
     model's figures are measured once (per weights, settings and program) and then read from disk
-    (``fusion.evaluation.result_cache``)."""
+    (``fusion.evaluation.result_cache``). ``measure=False`` only reads: ``NotMeasured`` if a model's
+    figures are not on disk."""
     from fusion.evaluation.result_cache import cached_result
     from fusion.tasks import get_task
 
@@ -148,12 +153,14 @@ def task_faithfulness(models: Mapping[str, torch.nn.Module], task: str, n: int =
             out[name] = {}
             continue
 
-        def measure(model: torch.nn.Module = model) -> dict[str, dict[str, Any]]:
+        def compute(model: torch.nn.Module = model, name: str = name) -> dict[str, dict[str, Any]]:
+            if not measure:
+                raise NotMeasured(f"the deletion test of {name} on {task} has not been run yet")
             split = get_task(task).split(model, "test", None, 0)
             return {m: f.to_dict() for m, f in deletion_test(model, split, n, k, seed=seed).items()}
 
         out[name] = cached_result("faithfulness", {name: model}, {"task": task, "n": n, "k": k, "draws": DRAWS, "seed": seed},
-                                  measure, cache_dir=cache_dir)
+                                  compute, cache_dir=cache_dir)
     return out
 
 
