@@ -47,6 +47,28 @@ def strategy_names() -> list[str]:
     return [*FUSION_STRATEGIES, *list_modalities()]
 
 
+def add_encoder_options(command: argparse.ArgumentParser) -> None:
+    """``--M-encoder NAME`` for every modality (``train --data``, ``encode``)."""
+    from fusion.modalities import list_modalities
+
+    for m in list_modalities():
+        command.add_argument(f"--{m}-encoder", metavar="NAME",
+                             help=f"encoder for the {m} column (see `python -m fusion encoders`; 'none' leaves it out)")
+
+
+def chosen_encoders(args: argparse.Namespace) -> dict[str, str]:
+    """The encoders given with ``--M-encoder``, by modality."""
+    from fusion.modalities import list_modalities
+
+    return {m: getattr(args, f"{m}_encoder") for m in list_modalities() if getattr(args, f"{m}_encoder")}
+
+
+def add_device_option(command: argparse.ArgumentParser) -> None:
+    """``--device``; under torchrun it also picks the backend (gloo on the CPU, nccl on CUDA)."""
+    command.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                         help="auto (default): CUDA when present, else the CPU; under torchrun, cuda means nccl, cpu gloo")
+
+
 MAX_READ_BYTES = 1024 * 1024  # a typed-in modality's file (a caption) is far smaller
 
 
