@@ -183,6 +183,20 @@ def built_in_selection(args: argparse.Namespace, command: str) -> Selection:
     return one_selection(args)
 
 
+def selected_folders(args: argparse.Namespace, selection: Selection) -> dict[str, Path]:
+    """The checkpoint folder each model of ``selection`` (made by ``select`` from ``args``) was read from."""
+    from fusion.models.checkpoints import checkpoint_dir, read_config, shipped_root
+
+    task = selection.task
+    if args.task is not None and task.is_built_in:
+        root = args.checkpoint if args.checkpoint is not None else shipped_root()
+        return {name: checkpoint_dir(root, task.name, name) for name in selection.models}
+    root = args.checkpoint if args.checkpoint is not None else _run_of(task.name)
+    folders = [f for group in _model_folders(root, "all", False).values() for f in group]
+    by_name = {read_config(folder).name: folder for folder in folders if read_config(folder).task == task.name}
+    return {name: by_name[name] for name in selection.models if name in by_name}
+
+
 def _built_in(args: argparse.Namespace, task: Task, fusion_only: bool) -> Selection:
     from fusion.models.checkpoints import load_models
     from fusion.models.config import FUSION_STRATEGIES

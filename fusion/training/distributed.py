@@ -20,7 +20,8 @@ What the training loop asks of a run, and only this module answers:
 * :meth:`Run.total` — a sum over ranks (the epoch's loss and accuracy).
 
 Every rank scores the whole validation split with the same (synchronised) weights, so every rank
-keeps the same best epoch; rank 0 alone writes checkpoints and metrics (:attr:`Run.is_main`).
+keeps the same best epoch; at the end the ranks check they hold the same weights
+(:meth:`Run.check_same_weights`), and rank 0 alone writes checkpoints and metrics (:attr:`Run.is_main`).
 """
 
 from __future__ import annotations
@@ -104,6 +105,22 @@ class Run:
         sums = torch.tensor(values, dtype=torch.float64, device=self.device)
         torch.distributed.all_reduce(sums)
         return tuple(float(v) for v in sums.cpu())
+
+    def check_same_weights(self, model: nn.Module) -> None:
+        """Raise unless every rank holds the same weights (what DistributedDataParallel promises;
+        a fingerprint of the parameters is compared across ranks at the end of training)."""
+        if not self.distributed:
+            return
+        with torch.no_grad():
+            values = [p.detach().double().flatten() for p in model.parameters()]
+            flat = torch.cat(values) if values else torch.zeros(1, dtype=torch.float64, device=self.device)
+            weights = torch.arange(1, flat.numel() + 1, dtype=torch.float64, device=flat.device)
+            fingerprint = torch.stack([flat.sum(), (flat * weights).sum()])
+            spread = torch.cat([fingerprint, -fingerprint])
+            torch.distributed.all_reduce(spread, op=torch.distributed.ReduceOp.MAX)
+        if not torch.equal(spread[:2], -spread[2:]):
+            raise RuntimeError(f"rank {self.rank}: the ranks' weights differ after training (DistributedDataParallel "
+                               "should keep them equal)")
 
     def barrier(self) -> None:
         if self.distributed:

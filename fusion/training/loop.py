@@ -306,5 +306,6 @@ def _train(
             break
     if best_state is not None:
         model.load_state_dict(best_state)
+    run.check_same_weights(model)
     model.to("cpu").eval()
     return result
