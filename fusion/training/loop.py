@@ -87,7 +87,7 @@ class EpochRecord:
     loss: float
     train_accuracy: float
     val_accuracy: float
-    seconds: float = 0.0  # wall time of the epoch, validation included
+    seconds: float = field(default=0.0, compare=False)  # wall time of the epoch, validation included (not compared)
 
 
 @dataclass
