@@ -248,12 +248,12 @@ def _train(
     model = build_model(config)
     if data.setup is not None:
         data.setup(model)
-    if run.distributed:
-        torch.manual_seed(run.seed(settings.seed))  # each rank its own dropout draws
     inputs, _, sides = data.epoch(0)
     classes = data.probe_classes
     probes = nn.ModuleDict({side: nn.Linear(config.width, classes if isinstance(classes, int) else classes[side])
                             for side in sides if side.split(":")[0] in model.modalities})
+    if run.distributed:  # the same model and probes on every rank (built above from one seed), then
+        torch.manual_seed(run.seed(settings.seed))  # each rank its own dropout draws
     model.to(run.device)
     probes.to(run.device)
     trained, val = run.wrap(model), split_on(data.val, run.device)
