@@ -138,3 +138,13 @@ def contributions_shift() -> None:
             f"{shift['corrupted']['probability']:.1%}."
         )
         explore_button("shift", "digits", strategy, sample, corruption=CORRUPTED)
+
+
+def methods() -> None:
+    """What each explanation on Explore and Compare measures (the same words as beside the charts)."""
+    from fusion.viz.reading import READING
+
+    st.header("What each explanation measures")
+    for name in ("contributions", "attention", "gradients", "emap"):
+        with st.container(border=True):
+            st.markdown(READING[name])
