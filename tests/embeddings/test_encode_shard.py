@@ -92,8 +92,8 @@ def test_concurrent_writers_of_the_same_entries_leave_whole_files(tmp_path) -> N
     assert not list(Path(tmp_path).rglob(f"*{PARTIAL_SUFFIX}"))
 
 
-def test_a_file_that_cannot_be_read_counts_in_progress_and_drops_its_row(small_dataset, session_cache, monkeypatch) -> None:
-    manifest = load_manifest(small_dataset)
+def test_a_file_that_cannot_be_read_counts_in_progress_and_drops_its_row(small_dataset, tmp_path, monkeypatch) -> None:
+    manifest = load_manifest(cut_export(small_dataset, tmp_path / "data", {"train": 12, "val": 4, "test": 4}))
     gone = manifest.rows[3].files["image"]
     real = extract.read_content
 
@@ -104,7 +104,7 @@ def test_a_file_that_cannot_be_read_counts_in_progress_and_drops_its_row(small_d
 
     monkeypatch.setattr(extract, "read_content", flaky)
     seen = {}
-    dataset = embed_manifest(manifest, CHEAP, cache=EmbeddingCache(session_cache), progress=False,
+    dataset = embed_manifest(manifest, CHEAP, cache=EmbeddingCache(tmp_path / "cache"), progress=False,
                              on_progress=lambda m, done, total: seen.__setitem__(m, (done, total)))
     assert seen["image"] == (len(manifest.rows), len(manifest.rows))  # progress reaches the end
     assert len(dataset.manifest.rows) == len(manifest.rows) - 1
