@@ -43,6 +43,10 @@ def decode_for_encoder(modality: str, content: bytes | str) -> Any:
         return decode_image_rgb(content)
     if modality == "audio":
         return decode_audio_clip(content).waveform
+    if modality == "video":
+        from fusion.video_io import decode_video_rgb
+
+        return decode_video_rgb(content)
     return content
 
 
@@ -143,7 +147,7 @@ def _encode_column(
     for k, i in enumerate(keep):
         column[i] = results[k]
         if k in errors:
-            failed.setdefault(manifest.rows[i].line, f"{modality}: {errors[k]}")
+            failed.setdefault(manifest.rows[i].line, f"{modality}: {errors[k].removeprefix(f'{modality}: ')}")
     return column
 
 
