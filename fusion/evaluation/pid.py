@@ -19,7 +19,7 @@ import numpy as np
 
 from fusion.errors import ConfigError
 
-ESTIMATOR = "BROJA (dit.pid.PID_BROJA), plug-in joint of discrete values"
+ESTIMATOR = "BROJA (dit.pid.PID_BROJA)"
 MAX_CELLS = 4096  # |X1| x |X2| x |Y| after dropping empty values: the cone program stays in seconds
 NUMERICAL_FLOOR = 1e-6  # solver noise below this (in bits) is reported as 0
 
@@ -42,7 +42,7 @@ class Decomposition:
             "synergy": round(self.synergy, digits),
             "total": round(self.total, digits),
             "units": "bits",
-            "estimator": ESTIMATOR,
+            "estimator": ESTIMATOR if self.n is None else f"{ESTIMATOR} of the plug-in joint of {self.n} samples",
         }
         if self.n is not None:
             result["n"] = self.n
