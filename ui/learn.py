@@ -63,6 +63,7 @@ def facts() -> None:
     fusion_beats_single_modalities(accuracy)
     late_fusion_at_chance(accuracy)
     contributions_shift()
+    interaction_lab()
 
 
 def fusion_beats_single_modalities(accuracy: dict[tuple[str, str], float]) -> None:
@@ -138,3 +139,12 @@ def contributions_shift() -> None:
             f"{shift['corrupted']['probability']:.1%}."
         )
         explore_button("shift", "digits", strategy, sample, corruption=CORRUPTED)
+
+
+def interaction_lab() -> None:
+    with st.container(border=True):
+        st.subheader("4. Which kind of information a task needs: the interaction lab")
+        st.markdown("Information about a label can be *redundant* (either modality tells it), *unique* (only one "
+                    "does) or *synergistic* (only both together do). The lab builds tasks whose decomposition is "
+                    "known exactly, trains early, late and hybrid fusion on them, and measures which kind each captures.")
+        st.page_link("pages/lab.py", label="Open the interaction lab", icon=":material/science:")
