@@ -12,7 +12,8 @@ from fusion.evaluation.robustness import robustness
 from fusion.explain.interactions import task_interactions
 from ui.state import task_models, task_spec
 
-LEVEL_CHOICES = {"quick (3 levels)": (0.0, 0.5, 1.0), "fine (5 levels)": (0.0, 0.25, 0.5, 0.75, 1.0)}
+# each modality's standard level is always added to these (fusion.evaluation.robustness.sweep_levels)
+LEVEL_CHOICES = {"quick (3 levels + standard)": (0.0, 0.5, 1.0), "fine (5 levels + standard)": (0.0, 0.25, 0.5, 0.75, 1.0)}
 
 
 @st.cache_data(show_spinner="Scoring every model…")
@@ -51,6 +52,6 @@ def scaling_sweep() -> dict:
 
 
 @st.cache_data(show_spinner="Computing EMAP…")
-def interactions(task: str, source: str, n: int) -> dict[str, float]:
-    results = task_interactions(task_models(task, source), task, n)
+def interactions(task: str, source: str, n: int, scale: str = "probability") -> dict[str, float]:
+    results = task_interactions(task_models(task, source), task, n, scale=scale)
     return {name: result["emap_nonadditive_share"] for name, result in results.items()}

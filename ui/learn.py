@@ -141,6 +141,16 @@ def contributions_shift() -> None:
         explore_button("shift", "digits", strategy, sample, corruption=CORRUPTED)
 
 
+def methods() -> None:
+    """What each explanation on Explore and Compare measures (the same words as beside the charts)."""
+    from fusion.viz.reading import READING
+
+    st.header("What each explanation measures")
+    for name in ("contributions", "attention", "gradients", "emap"):
+        with st.container(border=True):
+            st.markdown(READING[name])
+
+
 def interaction_lab() -> None:
     with st.container(border=True):
         st.subheader("4. Which kind of information a task needs: the interaction lab")

@@ -42,6 +42,12 @@ def test_the_compare_page_shows_every_model_and_follows_the_sidebar_task() -> No
     assert list(at.dataframe[0].value["model"]) == ["early", "late", "hybrid"]
     assert len(at.get("plotly_chart")) == 9
     assert set(at.selectbox(key="compare_confusion_model").options) == {"early", "late", "hybrid"}
+    # EMAP states its scale, and the scale can be switched
+    emap = [c for c in at.get("plotly_chart") if "EMAP" in c.proto.spec]
+    assert len(emap) == 1 and "on the probability scale" in emap[0].proto.spec
+    at.radio(key="compare_emap_scale").set_value("log_probability").run()
+    assert not at.exception
+    assert any("on the log-probability scale" in c.proto.spec for c in at.get("plotly_chart"))
 
 
 def test_a_task_without_corruption_is_not_called_corrupted() -> None:
