@@ -11,7 +11,7 @@ from fusion.errors import ConfigError
 
 
 def add_parser(commands) -> argparse.ArgumentParser:
-    from fusion.lab.generative import KINDS
+    from fusion.lab import KINDS
 
     command = commands.add_parser("lab", help="train early / late / hybrid on a synthetic task of known PID and "
                                               "compare accuracy, EMAP, Shapley and measured PID with the truth")

@@ -26,8 +26,7 @@ import numpy as np
 
 from fusion.errors import ConfigError
 from fusion.evaluation.pid import Decomposition, decompose
-
-KINDS = ("redundancy", "uniqueness", "synergy")
+from fusion.lab import KINDS
 SOURCES = ("image", "audio")  # the image is the source of unique information
 LAB_DIGITS = (0, 1)
 
