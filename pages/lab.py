@@ -42,6 +42,6 @@ right.plotly_chart(lab_emap(strategies), key="lab_emap")
 left.plotly_chart(shapley_bars(strategies), key="lab_shapley")
 right.plotly_chart(captured_bars(strategies), key="lab_captured")
 st.markdown(
-    "Late fusion adds one term per modality, so on XOR its best is 3 of 4 cells (e.g. predict *image OR audio*); "
+    "Late fusion adds one term per modality, so on the synergy task (XOR) its best is 3 of 4 cells (e.g. predict *image OR audio*); "
     "early and hybrid fusion see both bits at once. EMAP's non-additive share tells the same from the logits."
 )

@@ -71,7 +71,7 @@ def shapley_bars(strategies: Mapping[str, Mapping]) -> go.Figure:
     modalities = list(strategies[names[0]]["shapley"])
     for index, modality in enumerate(modalities):
         ys = [strategies[n]["shapley"][modality] for n in names]
-        fig.add_bar(x=names, y=ys, name=modality, marker_color=UNIQUE_COLOURS[index % len(UNIQUE_COLOURS)],
+        fig.add_bar(x=names, y=ys, name=modality, marker_color=model_colour(modality, index),
                     text=[f"{y:+.2f}" for y in ys], textposition="outside")
     return _layout(fig, "Modality Shapley values (mean over test pairs)", barmode="group", xaxis_title="fusion strategy",
                    yaxis_title="Δ probability of the true label")
