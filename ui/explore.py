@@ -222,7 +222,7 @@ def show_inputs(task: Task, sample: Sample, views: dict) -> None:
             elif modality == "audio" and value is not None:
                 st.audio(value, sample_rate=None if isinstance(value, bytes) else SAMPLE_RATE)
             if modality == "text" and value is not None and not task.is_built_in:
-                st.markdown(f"> {value}")
+                st.text(value)  # a user's caption: plain text, never markdown (no links or images injected)
 
 
 # ---------------------------------------------------------------------------- the results
