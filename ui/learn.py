@@ -64,6 +64,7 @@ def facts() -> None:
     late_fusion_at_chance(accuracy)
     contributions_shift()
     time_needs_frame_order(accuracy)
+    interaction_lab()
 
 
 def fusion_beats_single_modalities(accuracy: dict[tuple[str, str], float]) -> None:
@@ -205,3 +206,12 @@ def methods() -> None:
     for name in ("contributions", "attention", "gradients", "emap"):
         with st.container(border=True):
             st.markdown(READING[name])
+
+
+def interaction_lab() -> None:
+    with st.container(border=True):
+        st.subheader("5. Which kind of information a task needs: the interaction lab")
+        st.markdown("Information about a label can be *redundant* (either modality tells it), *unique* (only one "
+                    "does) or *synergistic* (only both together do). The lab builds tasks whose decomposition is "
+                    "known exactly, trains early, late and hybrid fusion on them, and measures which kind each captures.")
+        st.page_link("pages/lab.py", label="Open the interaction lab", icon=":material/science:")

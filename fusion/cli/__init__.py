@@ -12,8 +12,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from fusion.cli import (cache, cost, encode, encoders, evaluate, explain, export, interactions, models, robustness, tasks,
-                        train, train_all)
+from fusion.cli import (cache, cost, encode, encoders, evaluate, explain, export, interactions, lab, models, pid,
+                        robustness, tasks, train, train_all)
 from fusion.cli.common import OneLineParser
 from fusion.errors import FusionError
 
@@ -25,6 +25,8 @@ COMMANDS = {
     "explain": explain,
     "interactions": interactions,
     "robustness": robustness,
+    "pid": pid,
+    "lab": lab,
     "cost": cost,
     "models": models,
     "tasks": tasks,
