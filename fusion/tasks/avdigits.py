@@ -40,6 +40,13 @@ class BuiltInTask(Task):
         facts = {"image digit": int(row.image_digit[0]), "audio digit": int(row.audio_digit[0])}
         return Sample({m: values[m] for m in self.modalities}, int(row.label[0]), index=int(index), facts=facts)
 
+    def group_names(self) -> tuple[str, ...]:
+        return avdigits.GROUPS
+
+    def groups(self, split: str = "test") -> dict[str, list[str]]:
+        """The accent and the voice family of the speaker each row hears (``speakers.csv``)."""
+        return avdigits.split_groups(self.name, self.check_split(split))
+
     def vocabulary(self) -> tuple[str, ...]:
         from fusion.tasks.splits import caption_vocabulary
 
