@@ -12,8 +12,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from fusion.cli import (cost, encoders, evaluate, explain, export, interactions, models, robustness, tasks, train,
-                        train_all)
+from fusion.cli import (cost, encoders, evaluate, explain, export, interactions, models, reliance, robustness, tasks,
+                        train, train_all)
 from fusion.cli.common import OneLineParser
 from fusion.errors import FusionError
 
@@ -25,6 +25,7 @@ COMMANDS = {
     "explain": explain,
     "interactions": interactions,
     "robustness": robustness,
+    "reliance": reliance,
     "cost": cost,
     "models": models,
     "tasks": tasks,
