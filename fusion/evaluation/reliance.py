@@ -47,7 +47,7 @@ def wilson_interval(correct: int, n: int, z: float = Z) -> tuple[float, float]:
     p = correct / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))  # rounding never leaves p outside
 
 
 def _present(data: Split, modalities: list[str]) -> dict[str, Tensor]:
@@ -139,10 +139,14 @@ class RelianceResult:
     accuracy_gap: dict[str, Gap]  # strategy -> the largest accuracy difference between groups (fairlearn)
     seeds: int
 
-    def largest_gap(self) -> Gap | None:
-        """The largest difference between groups of any model's accuracy or modality share
-        (groups flagged small included), or None with fewer than two groups."""
-        gaps = [*self.accuracy_gap.values(), *self.share_gaps()]
+    def largest_accuracy_gap(self) -> Gap | None:
+        """The largest accuracy difference between two groups over the models (None: one group)."""
+        gaps = list(self.accuracy_gap.values())
+        return max(gaps, key=lambda g: g.gap) if gaps and len(self.groups) > 1 else None
+
+    def largest_share_gap(self) -> Gap | None:
+        """The largest difference of a modality's Shapley share between two groups over the models."""
+        gaps = self.share_gaps()
         return max(gaps, key=lambda g: g.gap) if gaps and len(self.groups) > 1 else None
 
     def share_gaps(self) -> list[Gap]:
@@ -226,18 +230,19 @@ def reliance(task: Task, models: Mapping[str, FusionModel], group_by: str | None
 
 
 def describe_gap(result: RelianceResult) -> str:
-    """The largest difference between groups, in words."""
-    gap = result.largest_gap()
-    if gap is None:
+    """The largest differences between groups, of accuracy and of reliance on a modality, in words."""
+    accuracy, share = result.largest_accuracy_gap(), result.largest_share_gap()
+    if accuracy is None or share is None:
         return f"Only one {result.group_by} group, so there is no gap between groups."
     small = {g.group for g in result.groups if g.small}
-    caveat = (f" ({', '.join(sorted(small & {gap.high, gap.low}))} has fewer than {SMALL_GROUP} rows: read it with care)"
-              if small & {gap.high, gap.low} else "")
-    if gap.what == "accuracy":
-        return (f"The largest gap between {result.group_by} groups is in {gap.strategy} fusion's accuracy: "
-                f"{gap.high_value:.1%} for {gap.high} against {gap.low_value:.1%} for {gap.low} "
-                f"({gap.gap * 100:.1f} points){caveat}.")
-    modality = gap.what.split()[0]
-    return (f"The largest gap between {result.group_by} groups is in how much {gap.strategy} fusion relies on the "
-            f"{modality}: {gap.high_value:.0%} of its mean |Shapley| for {gap.high} against {gap.low_value:.0%} "
-            f"for {gap.low} ({gap.gap * 100:.0f} points of share){caveat}.")
+
+    def caveat(gap: Gap) -> str:
+        flagged = sorted(small & {gap.high, gap.low})
+        return f" ({', '.join(flagged)}: fewer than {SMALL_GROUP} rows, read with care)" if flagged else ""
+
+    modality = share.what.split()[0]
+    return (f"The largest accuracy gap between {result.group_by} groups is {accuracy.strategy} fusion's: "
+            f"{accuracy.high_value:.1%} for {accuracy.high} against {accuracy.low_value:.1%} for {accuracy.low} "
+            f"({accuracy.gap * 100:.1f} points){caveat(accuracy)}. The largest reliance gap is {share.strategy} "
+            f"fusion's on the {modality}: {share.high_value:.0%} of its mean |Shapley| for {share.high} against "
+            f"{share.low_value:.0%} for {share.low} ({share.gap * 100:.0f} points of share){caveat(share)}.")
