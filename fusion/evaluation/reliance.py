@@ -159,6 +159,18 @@ class RelianceResult:
                 gaps.append(Gap(strategy, f"{modality} share", shares[high] - shares[low], high, low, shares[high], shares[low]))
         return gaps
 
+    def table_rows(self) -> list[dict[str, Any]]:
+        """One flat row per group and model (the page's table and its CSV download)."""
+        rows = []
+        for group in self.groups:
+            for strategy, entry in group.strategies.items():
+                rows.append({self.group_by: group.group, "n": group.n, "small": group.small, "model": strategy,
+                             "accuracy": entry.accuracy, "interval low": entry.interval[0],
+                             "interval high": entry.interval[1],
+                             **{f"{m} share": v for m, v in entry.shapley_share.items()},
+                             **{f"{m} perceptual score": v for m, v in entry.perceptual_score.items()}})
+        return rows
+
     def to_dict(self) -> dict[str, Any]:
         """What ``python -m fusion reliance --json`` prints."""
         groups = [{"group": g.group, "n": g.n, "small": g.small,
