@@ -14,9 +14,9 @@ from fusion.viz.architecture import MODALITY_COLOURS
 from fusion.viz.compare import model_colour
 
 
-def group_label(group: Mapping[str, Any]) -> str:
-    """A group's axis label: its name, its row count, a * when it is flagged small."""
-    return f"{group['group']}{'*' if group['small'] else ''} (n={group['n']})"
+def group_label(group: Mapping[str, Any], count: bool = True) -> str:
+    """A group's axis label: its name, a * when it is flagged small, and its row count."""
+    return f"{group['group']}{'*' if group['small'] else ''}" + (f" (n={group['n']})" if count else "")
 
 
 def _strategies(groups: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -37,10 +37,10 @@ def accuracy_by_group(report: Mapping[str, Any]) -> go.Figure:
                          arrayminus=[e["accuracy"] - e["interval"][0] for e in entries]),
             hovertemplate="%{x}: %{y:.1%}<extra>" + strategy + "</extra>",
         )
-    fig.update_layout(barmode="group", template="plotly_white", legend_title_text="model", height=420,
-                      title=f"Accuracy per {report['group_by']} ({report['split']} split); bars: "
+    fig.update_layout(barmode="group", template="plotly_white", legend_title_text="model", height=440,
+                      title=f"Accuracy per {report['group_by']} ({report['split']} split)<br>error bars: "
                             f"{report['interval']}; * fewer than {report['small_group']} rows",
-                      margin=dict(l=40, r=20, t=60, b=40))
+                      margin=dict(l=40, r=20, t=80, b=40))
     fig.update_yaxes(title="accuracy (%)", range=[0, 1.05], tickformat=".0%")
     fig.update_xaxes(title=report["group_by"])
     return fig
@@ -51,7 +51,7 @@ def shares_by_group(report: Mapping[str, Any]) -> go.Figure:
     groups = report["groups"]
     strategies = _strategies(groups)
     fig = make_subplots(rows=1, cols=max(1, len(strategies)), shared_yaxes=True, subplot_titles=strategies)
-    labels = [group_label(g) for g in groups]
+    labels = [group_label(g, count=False) for g in groups]
     for column, strategy in enumerate(strategies, start=1):
         for modality in groups[0]["strategies"][strategy]["shapley_share"]:
             shares = [g["strategies"][strategy]["shapley_share"][modality] for g in groups]
@@ -60,9 +60,10 @@ def shares_by_group(report: Mapping[str, Any]) -> go.Figure:
                         text=[f"{s:.0%}" for s in shares], textposition="inside",
                         hovertemplate="%{x}: %{y:.1%}<extra>" + f"{strategy}, {modality}</extra>")
     fig.update_layout(barmode="stack", template="plotly_white", legend_title_text="modality", height=460,
-                      title="Modality reliance per group: share of the mean |Shapley value| of the predicted "
-                            "class's probability (each bar sums to 100 %)",
-                      margin=dict(l=40, r=20, t=80, b=40))
+                      title="Modality reliance per group: share of the mean |Shapley value| of the predicted<br>"
+                            "class's probability (each bar sums to 100 %; * fewer than "
+                            f"{report['small_group']} rows)",
+                      margin=dict(l=40, r=20, t=120, b=40))
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(title="share of mean |Shapley| (%)", row=1, col=1)
     return fig
