@@ -74,3 +74,19 @@ def demo_models(strategy: str = "all", root: Path | str | None = None) -> dict[s
         raise ConfigError(f"the demonstration has {', '.join(FUSION_STRATEGIES)} models, not {strategy!r}")
     names = list(FUSION_STRATEGIES) if strategy == "all" else [strategy]
     return load_models(DEMO_TASK.name, names, root)
+
+
+def image_lean(result) -> dict[str, dict[str, Any]]:
+    """Per model, from a ``reliance`` result by accent on ``DEMO_TASK``: the image share and the
+    audio perceptual score of ``NOISY_ACCENT``, and their lowest and highest over the other accents."""
+    noisy = next(g for g in result.groups if g.group == NOISY_ACCENT)
+    others = [g for g in result.groups if g.group != NOISY_ACCENT]
+    lean = {}
+    for strategy, entry in noisy.strategies.items():
+        shares = [g.strategies[strategy].shapley_share["image"] for g in others]
+        drops = [g.strategies[strategy].perceptual_score["audio"] for g in others]
+        lean[strategy] = {"image_share": entry.shapley_share["image"], "others_image_share": (min(shares), max(shares)),
+                          "audio_drop": entry.perceptual_score["audio"], "others_audio_drop": (min(drops), max(drops)),
+                          "accuracy": entry.accuracy, "others_accuracy": (min(g.strategies[strategy].accuracy for g in others),
+                                                                          max(g.strategies[strategy].accuracy for g in others))}
+    return lean

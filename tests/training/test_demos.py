@@ -14,7 +14,7 @@ from fusion.evaluation.reliance import reliance
 from fusion.models.checkpoints import checkpoint_dir, read_metrics, shipped_root
 from fusion.models.config import FUSION_STRATEGIES
 from fusion.tasks import get_task
-from fusion.training.demos import DEMO_CHECKPOINTS, DEMO_TASK, NOISY_ACCENT, NOISY_LEVELS, demo_models
+from fusion.training.demos import DEMO_CHECKPOINTS, DEMO_TASK, NOISY_ACCENT, NOISY_LEVELS, demo_models, image_lean
 
 LEAN = 0.15  # the noisy accent's image share exceeds every other accent's by at least this
 
@@ -59,10 +59,15 @@ def test_only_the_noisy_accents_audio_is_heavier():
 
 def test_the_models_lean_on_the_image_for_the_noisy_accent(result):
     groups = {g.group: g for g in result.groups}
+    lean = image_lean(result)
+    assert set(lean) == set(FUSION_STRATEGIES)
     for strategy in FUSION_STRATEGIES:
         noisy = groups[NOISY_ACCENT].strategies[strategy]
         others = [g.strategies[strategy] for name, g in groups.items() if name != NOISY_ACCENT]
+        assert lean[strategy]["image_share"] == noisy.shapley_share["image"]
+        assert lean[strategy]["others_image_share"][1] == max(o.shapley_share["image"] for o in others)
         assert noisy.shapley_share["image"] >= max(o.shapley_share["image"] for o in others) + LEAN, strategy
-        assert noisy.shapley_share["image"] > 0.5 > max(o.shapley_share["image"] for o in others) or strategy == "hybrid"
+        assert noisy.shapley_share["image"] > 0.5, strategy  # the image leads for the noisy accent only
         # scrambling the audio costs the noisy accent less than any other accent
         assert noisy.perceptual_score["audio"] < min(o.perceptual_score["audio"] for o in others), strategy
+    assert max(lean[s]["others_image_share"][1] for s in ("early", "late")) < 0.5  # they lean on the audio elsewhere
