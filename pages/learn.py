@@ -9,7 +9,7 @@ import streamlit as st
 from fusion.models.catalog import SHIPPED
 from fusion.viz.architecture import architecture_figure
 from ui.explore import SWITCH_KEY
-from ui.learn import facts, reliance_by_group
+from ui.learn import facts, methods, reliance_by_group
 from ui.state import current_task, is_dataset_task, show_error, task_models
 
 EXPLANATIONS = {
@@ -58,3 +58,4 @@ st.title("Learn: early, late and hybrid fusion")
 architectures("digits" if is_dataset_task(current_task()) else current_task())  # shipped models only
 facts()
 reliance_by_group()
+methods()

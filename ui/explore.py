@@ -13,7 +13,8 @@ import streamlit as st
 
 from fusion.explain.analysis import explain_model, report_payload
 from fusion.explain.cases import FILES, ROW, SIDE_BY_SIDE, VIEWS, Preset, build_sample, default_levels, has_corruption
-from fusion.explain.cases import head_encoders, sample_views, upload_error
+from fusion.explain.cases import head_encoders, recording_advice, sample_views, upload_error
+from fusion.errors import InputError
 from fusion.formats import SAMPLE_RATE
 from fusion.modalities import get_modality
 from fusion.models.config import FUSION_STRATEGIES
@@ -114,13 +115,38 @@ def choose_case(task: Task, source: str) -> tuple[str, int | None, tuple]:
             if spec.inline:  # typed in
                 data = st.text_input(f"{modality} (a caption)", key=key(modality)) or None
             else:
-                file = st.file_uploader(modality, type=list(spec.upload_types), key=key(f"upload_{modality}"))
+                file = st.file_uploader(modality, type=list(spec.upload_types), key=upload_key(modality),
+                                        on_change=check_upload, args=(modality,))
+                if refused := st.session_state.get(key("refused"), {}).get(modality):
+                    st.error(refused)
                 if modality == "audio" and file is None:
                     file = st.audio_input("or record", key=key("mic"), sample_rate=SAMPLE_RATE)
+                    st.session_state[key("recorded")] = file is not None
                 data = file.getvalue() if file is not None else None
             if data is not None:
                 files.append((modality, data))
     return kind, None, tuple(files)
+
+
+def upload_key(modality: str) -> str:
+    """The uploader's key; a refused file gets the widget a new key, so it does not stay in it."""
+    version = st.session_state.get(key(f"upload_{modality}_version"), 0)
+    return key(f"upload_{modality}" + (f"_{version}" if version else ""))
+
+
+def check_upload(modality: str) -> None:
+    """On upload: a file the decoder refuses leaves the widget (its message stays until the next upload)."""
+    file = st.session_state.get(upload_key(modality))
+    refused = st.session_state.setdefault(key("refused"), {})
+    refused.pop(modality, None)
+    if file is None:
+        return
+    try:
+        get_modality(modality).decode(file.getvalue())
+    except InputError as error:
+        refused[modality] = f"{file.name}: {upload_error(modality, str(error))}"
+        version = key(f"upload_{modality}_version")
+        st.session_state[version] = st.session_state.get(version, 0) + 1
 
 
 def row_picker(task: Task, source: str) -> int:
@@ -168,6 +194,11 @@ def download(task: Task, index: int | None, sample: Sample, results: dict[str, d
     payload = report_payload(task, index, sample.label, results)
     st.download_button("Download this analysis (JSON)", json.dumps(payload, indent=1), file_name=f"{task.name}-analysis.json",
                        mime="application/json", icon=":material/download:", key=key("download"))
+
+
+def sample_warnings(sample: Sample) -> list[str]:
+    """The sample's warnings; a silent recording also gets the microphone advice (an uploaded file does not)."""
+    return recording_advice(sample.warnings, recorded=st.session_state.get(key("recorded"), False))
 
 
 def show_errors(errors: dict[str, str]) -> None:

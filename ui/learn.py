@@ -168,3 +168,13 @@ def reliance_by_group() -> None:
             "accent; they read that the audio is noise and turn to the image."
         )
         st.page_link("pages/reliance.py", label="Every group, interval and model on the Reliance page")
+
+
+def methods() -> None:
+    """What each explanation on Explore and Compare measures (the same words as beside the charts)."""
+    from fusion.viz.reading import READING
+
+    st.header("What each explanation measures")
+    for name in ("contributions", "attention", "gradients", "emap"):
+        with st.container(border=True):
+            st.markdown(READING[name])

@@ -19,11 +19,12 @@ from fusion.models.inputs import encode_row, encodings_input, sample_values_inpu
 from fusion.tasks import Sample, get_task
 from fusion.models.strategies import FusionModel
 
-IG_STEPS = 25
+# Integrated Gradients starts at this many steps and doubles until converged (``gradients``).
 # Heads over encoders: the path runs through a fixed affine standardisation and converges fast
 # (Gauss-Legendre, 12 steps: median |convergence delta| below 1e-3 logit in
 # benchmarks/switch_strategy.py), and token inputs are large (e.g. 50 ViT tokens x 768 features),
-# so fewer steps keep a strategy switch fast.
+# so they start lower.
+IG_STEPS = 16
 HEAD_IG_STEPS = 12
 
 

@@ -10,11 +10,12 @@ so that one bad file is reported and the others are still analysed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from fusion.errors import InputError
+from fusion.io import SILENT_CLIP
 from fusion.tasks import Sample, Task, decode_files
 
 ROW, FILES = "a test sample", "my own files"  # where the sample comes from
@@ -157,6 +158,14 @@ def sample_views(task: Task, sample: Sample) -> dict[str, Any]:
     from fusion.io import decode_image_rgb
 
     return {"image": decode_image_rgb(sample.get("image"))}
+
+
+def recording_advice(warnings: Sequence[str], recorded: bool) -> list[str]:
+    """``warnings``, with the microphone advice after a silent clip that was recorded (for an
+    uploaded file it would be beside the point)."""
+    if not recorded:
+        return list(warnings)
+    return [f"{w}. Record again closer to the microphone" if w == SILENT_CLIP else w for w in warnings]
 
 
 def upload_error(modality: str, message: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from fusion.viz import explore as viz
+from fusion.viz.reading import gradients_note
 from fusion.viz.tokens import head_result_figures, picture_figure
 
 Row = tuple[str, str]  # (kind, modality): kind is one of KINDS; modality "" for the first two
@@ -50,11 +51,17 @@ def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any],
                                                    title=f"{name}: probabilities"),
         (CONTRIBUTIONS, ""): viz.shapley_waterfall(result, classes[result["target"]]),
     }
+    if "shapley_log_probability" in result:
+        items[(CONTRIBUTIONS, "log-probability")] = viz.shapley_waterfall(result, classes[result["target"]], "log_probability")
+    note = gradients_note(result)
+    if note:
+        items[(GRADIENTS, "")] = note
     if "layouts" in result:
         for (kind, modality), item in head_result_figures(result, views.get("image")).items():
             items[(ATTENTION if kind == "attention" else GRADIENTS, modality)] = item
         return items
     attention, maps, shares = result["attention"], result.get("integrated_gradients_maps", {}), result["integrated_gradients"]
+    baselines = result.get("integrated_gradients_baselines", {})
     if "image" in attention:
         items[(ATTENTION, "image")] = viz.image_figure(views["image"], attention["image"], title="attention on the image")
     if "audio" in attention:
@@ -62,11 +69,12 @@ def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any],
     if "text" in attention:
         items[(ATTENTION, "text")] = viz.token_figure(result["words"], attention["text"], title="attention on the words")
     if "image" in maps:
-        items[(GRADIENTS, "image")] = viz.gradient_image_figure(maps["image"], shares.get("image"))
+        items[(GRADIENTS, "image")] = viz.gradient_image_figure(maps["image"], shares.get("image"), baselines.get("image"))
     if "audio" in maps:
-        items[(GRADIENTS, "audio")] = viz.gradient_spectrogram_figure(views["audio"], maps["audio"], shares.get("audio"))
+        items[(GRADIENTS, "audio")] = viz.gradient_spectrogram_figure(views["audio"], maps["audio"], shares.get("audio"),
+                                                                             baselines.get("audio"))
     if "text" in maps:
-        items[(GRADIENTS, "text")] = viz.gradient_words_figure(result["words"], maps["text"], shares.get("text"))
+        items[(GRADIENTS, "text")] = viz.gradient_words_figure(result["words"], maps["text"], shares.get("text"), baselines.get("text"))
     return items
 
 
@@ -89,7 +97,7 @@ def placeholder(row: Row, result: Mapping[str, Any], first: bool = True) -> str:
     if kind == ATTENTION:
         note = result.get("attention_note")
         return f"No attention map on the {modality}" + (f": {note}." if note and first else ".")
-    if kind == GRADIENTS:
+    if kind == GRADIENTS and modality:
         return f"No Integrated Gradients map for the {modality}."
     return ""
 

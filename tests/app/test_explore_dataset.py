@@ -63,7 +63,7 @@ def test_a_bad_upload_is_one_error_and_the_valid_caption_is_still_analysed(explo
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "Could not read the image: the data is not in an image format Pillow recognises; "
+        "bad.png: Could not read the image: the data is not in an image format Pillow recognises; "
         "upload a PNG, JPEG, BMP, GIF or WebP file."]  # named once, no doubled prefix
     assert [p.split("**")[1] for p in predictions(at)] == ["early", "late", "hybrid"]  # the caption alone
     waterfall = next(t for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"] if t["type"] == "waterfall")

@@ -29,6 +29,10 @@ def test_learn_shows_three_architectures_and_the_facts_with_computed_numbers() -
     assert metrics["late"] == f"{accuracy[('match', 'late')]:.1%}"
     text = " ".join(m.value for m in at.markdown)
     assert "at chance" in text and "Shapley" in text
+    from fusion.viz.reading import READING
+
+    assert any(h.value == "What each explanation measures" for h in at.header)
+    assert all(READING[k] in text for k in ("contributions", "attention", "gradients", "emap"))  # the words beside the charts
     assert len([b for b in at.button if b.label == "Open in Explore"]) == 3
 
 

@@ -101,3 +101,12 @@ def test_a_case_round_trips_through_a_link_and_a_bad_link_opens_the_default() ->
     assert Preset.from_query(query, ("audio", "image", "text")) == preset
     assert Preset.from_query({"sample": "3", "levels": "audio:7,video:0.5", "removed": "smell"}, ("audio", "image")) == Preset(sample=3)
     assert Preset.from_query({"sample": "x"}, ("audio",)) is None and Preset.from_query({}, ("audio",)) is None
+
+
+def test_a_silent_recording_gets_the_microphone_advice_and_an_upload_does_not() -> None:
+    from fusion.explain.cases import recording_advice
+    from fusion.io import SILENT_CLIP
+
+    assert recording_advice([SILENT_CLIP, "other"], recorded=False) == [SILENT_CLIP, "other"]
+    advised = recording_advice([SILENT_CLIP, "other"], recorded=True)
+    assert advised[0].startswith(SILENT_CLIP) and "microphone" in advised[0] and advised[1] == "other"
