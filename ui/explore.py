@@ -24,6 +24,7 @@ from ui.state import TASK_KEY, choice, show_error, task_models, task_spec
 
 K = "explore_"  # widget key prefix
 PRESET_KEY, SWITCH_KEY = f"{K}preset", "learn_open_explore"
+CLIP_WIDTH = 256  # pixels of the clip's player
 
 
 def key(name: str) -> str:
@@ -221,8 +222,35 @@ def show_inputs(task: Task, sample: Sample, views: dict) -> None:
                 st.audio(Path(value).read_bytes())  # a dataset row's file
             elif modality == "audio" and value is not None:
                 st.audio(value, sample_rate=None if isinstance(value, bytes) else SAMPLE_RATE)
+            if modality == "video" and value is not None:
+                show_clip(value, sample.index is None)
             if modality == "text" and value is not None and not task.is_built_in:
-                st.markdown(f"> {value}")
+                st.text(value)  # a user's caption: plain text, never markdown (no links or images injected)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def playable_clip(frames) -> bytes:
+    from fusion.video_io import clip_bytes
+
+    return clip_bytes(frames)
+
+
+def show_clip(value: Any, uploaded: bool) -> None:
+    """The clip in a player: your upload as it is (a GIF as an animated picture), otherwise the
+    frames the models see (a test row has no file), enlarged."""
+    from fusion.video_io import is_gif
+
+    file = st.session_state.get(upload_key("video")) if uploaded else None
+    if file is not None and is_gif(file.getvalue()):
+        st.image(file.getvalue(), caption="your clip (GIF)", width=CLIP_WIDTH)
+    elif file is not None:
+        st.video(file.getvalue(), width=CLIP_WIDTH)
+        st.caption("your clip, as uploaded; the strip above is what the models see")
+    elif isinstance(value, (str, Path)):
+        st.video(Path(value).read_bytes(), width=CLIP_WIDTH)  # a dataset row's file
+    else:
+        st.video(playable_clip(value), format="video/webm", loop=True, width=CLIP_WIDTH)
+        st.caption("the frames the models see, enlarged 8×, at 4 frames per second")
 
 
 # ---------------------------------------------------------------------------- the results

@@ -42,6 +42,10 @@ def decode_for_encoder(modality: str, content: bytes | str) -> Any:
         return decode_image_rgb(content)
     if modality == "audio":
         return decode_audio_clip(content).waveform
+    if modality == "video":
+        from fusion.video_io import decode_video_rgb
+
+        return decode_video_rgb(content)
     return content
 
 
@@ -171,7 +175,7 @@ def embed_manifest(
         for k, i in enumerate(keep):
             column[i] = results[k]
             if k in errors:
-                failed.setdefault(manifest.rows[i].line, f"{m}: {errors[k]}")
+                failed.setdefault(manifest.rows[i].line, f"{m}: {errors[k].removeprefix(f'{m}: ')}")
         encodings[m] = column
     if failed:
         lines = {row.line for row in manifest.rows}

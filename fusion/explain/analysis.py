@@ -14,6 +14,7 @@ from fusion.explain.attention import AttentionMaps
 from fusion.explain.gradients import IntegratedGradients
 from fusion.explain.report import Explanation
 from fusion.explain.shapley import ModalityShapley
+from fusion.explain.temporal import VIDEO, TemporalShapley
 from fusion.modalities import get_modality
 from fusion.models.inputs import encode_row, encodings_input, sample_values_inputs
 from fusion.tasks import Sample, get_task
@@ -36,7 +37,8 @@ def explain_model(model: FusionModel, sample: Sample, target: int | None = None,
     coalition) for the target class's probability; ``value_full - value_empty`` equals their sum.
     A head reads the sample's files through its frozen encoders (the embedding cache first); its
     report adds ``layouts``: how its tokens map onto the input (an image's patch grid, audio
-    frames, text tokens, or ``single`` for a pooled embedding, which has no map).
+    frames, text tokens, or ``single`` for a pooled embedding, which has no map). A clip also gets
+    temporal Shapley values over groups of its frames (a head's: of its video tokens; ``TemporalShapley``).
     """
     config = model.config
     players = [m for m in model.modalities if m in sample.modalities]
@@ -67,6 +69,7 @@ def explain_model(model: FusionModel, sample: Sample, target: int | None = None,
         attention=AttentionMaps(model).attribute(inputs, players),
         gradients=IntegratedGradients(model, steps=steps).attribute(inputs, target, players),
         layouts=layouts,
+        temporal=TemporalShapley(model).attribute(inputs, target, players) if VIDEO in players else None,
     )
 
 

@@ -179,11 +179,15 @@ def upload_error(modality: str, message: str) -> str:
 
 def describe(task: Task, sample: Sample) -> str:
     """What the sample is, in words: its true class and, where the row knows, which digit is
-    written and which is spoken (on ``match`` they are the question)."""
+    written and which is spoken (on ``match`` they are the question), or what the clip shows and
+    what its caption says (``motion``)."""
     parts = []
     facts = sample.facts
     if "image digit" in facts and "audio digit" in facts:
         parts.append(f"written digit **{facts['image digit']}**, spoken digit **{facts['audio digit']}**")
+    if "video digit" in facts and "caption digit" in facts:
+        parts.append(f"the clip shows a **{facts['video digit']}** moving **{facts['video direction']}**, the caption "
+                     f"says a **{facts['caption digit']}** moving **{facts['caption direction']}**")
     if sample.label is not None:
         parts.append(f"true class **{task.class_name(sample.label)}**")
     if sample.index is None:

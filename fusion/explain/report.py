@@ -9,13 +9,15 @@ from typing import Any
 from fusion.explain.attention import AttentionResult
 from fusion.explain.base import ShapleyResult
 from fusion.explain.gradients import GradientResult
+from fusion.explain.temporal import TemporalShapleyResult
 
 
 @dataclass(frozen=True)
 class Explanation:
     """``shapley``, ``attention`` and ``gradients`` are None only when there is nothing to explain
     (``note`` says why: the sample has none of the model's modalities). ``layouts``: for a head
-    over frozen encoders, how each modality's tokens map onto the input."""
+    over frozen encoders, how each modality's tokens map onto the input. ``temporal``: Shapley values
+    of the clip's frame (or a head's video token) segments, when the model reads the sample's video."""
 
     model: str
     probabilities: tuple[float, ...] = ()
@@ -26,6 +28,7 @@ class Explanation:
     gradients: GradientResult | None = None
     layouts: dict[str, dict[str, Any]] = field(default_factory=dict)
     note: str | None = None
+    temporal: TemporalShapleyResult | None = None  # a clip's frame segments (built-in video models)
 
     @property
     def words(self) -> list[str]:
@@ -69,6 +72,8 @@ class Explanation:
             out["shapley_log_probability_standard_error"] = shapley.standard_error_log_probability
         if self.layouts:
             out["layouts"] = self.layouts
+        if self.temporal is not None:
+            out["temporal_shapley"] = self.temporal.to_dict()
         if maps:
             out["integrated_gradients_maps"] = {m: a.tolist() for m, a in gradients.attributions.items()}
         return out

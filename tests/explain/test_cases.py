@@ -83,6 +83,16 @@ def test_describe_says_which_digit_is_written_and_which_spoken() -> None:
     assert describe(DIGITS, Sample({"text": "seven"})) == "your files"
 
 
+def test_describe_says_what_a_motion_clip_shows_and_what_its_caption_says() -> None:
+    from fusion.tasks import get_task
+
+    motion = get_task("motion")
+    facts = motion.sample(5).facts
+    text = describe(motion, motion.sample(5))
+    assert f"the clip shows a **{facts['video digit']}** moving **{facts['video direction']}**" in text
+    assert f"the caption says a **{facts['caption digit']}** moving **{facts['caption direction']}**" in text
+
+
 def test_built_in_views_are_what_the_models_see_and_a_heads_picture_is_the_given_image(dataset_task) -> None:
     views = sample_views(DIGITS, DIGITS.sample(0))
     assert np.asarray(views["image"]).shape == (8, 8) and np.asarray(views["audio"]).shape == (32, 60)
