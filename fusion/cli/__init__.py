@@ -12,8 +12,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from fusion.cli import (cost, encoders, evaluate, explain, export, interactions, models, reliance, robustness, tasks,
-                        train, train_all)
+from fusion.cli import (cache, cost, encode, encoders, evaluate, explain, export, interactions, models, reliance,
+                        robustness, tasks, train, train_all)
 from fusion.cli.common import OneLineParser
 from fusion.errors import FusionError
 
@@ -30,6 +30,8 @@ COMMANDS = {
     "models": models,
     "tasks": tasks,
     "encoders": encoders,
+    "encode": encode,
+    "cache": cache,
     "export-avdigits": export,
 }
 

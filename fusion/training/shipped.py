@@ -27,7 +27,7 @@ def retrain_shipped(out: Path | str | None = None, seed: int = 0) -> list[dict[s
         start = time.perf_counter()
         result = train_model(config, default_settings(config, seed=seed))
         seconds = round(time.perf_counter() - start, 1)
-        metrics = {**evaluate(result.model), "task": task, "best_epoch": result.best_epoch, "train_seconds": seconds}
+        metrics = {**evaluate(result.model), "task": task, **result.summary(), "train_seconds": seconds}
         save_checkpoint(result.model, checkpoint_dir(root, task, name), metrics)
         rows.append(metrics)
     return [*rows, *train_demo(root, seed, progress=False)]

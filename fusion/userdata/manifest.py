@@ -27,6 +27,7 @@ later, at extraction (through :mod:`fusion.io`), which reports undecodable files
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import re
@@ -499,3 +500,20 @@ def carve_validation(rows: list[ManifestRow], seed: int, val_fraction: float) ->
     carved = {row.line: row for row in seeded_split(train, seed, val_fraction, 0.0)}
     rows = [carved.get(row.line, row) if row.split == "train" else row for row in rows]
     return rows, sum(row.split == "val" for row in carved.values())
+
+
+@functools.lru_cache(maxsize=8)
+def _manifest_of(folder: str, mtime_ns: int, size: int, seed: int, val_fraction: float, test_fraction: float) -> Manifest:
+    return load_manifest(folder, seed, val_fraction, test_fraction)
+
+
+def cached_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15, test_fraction: float = 0.15) -> Manifest:
+    """:func:`load_manifest`, read again only when ``manifest.csv`` changes (its path, mtime and
+    size), for a page that reruns on every click over a folder of 100,000 rows. The files the rows
+    name are checked when the manifest is read, not on every rerun."""
+    path = os.path.realpath(folder)
+    try:
+        info = os.stat(os.path.join(path, MANIFEST_NAME))
+    except OSError:
+        return load_manifest(folder, seed, val_fraction, test_fraction)  # its own error says what is wrong
+    return _manifest_of(path, info.st_mtime_ns, info.st_size, seed, val_fraction, test_fraction)
