@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from fusion.cli import (cache, cost, encode, encoders, evaluate, explain, export, interactions, lab, models, pid,
-                        robustness, tasks, train, train_all)
+                        reliance, robustness, tasks, train, train_all)
 from fusion.cli.common import OneLineParser
 from fusion.errors import FusionError
 
@@ -25,6 +25,7 @@ COMMANDS = {
     "explain": explain,
     "interactions": interactions,
     "robustness": robustness,
+    "reliance": reliance,
     "pid": pid,
     "lab": lab,
     "cost": cost,
