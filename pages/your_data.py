@@ -10,7 +10,7 @@ import streamlit as st
 
 from fusion.models.config import FUSION_STRATEGIES
 from fusion.training.jobs import TrainingJob
-from fusion.userdata.manifest import load_manifest
+from fusion.userdata.manifest import cached_manifest
 from ui.state import show_error
 from ui.your_data import FOLDER_KEY, JOB_KEY, K, SWITCH_KEY, choose_encoder, encoder_rows, progress_panel, unpack
 
@@ -31,7 +31,7 @@ if not folder:
     st.info("Point at a dataset folder or upload a zip to begin.")
     st.stop()
 try:
-    manifest = load_manifest(folder)
+    manifest = cached_manifest(folder)  # read again only when manifest.csv changes
 except Exception as error:  # noqa: BLE001 - a DatasetError says what is wrong with the folder
     show_error(error)
     st.stop()

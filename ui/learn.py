@@ -64,6 +64,8 @@ def facts() -> None:
     late_fusion_at_chance(accuracy)
     contributions_shift()
     time_needs_frame_order(accuracy)
+    reliance_by_group()
+    interaction_lab()
 
 
 def fusion_beats_single_modalities(accuracy: dict[tuple[str, str], float]) -> None:
@@ -197,6 +199,36 @@ def time_needs_frame_order(accuracy: dict[tuple[str, str], float]) -> None:
         explore_button("motion", "motion", "hybrid", row, removed=[])
 
 
+def reliance_by_group() -> None:
+    """The reliance demonstration: models lean on the image for the accent whose audio is noise."""
+    from fusion.training.demos import BASE_LEVELS, NOISY_ACCENT, NOISY_LEVELS, image_lean
+    from fusion.viz.reliance import shares_by_group
+    from ui.reliance import result
+
+    with st.container(border=True):
+        st.subheader("5. Where one modality is noise for a group, fusion leans on another (digits, by accent)")
+        try:
+            outcome = result("digits", SHIPPED, "accent", True)
+        except Exception as error:  # noqa: BLE001 - the rest of the page stays
+            show_error(error)
+            return
+        lean = image_lean(outcome)
+        st.plotly_chart(shares_by_group(outcome.to_dict()), key="learn_reliance")
+        shares = "; ".join(f"{s} {v['image_share']:.0%} against {v['others_image_share'][0]:.0%}–"
+                           f"{v['others_image_share'][1]:.0%}" for s, v in lean.items())
+        drops = "; ".join(f"{s} {v['audio_drop'] * 100:.0f} against {v['others_audio_drop'][0] * 100:.0f}–"
+                          f"{v['others_audio_drop'][1] * 100:.0f}" for s, v in lean.items())
+        st.markdown(
+            f"Three small models (`python tools/build_reliance_demo.py`) were trained on digits with the "
+            f"**{NOISY_ACCENT}** speakers' audio at corruption level {NOISY_LEVELS['audio']:g} (almost pure noise) and "
+            f"every other speaker's at {BASE_LEVELS['audio']:g}. On the test split, the share of the image in their mean "
+            f"|Shapley value| is, for {NOISY_ACCENT} against the other accents' range: {shares}. Shuffling the audio "
+            f"across the test rows costs {NOISY_ACCENT} (accuracy points): {drops}. The models do not know the "
+            "accent; they read that the audio is noise and turn to the image."
+        )
+        st.page_link("pages/reliance.py", label="Every group, interval and model on the Reliance page")
+
+
 def methods() -> None:
     """What each explanation on Explore and Compare measures (the same words as beside the charts)."""
     from fusion.viz.reading import READING
@@ -205,3 +237,12 @@ def methods() -> None:
     for name in ("contributions", "attention", "gradients", "emap"):
         with st.container(border=True):
             st.markdown(READING[name])
+
+
+def interaction_lab() -> None:
+    with st.container(border=True):
+        st.subheader("6. Which kind of information a task needs: the interaction lab")
+        st.markdown("Information about a label can be *redundant* (either modality tells it), *unique* (only one "
+                    "does) or *synergistic* (only both together do). The lab builds tasks whose decomposition is "
+                    "known exactly, trains early, late and hybrid fusion on them, and measures which kind each captures.")
+        st.page_link("pages/lab.py", label="Open the interaction lab", icon=":material/science:")

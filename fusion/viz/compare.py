@@ -168,8 +168,10 @@ def scaling_curves(result: Mapping) -> go.Figure:
     for index, (label, row) in enumerate(result["strategies"].items()):
         fig.add_scatter(x=list(result["values"]), y=row["flops"], mode="lines+markers", name=label,
                         line=dict(color=(list(MODEL_COLOURS.values()) + list(_EXTRA))[index % (len(MODEL_COLOURS) + len(_EXTRA))]))
-    axis = "tokens per modality (log scale)" if result["sweep"] == "tokens" else "batch size (log scale)"
-    fig = _layout(fig, f"How cost grows with {result['sweep']} (width 16, three modalities)", xaxis_title=axis,
+    axis = {"tokens": "tokens per modality", "batch": "batch size", "width": "model width",
+            "modalities": "modalities"}[result["sweep"]] + " (log scale)"
+    fixed = {"width": "three modalities", "modalities": "width 16"}.get(result["sweep"], "width 16, three modalities")
+    fig = _layout(fig, f"How cost grows with {result['sweep']} ({fixed})", xaxis_title=axis,
                   yaxis_title="FLOPs per sample (log scale)")
     fig.update_xaxes(type="log")
     fig.update_yaxes(type="log")

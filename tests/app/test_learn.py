@@ -21,7 +21,7 @@ def open_learn() -> AppTest:
 def test_learn_shows_three_architectures_and_the_facts_with_computed_numbers() -> None:
     at = open_learn()
     charts = at.get("plotly_chart")
-    assert len(charts) == 4  # three architectures + the contribution shift
+    assert len(charts) == 5  # three architectures + the contribution shift + reliance by accent
     accuracy = {(r["task"], r["model"]): r["test accuracy"] for r in shipped_models()}
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["hybrid (fusion)"] == f"{accuracy[('digits', 'hybrid')]:.1%}"
@@ -34,6 +34,18 @@ def test_learn_shows_three_architectures_and_the_facts_with_computed_numbers() -
     assert any(h.value == "What each explanation measures" for h in at.header)
     assert all(READING[k] in text for k in ("contributions", "attention", "gradients", "emap"))  # the words beside the charts
     assert len([b for b in at.button if b.label == "Open in Explore"]) == 4
+
+
+def test_learn_shows_the_reliance_demonstration_with_computed_numbers() -> None:
+    from fusion.evaluation.reliance import reliance
+    from fusion.training.demos import DEMO_TASK, NOISY_ACCENT, demo_models, image_lean
+
+    at = open_learn()
+    lean = image_lean(reliance(DEMO_TASK, demo_models(), "accent"))
+    text = next(m.value for m in at.markdown if "Shuffling the audio" in m.value)
+    assert NOISY_ACCENT in text
+    for strategy, numbers in lean.items():
+        assert f"{strategy} {numbers['image_share']:.0%} against {numbers['others_image_share'][0]:.0%}" in text
 
 
 def test_open_in_explore_prepares_the_case() -> None:
