@@ -24,6 +24,7 @@ NOISY_ACCENT = "en-gb-scotland"
 NOISY_LEVELS = {"audio": 1.0}
 BASE_LEVELS = {"audio": 0.2, "image": 0.75}  # every other row: audio at 12 dB SNR, image as in digits
 DEMO_ARCHITECTURE = {"width": 16, "depth": 1, "heads": 2}
+DEMO_EARLY_OPERATOR = "product"
 DEMO_EPOCHS = 8
 DEMO_MODALITIES = ("audio", "image")
 DEMO_SETTINGS = {"epochs": DEMO_EPOCHS, "learning_rate": 1e-2, "corruption_refresh": DEMO_EPOCHS}  # one draw: fast
@@ -41,6 +42,8 @@ def demo_config(strategy: str):
     from fusion.models.presets import default_config
 
     config = default_config(DIGITS.name, strategy, DIGITS.vocabulary())
+    if strategy == "early":  # the product operator: a joint transformer this small learns too little in 8 epochs
+        config = config.replace(operator=DEMO_EARLY_OPERATOR)
     return config.replace(modalities=DEMO_MODALITIES, vocabulary=(), **DEMO_ARCHITECTURE)
 
 
