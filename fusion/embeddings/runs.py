@@ -43,9 +43,11 @@ def train_head(
     progress: bool = True,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    overwrite: bool = True,
 ) -> tuple[TrainResult, dict[str, Any], Path]:
     """Train head ``name`` on ``dataset``; save it to ``out/<task>/<name>/`` with test metrics and
-    ``dataset.json``. Returns (result, metrics, folder)."""
+    ``dataset.json``, all at once (an existing head is replaced only with ``overwrite``).
+    Returns (result, metrics, folder)."""
     config = head_config(dataset, name, operator, combiner)
     start = time.perf_counter()
     result = train_model(config, head_settings(seed, epochs), on_epoch, should_stop, progress, training_data(dataset, config))
@@ -58,6 +60,6 @@ def train_head(
     }
     if result.stopped:
         metrics["stopped"] = True
-    folder = save_checkpoint(result.model, checkpoint_dir(out, config.task, name), metrics)
-    (folder / DATASET_RECORD).write_text(json.dumps(dataset_record(dataset), indent=2) + "\n")
+    record = {DATASET_RECORD: json.dumps(dataset_record(dataset), indent=2) + "\n"}
+    folder = save_checkpoint(result.model, checkpoint_dir(out, config.task, name), metrics, record, overwrite)
     return result, metrics, folder

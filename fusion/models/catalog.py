@@ -11,7 +11,9 @@ from pathlib import Path
 
 from fusion.models.checkpoints import CONFIG, checkpoint_dir, load_checkpoint, shipped_root
 from fusion.models.strategies import FusionModel
-from fusion.names import SHIPPED, check_name, is_plain_name
+from fusion.deployment import visible_run
+from fusion.errors import ConfigError
+from fusion.names import SHIPPED, check_name
 from fusion.paths import user_dir
 
 
@@ -21,7 +23,12 @@ def check_run_name(name: str) -> str:
 
 
 def source_root(source: str) -> Path:
-    return shipped_root() if source == SHIPPED else user_dir() / check_run_name(source)
+    """The folder of model source ``source``; in a demo session, only the session's own runs."""
+    if source == SHIPPED:
+        return shipped_root()
+    if not visible_run(check_run_name(source)):
+        raise ConfigError(f"there is no run {source!r} in this session; train one on the Train page")
+    return user_dir() / source
 
 
 def run_model_names(task: str, source: str) -> list[str]:
@@ -43,7 +50,7 @@ def model_sources(task: str) -> list[str]:
     runs = []
     if user_dir().is_dir():
         for run in sorted(user_dir().iterdir()):
-            if run.is_dir() and is_plain_name(run.name) and any((run / task).glob(f"*/{CONFIG}")):
+            if run.is_dir() and visible_run(run.name) and any((run / task).glob(f"*/{CONFIG}")):
                 runs.append(run.name)
     return [SHIPPED, *runs] if task in BUILT_IN_TASKS else runs
 

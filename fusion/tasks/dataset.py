@@ -15,6 +15,7 @@ from torch import Tensor
 
 from fusion.errors import CheckpointError, ConfigError, InputError
 from fusion.models.config import ModelConfig
+from fusion.deployment import visible_run
 from fusion.models.inputs import encodings_input
 from fusion.names import is_plain_name, safe_name
 from fusion.paths import user_dir
@@ -189,7 +190,7 @@ def _records(source: str | None = None) -> dict[str, dict[str, Any]]:
         return found
     runs = [source] if source else sorted(p.name for p in root.iterdir() if p.is_dir())
     for run in runs:
-        if not is_plain_name(run):
+        if not visible_run(run):
             continue
         for path in sorted((root / run).glob(f"*/*/{DATASET_RECORD}")):
             task = path.parents[1].name
