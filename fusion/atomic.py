@@ -24,13 +24,13 @@ def staged_folder(dest: Path | str, replace: bool = False) -> Iterator[Path]:
     staging.chmod(0o755)  # mkdtemp makes it private (0o700); the result is an ordinary folder
     try:
         yield staging
-        _move_into_place(staging, dest, replace)
+        move_into_place(staging, dest, replace)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
-def _move_into_place(staging: Path, dest: Path, replace: bool) -> None:
+def move_into_place(staging: Path, dest: Path, replace: bool) -> None:
     if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
         raise FileExistsError(errno.EEXIST, "exists and is not a folder", str(dest))
     try:
