@@ -12,6 +12,7 @@ import streamlit as st
 
 from fusion.paths import ASSETS
 from fusion.tasks import list_tasks
+from ui.session import run_name_label, session_files
 from ui.state import SOURCE_KEY, TASK_KEY, restore_sidebar_from_link, source_choices
 
 # A local icon: a ":material/...:" page icon makes the browser fetch its SVG from a font CDN.
@@ -27,6 +28,7 @@ pages = [
     st.Page(PAGES / "models.py", title="Shipped models", icon=":material/inventory_2:"),
 ]
 page = st.navigation(pages)
+session_files()  # in a public demo (FUSION_DEMO=1): this session's runs and uploads, removed when it ends
 
 task_names = [t.name for t in list_tasks()]
 restore_sidebar_from_link(task_names)  # a shared link opens its task and models
@@ -36,6 +38,7 @@ with st.sidebar:
         help="digits: which digit (image + audio + text). match: is the spoken digit the written one? (image + audio). "
         "Other names: your datasets, with heads trained on the Your data page or with `train --data`.",
     )
-    st.selectbox("Models", source_choices(task), key=SOURCE_KEY, help="the shipped checkpoints, or one of your training runs")
+    st.selectbox("Models", source_choices(task), key=SOURCE_KEY, format_func=run_name_label,
+                 help="the shipped checkpoints, or one of your training runs")
 
 page.run()

@@ -20,6 +20,7 @@ from fusion.models.config import FUSION_STRATEGIES
 from fusion.tasks import Sample, Task
 from fusion.viz import choose
 from ui.state import TASK_KEY, choice, show_error, task_models, task_spec
+from ui.text import plain
 
 K = "explore_"  # widget key prefix
 PRESET_KEY, SWITCH_KEY = f"{K}preset", "learn_open_explore"
@@ -172,7 +173,7 @@ def download(task: Task, index: int | None, sample: Sample, results: dict[str, d
 
 def show_errors(errors: dict[str, str]) -> None:
     for modality, message in errors.items():
-        st.error(upload_error(modality, message))
+        st.error(plain(upload_error(modality, message)))  # it may quote a file's name
 
 
 # ---------------------------------------------------------------------------- the sample

@@ -31,7 +31,7 @@ def session_id() -> str | None:
     return ctx.session_id if ctx is not None else None
 
 
-set_session_provider(session_id)
+set_session_provider(lambda: session_id())  # looked up on each call (tests give AppTests ids)
 
 
 def end_session(owner: str) -> None:
@@ -85,6 +85,13 @@ def sweep_ended_sessions() -> None:
                 remove_session_files(owner)
             except Exception:  # noqa: BLE001 - not an owner tag: not ours to remove
                 continue
+
+
+def run_name_label(source: str) -> str:
+    """A model source as the session named it (a demo run's folder carries the owner tag)."""
+    files = session_files()
+    prefix = f"{files.owner}-" if files is not None else ""
+    return source[len(prefix):] if prefix and source.startswith(prefix) else source
 
 
 def session_job_running() -> bool:
