@@ -88,6 +88,7 @@ async def one_session(browser, url: str, row: int, strategy: str | None, timeout
     result = SessionResult(row, shown)
     view = {"view": "side by side"} if strategy is None else {"view": "single", "strategy": strategy}
     context = await browser.new_context(viewport={"width": 1500, "height": 1100})
+    context.set_default_timeout(timeout_ms)  # every wait, the first page load included
     page = await context.new_page()
     try:
         start = time.perf_counter()
