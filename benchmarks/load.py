@@ -177,12 +177,12 @@ def truth(rows: list[int]) -> tuple[dict[str, float], dict[str, dict[int, str]]]
     """``evaluate``'s test accuracy of every shipped digits model, and each strategy's predicted
     class name for ``rows``: what the pages must show."""
     from fusion.evaluation.accuracy import evaluate
-    from fusion.models.catalog import source_models
+    from fusion.models.checkpoints import load_models
     from fusion.models.presets import model_names
     from fusion.tasks import get_task
 
     task = get_task(TASK)
-    models = {name: model for name, (model, _) in source_models(TASK, "shipped", model_names(TASK)).items()}
+    models = load_models(TASK, model_names(TASK))
     accuracy, predicted = {}, {}
     for name, model in models.items():
         result = evaluate(model, predictions=True)

@@ -320,3 +320,15 @@ def test_no_source_file_uses_pickle(path: Path) -> None:
         return
     assert "torch" + ".load(" not in source
     assert _pickle_uses(tree) == []
+
+
+def test_loading_the_shipped_models_does_not_import_dynamo():
+    """Counting a model on the meta device imports torch._dynamo (seconds of cold start); the shipped
+    checkpoints are part of the program and skip that count. A user's checkpoint is still counted."""
+    import subprocess
+    import sys
+    code = ("import sys; from fusion.models.checkpoints import load_models; "
+            "load_models('digits', ['early', 'late', 'hybrid']); load_models('match', ['early', 'late', 'hybrid']); "
+            "print('torch._dynamo' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

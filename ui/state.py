@@ -58,19 +58,30 @@ def task_spec(task: str | None = None, source: str | None = None) -> Task:
 
 
 @st.cache_resource(show_spinner="Loading models…")
-def cached_models(task: str, source: str) -> dict[str, tuple[FusionModel, str]]:
-    """Every model of ``task`` (strategies and baselines) from ``source``, loaded once per process.
+def cached_models(task: str, source: str) -> dict[str, FusionModel]:
+    """Every model of ``task`` (strategies and baselines) that ``source`` holds, loaded once per process.
 
     Models are only used for inference (eval mode, no mutation), so sessions can share them.
     """
-    names = run_model_names(task, source) if is_dataset_task(task) else model_names(task)
+    names = model_names(task) if source == SHIPPED else run_model_names(task, source)
     return source_models(task, source, names)
 
 
 def task_models(task: str | None = None, source: str | None = None) -> dict[str, FusionModel]:
     """name -> model for the sidebar's task and source (or the given ones)."""
-    entries = cached_models(task or current_task(), source or current_source())
-    return {name: model for name, (model, _) in entries.items()}
+    return cached_models(task or current_task(), source or current_source())
+
+
+def source_note(task: str, source: str) -> str | None:
+    """What a run holds, when it is not every model the shipped checkpoints have for the task."""
+    if source == SHIPPED or is_dataset_task(task):
+        return None
+    held, shipped = run_model_names(task, source), model_names(task)
+    missing = [name for name in shipped if name not in held]
+    if not missing:
+        return None
+    return (f"{source} holds {', '.join(held) or 'no model'} for {task}; the pages show only these. "
+            f"The shipped {', '.join(missing)} are under Models: {SHIPPED}.")
 
 
 def show_error(error: Exception) -> None:

@@ -55,14 +55,12 @@ def model_sources(task: str) -> list[str]:
     return [SHIPPED, *runs] if task in BUILT_IN_TASKS else runs
 
 
-def source_models(task: str, source: str, names: list[str]) -> dict[str, tuple[FusionModel, str]]:
-    """name -> (model, where it came from). Names a run lacks come from the shipped checkpoints."""
+def source_models(task: str, source: str, names: list[str]) -> dict[str, FusionModel]:
+    """name -> model, for the names ``source`` holds. A run never borrows a shipped model for a name it
+    lacks: what is shown as a run's is the run's."""
     models = {}
     for name in names:
         folder = checkpoint_dir(source_root(source), task, name)
-        origin = source
-        if source != SHIPPED and not folder.is_dir():
-            folder, origin = checkpoint_dir(shipped_root(), task, name), SHIPPED
         if folder.is_dir():
-            models[name] = (load_checkpoint(folder), origin)
+            models[name] = load_checkpoint(folder)
     return models

@@ -100,15 +100,28 @@ def _checked_size(config: ModelConfig, folder: Path) -> int:
     return count
 
 
+def _is_shipped(folder: Path) -> bool:
+    """The checkpoints this program ships are part of it, so their size is not counted first: on the
+    meta device torch runs some ops through Python reference code whose first call imports
+    ``torch._dynamo``, seconds of the app's cold start. Their configs are still validated."""
+    return folder.resolve().is_relative_to(shipped_root().resolve())
+
+
 def load_checkpoint(folder: Path | str) -> FusionModel:
     """Rebuild the model from ``config.json`` and load ``model.safetensors`` strictly, in eval mode.
 
-    The config is validated and the model's size counted before anything is allocated; the weights
-    are read into memory (no memory map left open) and must match the config exactly.
+    The config is validated and, outside the shipped checkpoints, the model's size counted before
+    anything is allocated; the weights are read into memory (no memory map left open) and must match the config exactly.
     """
     folder = Path(folder)
     config = read_config(folder)
-    count = _checked_size(config, folder)
+    if not _is_shipped(folder):
+        _checked_size(config, folder)
+    try:
+        model = build_model(config)
+    except (ConfigError, TypeError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{folder / CONFIG} describes a model that cannot be built: {_first_line(error)}") from None
+    count = sum(t.numel() for t in (*model.parameters(), *model.buffers()))
     weights = folder / WEIGHTS
     if not weights.is_file():
         raise CheckpointError(f"no {WEIGHTS} in {folder}")
@@ -118,10 +131,6 @@ def load_checkpoint(folder: Path | str) -> FusionModel:
     except (SafetensorError, ValueError, TypeError, RuntimeError, OverflowError) as error:
         raise CheckpointError(f"{weights} is not a readable safetensors file: {_first_line(error)}") from None
     del raw
-    try:
-        model = build_model(config)
-    except (ConfigError, TypeError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"{folder / CONFIG} describes a model that cannot be built: {_first_line(error)}") from None
     try:
         missing, unexpected = model.load_state_dict(state, strict=False)
     except RuntimeError as error:  # shape mismatches

@@ -7,6 +7,9 @@ names. Columns:
 * ``image``, ``audio`` (optional): file paths relative to the folder (``/`` or ``\\`` separators).
 * ``text`` (optional): the caption itself, inline.
 * ``split`` (optional): ``train``, ``val`` or ``test``; without it, a seeded stratified split.
+  With train and test rows but no val rows (the common MNIST-style layout), a seeded, stratified
+  validation set is carved from the train rows (``val_fraction`` of each class), and the report
+  says so.
 
 Column names are case-insensitive and may come in any order; blank lines are ignored. At least one
 modality column must be there. An empty modality cell means that modality is absent for that row:
@@ -88,6 +91,7 @@ class Manifest:
     rows: tuple[ManifestRow, ...]
     skipped: tuple[SkippedRow, ...]
     seeded_split: bool
+    carved_validation: int = 0  # train rows that became val rows (a split column without val rows)
 
     def split(self, name: str) -> list[ManifestRow]:
         _check_split_name(name)
@@ -114,7 +118,8 @@ class Manifest:
         rows = [row for row in self.rows if row.line not in reasons]
         added = [SkippedRow(line, "; ".join(texts)) for line, texts in reasons.items()]
         skipped = tuple(sorted([*self.skipped, *added], key=lambda s: s.line))
-        return _checked(self.folder, self.modalities, rows, skipped, self.seeded_split)
+        return replace(_checked(self.folder, self.modalities, rows, skipped, self.seeded_split),
+                       carved_validation=self.carved_validation)
 
     def report(self) -> dict:
         """A JSON-ready summary: rows per split and per class, modalities, skipped rows."""
@@ -127,6 +132,7 @@ class Manifest:
             "modalities": list(self.modalities),
             "classes": list(self.classes),
             "seeded_split": self.seeded_split,
+            "carved_validation": self.carved_validation,
             "rows": len(self.rows),
             "splits": {split: per_split[split] for split in SPLITS},
             "class_counts": {label: {split: per_class[label, split] for split in SPLITS}
@@ -139,6 +145,9 @@ class Manifest:
 
 def _warnings(manifest: Manifest) -> list[str]:
     notes = []
+    if manifest.carved_validation:
+        notes.append(f"the split column has no val rows: {manifest.carved_validation} train rows (per class, "
+                     "seeded) were set aside as validation rows, to pick the best epoch.")
     if not manifest.split("val"):
         notes.append("no val rows: training cannot pick its best epoch on held-out data; add "
                      "val rows to the split column, or drop the column for a seeded split.")
@@ -322,12 +331,13 @@ def _parse_row(folder: str, columns: list[str], cells: list[str], line: int,
 
 # ---------------------------------------------------------------------------------- seeded split
 def _split_counts(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int]:
-    """(val, test) rows of a class of n: at least one each when n >= 3, one test when n == 2."""
+    """(val, test) rows of a class of n: at least one each when n >= 3, one test when n == 2
+    (a fraction of 0 asks for none)."""
     val, test = round(n * val_fraction), round(n * test_fraction)
     if n >= 3:
-        val, test = max(1, val), max(1, test)
+        val, test = max(val_fraction > 0, val), max(test_fraction > 0, test)
     elif n == 2:
-        val, test = 0, max(1, test)
+        val, test = 0, max(test_fraction > 0, test)
     else:
         val, test = 0, 0
     while val + test > n - 1:  # keep at least one train row
@@ -335,7 +345,7 @@ def _split_counts(n: int, val_fraction: float, test_fraction: float) -> tuple[in
             val -= 1
         else:
             test -= 1
-    return val, test
+    return int(val), int(test)
 
 
 def seeded_split(rows: list[ManifestRow], seed: int, val_fraction: float, test_fraction: float
@@ -429,7 +439,19 @@ def load_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15,
         parsed = _parse_row(str(folder), columns, cells, line, real_dirs)
         (rows if isinstance(parsed, ManifestRow) else skipped).append(parsed)
     seeded = "split" not in columns
+    carved = 0
     if seeded:
         rows = seeded_split(rows, int(seed), val_fraction, test_fraction)
+    elif val_fraction > 0 and not any(row.split == "val" for row in rows):
+        rows, carved = carve_validation(rows, int(seed), val_fraction)
     modalities = tuple(m for m in MODALITY_COLUMNS if m in columns)
-    return _checked(folder, modalities, rows, tuple(skipped), seeded)
+    return replace(_checked(folder, modalities, rows, tuple(skipped), seeded), carved_validation=carved)
+
+
+def carve_validation(rows: list[ManifestRow], seed: int, val_fraction: float) -> tuple[list[ManifestRow], int]:
+    """Rows whose train rows are split (per class, seeded) into train and val; the others kept.
+    Returns the rows and how many became val."""
+    train = [row for row in rows if row.split == "train"]
+    carved = {row.line: row for row in seeded_split(train, seed, val_fraction, 0.0)}
+    rows = [carved.get(row.line, row) if row.split == "train" else row for row in rows]
+    return rows, sum(row.split == "val" for row in carved.values())

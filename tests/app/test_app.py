@@ -23,3 +23,24 @@ def test_the_models_page_lists_every_shipped_model_with_its_accuracy() -> None:
     assert set(digits.index) == {"early", "late", "hybrid", "audio", "image", "text"}
     assert digits.loc["early", "test accuracy"] > digits.loc["audio", "test accuracy"]
 
+
+
+def test_every_run_analyses_with_one_torch_thread(monkeypatch) -> None:
+    """Tiny models on shared cores: intra-op threads only spin (fusion/threads.py). Streamlit runs
+    each rerun in a new thread and OpenMP counts per thread, so the count is set in the run's thread."""
+    import torch
+
+    import fusion.threads
+
+    seen = []
+
+    def recording() -> None:
+        torch.set_num_threads(2)  # as a fresh thread may start
+        original()
+        seen.append(torch.get_num_threads())
+
+    original = fusion.threads.use_app_threads
+    monkeypatch.setattr(fusion.threads, "use_app_threads", recording)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert seen == [fusion.threads.APP_THREADS] == [1]

@@ -20,12 +20,26 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+# Notes whether Streamlit's own page list (which starts with the raw file names) was ever drawn.
+RECORD_STREAMLIT_NAV = """
+window.__streamlitNavSeen = false;
+new MutationObserver(() => {
+  if (document.querySelector('[data-testid="stSidebarNav"]')) window.__streamlitNavSeen = true;
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
 def test_explore_side_by_side_renders_three_strategies_without_errors(tmp_path: Path) -> None:
     shots = Path(os.environ.get("FUSION_SCREENSHOT_DIR", tmp_path))
     requested: list[str] = []
     with running_app(env={"FUSION_USER_DIR": str(tmp_path / "runs")}) as (url, _), chromium_page() as page:
         page.on("request", lambda request: requested.append(request.url))
+        page.add_init_script(RECORD_STREAMLIT_NAV)
         open_explore_side_by_side(page, url)
+        # the sidebar never listed the raw file names of pages/ ("app", "compare", ...) while starting
+        assert page.evaluate("window.__streamlitNavSeen") is False
+        links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').all_inner_texts()
+        assert [text.split("\n")[-1] for text in links][:3] == ["Explore", "Compare", "Learn"]
         predictions = page.locator("[data-testid=stMarkdownContainer]").filter(has_text=" predicts ").all_inner_texts()
         assert {text.split()[0] for text in predictions} >= {"early", "late", "hybrid"}
         assert page.locator(".js-plotly-plot").count() >= 12  # 3 inputs + per strategy: probs, Shapley, maps

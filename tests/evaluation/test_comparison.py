@@ -18,7 +18,7 @@ from fusion.viz import compare as viz
 
 @pytest.fixture(scope="module")
 def digits_models():
-    return {name: model for name, (model, _) in source_models("digits", SHIPPED, model_names("digits")).items()}
+    return source_models("digits", SHIPPED, model_names("digits"))
 
 
 DIGITS = get_task("digits")

@@ -344,3 +344,33 @@ def test_with_skipped_rechecks_what_is_left(make_manifest):
         manifest.with_skipped([SkippedRow(6, "bad"), SkippedRow(7, "bad")])
     with pytest.raises(ValueError, match=r"lines \[99\]"):
         manifest.with_skipped([SkippedRow(99, "bad")])
+
+
+def test_train_and_test_only_carves_a_seeded_stratified_validation_set(tmp_path):
+    """The MNIST-style layout (train and test rows, no val): val rows come from train, per class."""
+    lines = ["text,label,split"]
+    lines += [f"t{i},{'x' if i % 2 else 'y'},train" for i in range(40)]
+    lines += [f"s{i},{'x' if i % 2 else 'y'},test" for i in range(10)]
+    write_manifest(tmp_path, lines)
+    manifest = load_manifest(tmp_path, seed=3)
+    counts = Counter((row.label, row.split) for row in manifest.rows)
+    assert counts == {("x", "train"): 17, ("x", "val"): 3, ("y", "train"): 17, ("y", "val"): 3,
+                      ("x", "test"): 5, ("y", "test"): 5}
+    test_lines = [row.line for row in manifest.rows if row.split == "test"]
+    assert test_lines == list(range(42, 52))  # the given test rows are untouched
+    report = manifest.report()
+    assert report["carved_validation"] == 6 and report["splits"] == {"train": 34, "val": 6, "test": 10}
+    assert any("6 train rows" in w and "validation" in w for w in report["warnings"])
+    assert not any(w.startswith("no val rows") for w in report["warnings"])
+    again = load_manifest(tmp_path, seed=3)
+    assert [r.split for r in again.rows] == [r.split for r in manifest.rows]
+    other = load_manifest(tmp_path, seed=4)
+    assert [r.split for r in other.rows] != [r.split for r in manifest.rows]
+    assert load_manifest(tmp_path, val_fraction=0.0).carved_validation == 0
+    smaller = manifest.with_skipped([SkippedRow(2, "image cannot be decoded")])
+    assert smaller.carved_validation == 6
+
+
+def test_split_counts_with_a_zero_fraction_ask_for_none():
+    assert _split_counts(20, 0.15, 0.0) == (3, 0)
+    assert _split_counts(2, 0.15, 0.0) == (0, 0)

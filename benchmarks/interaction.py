@@ -1,0 +1,111 @@
+"""Benchmark: how long each Explore interaction takes to render in a real browser (headless Chromium).
+
+An interaction is timed from the click (or key press) until the app has re-run its script and the
+browser has drawn the result: Streamlit's script state goes back to "not running" and two animation
+frames have passed, so Plotly has painted. Timed on the built-in `digits` task, shipped models, in the
+single view (one model) and side by side (three), for:
+
+- next sample (the "next ▶" button; every sample is new to the page's cache),
+- slider (the image corruption slider moved one step with the arrow key),
+- remove toggle (the audio "remove" toggle, switched on and off),
+- strategy switch (single view only: pick another model).
+
+Prints, per view and interaction, the median and the spread over ``--runs`` repetitions.
+Usage: python -m benchmarks.interaction [--runs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+from tools.app_server import STRATEGY_NAMES, chromium_page, open_explore_side_by_side, running_app
+
+# Resolves once the app's script has started and finished again after the interaction, then waits
+# two animation frames (the charts are painted). Set up before the interaction, so a fast re-run is
+# not missed.
+ARM = """() => { window.__rendered = new Promise(resolve => {
+  const app = document.querySelector('[data-test-script-state]');
+  let started = false;
+  const check = () => {
+    const state = app.getAttribute('data-test-script-state');
+    if (state === 'running') started = true;
+    if (started && state !== 'running') {
+      observer.disconnect();
+      requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())));
+    }
+  };
+  const observer = new MutationObserver(check);
+  observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}); }"""
+
+
+def timed(page, action) -> float:
+    """Seconds from the interaction to the drawn result."""
+    page.evaluate(ARM)
+    start = page.evaluate("performance.now()")
+    action()
+    end = page.evaluate("window.__rendered")
+    return (end - start) / 1000
+
+
+def slider_step(page, label: str, key: str):
+    def act():
+        page.get_by_role("slider", name=label).focus()
+        page.keyboard.press(key)
+    return act
+
+
+def interactions(page, single: bool) -> dict:
+    toggle = page.get_by_text("remove the audio", exact=True)
+    steps = {
+        "next sample": lambda: page.get_by_role("button", name="next ▶").click(),
+        "slider": None,  # alternates right / left, so the level stays near its start
+        "remove toggle": lambda: toggle.click(),
+    }
+    if single:
+        steps["strategy switch"] = None
+    return steps
+
+
+def run_view(page, single: bool, runs: int) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {}
+    strategies = iter(STRATEGY_NAMES * runs)
+    for name, act in interactions(page, single).items():
+        timings[name] = []
+        for i in range(runs):
+            if name == "slider":
+                act = slider_step(page, "image corruption", "ArrowRight" if i % 2 == 0 else "ArrowLeft")
+            elif name == "strategy switch":
+                strategy = next(strategies)
+                act = lambda s=strategy: page.get_by_text(s, exact=True).first.click()  # noqa: E731
+            timings[name].append(timed(page, act))
+    return timings
+
+
+def report(view: str, timings: dict[str, list[float]]) -> None:
+    for name, values in timings.items():
+        values = sorted(values)
+        print(f"  {view:>12} · {name:<16} median {statistics.median(values):.2f} s  "
+              f"(min {values[0]:.2f}, max {values[-1]:.2f}; {len(values)} runs)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10, help="repetitions of each interaction")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
+    with running_app() as (url, _), chromium_page(width=1500, height=1400) as page:
+        open_explore_side_by_side(page, url)
+        print("Explore interactions, click to drawn result:")
+        report("side by side", run_view(page, single=False, runs=args.runs))
+        page.get_by_text("single", exact=True).click()
+        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")
+        time.sleep(0.5)
+        report("single view", run_view(page, single=True, runs=args.runs))
+
+
+if __name__ == "__main__":
+    main()
