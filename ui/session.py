@@ -1,7 +1,7 @@
 """The browser session as the library sees it (``fusion.deployment``): its id, its files and jobs.
 
-Importing this module tells ``fusion.deployment`` how to find the current session (Streamlit's
-script context: page runs, fragments and callbacks alike). In demo mode each session has a
+``session_files`` tells ``fusion.deployment`` how to find the current session (Streamlit's script
+context: page runs, fragments and callbacks alike). In demo mode each session has a
 :class:`SessionFiles` in its state: what it uploaded (for the quota), and a finaliser that, when the
 session ends and Streamlit drops its state, stops the session's training jobs and removes its runs
 and unpacked datasets. Folders of sessions that ended while no server ran (a restart) are swept the
@@ -31,7 +31,8 @@ def session_id() -> str | None:
     return ctx.session_id if ctx is not None else None
 
 
-set_session_provider(lambda: session_id())  # looked up on each call (tests give AppTests ids)
+def _provider() -> str | None:
+    return session_id()  # looked up on each call (tests give AppTests their own ids)
 
 
 def end_session(owner: str) -> None:
@@ -59,7 +60,11 @@ class SessionFiles:
 
 
 def session_files() -> SessionFiles | None:
-    """This session's bookkeeping in demo mode (made on first use); None outside demo mode."""
+    """This session's bookkeeping in demo mode (made on first use); None outside demo mode.
+
+    app.py calls it first thing in every run: it also tells ``fusion.deployment`` how to find the
+    current session (nothing is registered at import)."""
+    set_session_provider(_provider)
     sid = session_id()
     if not deployment().demo or sid is None:
         return None
