@@ -12,7 +12,7 @@ Prints, per phase and overall, the median and maximum render time of the session
 the click or navigation to the drawn page), and the server's RSS before, at peak and after; with
 ``--runs R`` (each a fresh server), the median over the runs of each figure.
 
-Usage: python -m benchmarks.load [--sessions 20] [--runs 1] [--demo]
+Usage: python -m benchmarks.load [--sessions 20] [--runs 1] [--demo] [--single] [--timeout S]
 """
 
 from __future__ import annotations
@@ -230,10 +230,12 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--runs", type=int, default=1, help="fresh servers; figures are the median over runs")
     parser.add_argument("--demo", action="store_true", help="serve with FUSION_DEMO=1")
+    parser.add_argument("--single", action="store_true",
+                        help="Explore shows one model per session (strategy i mod 3), not all three side by side")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds each page may take")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    runs = [run_sessions(args.sessions, args.timeout, args.demo) for _ in range(args.runs)]
+    runs = [run_sessions(args.sessions, args.timeout, args.demo, not args.single) for _ in range(args.runs)]
     rows = sorted({s.row for r in runs for s in r.sessions})
     accuracy, predicted = truth(rows)
     wrong = [p for r in runs for p in problems(r, accuracy, predicted)]
@@ -241,8 +243,9 @@ def main() -> int:
     if args.json:
         print(json.dumps(figures))
     else:
+        view = "one model each" if args.single else "side by side"
         print(f"{figures['sessions']} concurrent sessions, {figures['runs']} run(s), {figures['cpus']} CPUs "
-              "(Explore side by side with IG, an image upload, Compare):")
+              f"(Explore {view} with IG, an image upload, Compare):")
         for phase in (*PHASES, "all"):
             print(f"  {phase:8s} render time: median {figures[f'{phase}_median_s']:.2f} s, max {figures[f'{phase}_max_s']:.2f} s")
         print(f"  server RSS: {figures['rss_start_mb']} MB at start, {figures['rss_peak_mb']} MB at peak, "
