@@ -25,7 +25,9 @@ PAGES = Path(__file__).resolve().parent / "pages"
 pages = [
     st.Page(PAGES / "explore.py", title="Explore", icon=":material/search:", default=True),
     st.Page(PAGES / "compare.py", title="Compare", icon=":material/bar_chart:"),
+    st.Page(PAGES / "reliance.py", title="Reliance", icon=":material/groups:"),
     st.Page(PAGES / "learn.py", title="Learn", icon=":material/school:"),
+    st.Page(PAGES / "lab.py", title="Lab", icon=":material/science:"),
     st.Page(PAGES / "train.py", title="Train", icon=":material/model_training:"),
     st.Page(PAGES / "your_data.py", title="Your data", icon=":material/upload_file:"),
     st.Page(PAGES / "models.py", title="Shipped models", icon=":material/inventory_2:"),

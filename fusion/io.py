@@ -48,6 +48,9 @@ MAX_AUDIO_CHANNELS = 16
 MAX_DECODED_SAMPLES = 64_000_000  # channels x frames: a 50 MB 8-bit WAV; checked before decoding
 CHUNK_SAMPLES = 1 << 20  # decoded at a time (4 MB of float32)
 SILENCE_PEAK = 1e-4
+# A silent clip is analysed (the models hear silence), not refused; absent audio is a different input.
+SILENT_CLIP = ("the clip is silent (no sample above 1e-4 of full scale), so the models hear silence; "
+               "that is not the same as no audio, which removing the audio gives")
 
 MAX_TEXT_CHARS = 1000
 MAX_TEXT_INPUT_CHARS = 10_000
@@ -206,7 +209,10 @@ def _open_image(raw: bytes):
     except InputError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise InputError(f"the image is too large to decode safely ({error}); the limit is "
+        # One limit in the message, ours: Pillow's own (~179 megapixels) only confuses.
+        declared = re.search(r"\((\d+) pixels\)", str(error))
+        size = f" ({int(declared.group(1)) / 1e6:.0f} megapixels)" if declared else ""
+        raise InputError(f"the image is too large to decode safely{size}; the limit is "
                          f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels, so resize it.") from None
     except Image.UnidentifiedImageError:
         raise InputError("could not read the image: the data is not in an image format Pillow "
@@ -487,19 +493,20 @@ def _read_mono(data: Source, max_seconds: float | None = None) -> tuple[np.ndarr
     if frames < MIN_AUDIO_SECONDS * rate:
         raise InputError(f"the clip is only {1000 * frames / rate:.0f} ms long; upload at least "
                          f"{MIN_AUDIO_SECONDS:.1f} s of a spoken digit.")
-    if peak < SILENCE_PEAK:
-        raise InputError("the clip is silent; record again closer to the microphone.")
     if mono.size == 0:
         raise InputError(f"the clip is too short ({frames} samples); upload at least a tenth "
                          "of a second of audio.")
     return mono, int(rate), int(channels), max(total, frames) / rate
 
 
-def _peak_normalised(mono: np.ndarray) -> np.ndarray:
+def _peak_normalised(mono: np.ndarray, notes: list[str]) -> np.ndarray:
+    """Scaled to a peak of 0.9; a silent clip stays silent (all zeros), with :data:`SILENT_CLIP` noted."""
     peak = float(np.max(np.abs(mono)))
     if peak < SILENCE_PEAK:
-        raise InputError("the clip is silent; record again closer to the microphone.")
-    waveform = (AUDIO_PEAK * mono / peak).astype(np.float32)
+        notes.append(SILENT_CLIP)
+        waveform = np.zeros(len(mono), dtype=np.float32)
+    else:
+        waveform = (AUDIO_PEAK * mono / peak).astype(np.float32)
     waveform.setflags(write=False)
     return waveform
 
@@ -524,7 +531,7 @@ def decode_audio(data: Source) -> AudioClip:
     elif seconds > MAX_AUDIO_SAMPLES / SAMPLE_RATE:
         notes.append(f"the clip is {seconds:.1f} s long; trimmed the silence at its ends to "
                      f"{len(mono) / SAMPLE_RATE:.2f} s.")
-    return AudioClip(_peak_normalised(mono), rate, channels, float(seconds), tuple(notes))
+    return AudioClip(_peak_normalised(mono, notes), rate, channels, float(seconds), tuple(notes))
 
 
 def decode_audio_clip(data: Source, max_seconds: float = MAX_CLIP_SECONDS) -> AudioClip:
@@ -537,7 +544,7 @@ def decode_audio_clip(data: Source, max_seconds: float = MAX_CLIP_SECONDS) -> Au
     if len(mono) > limit or seconds > max_seconds + 1 / SAMPLE_RATE:
         mono = mono[:limit]
         notes.append(f"the clip is {seconds:.1f} s long; kept its first {max_seconds:g} s.")
-    return AudioClip(_peak_normalised(mono), rate, channels, float(seconds), tuple(notes))
+    return AudioClip(_peak_normalised(mono, notes), rate, channels, float(seconds), tuple(notes))
 
 
 # ------------------------------------------------------------------------------------------- text

@@ -28,6 +28,8 @@ MAX_VIDEO_SECONDS = 600.0
 # FFmpeg demuxer names we accept (an image, audio or text file is refused even if FFmpeg reads it).
 VIDEO_CONTAINERS = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "gif"}
 VIDEO_TYPES = ("mp4", "m4v", "mov", "webm", "mkv", "gif")
+ENCODER_FRAMES = 16  # RGB frames decoded for a frozen video encoder (each resamples them to its own count)
+ENCODER_SIDE = 256  # their longer side, at most
 
 
 def _read(data: Any) -> bytes:
@@ -74,7 +76,6 @@ def _check_header(container, stream) -> None:
 
 def _small_grey(frame) -> np.ndarray:
     """One decoded frame -> ``[VIDEO_SIZE, VIDEO_SIZE]`` float grey in [0, 1] (area average)."""
-    _check_size(frame.width, frame.height)
     small = frame.reformat(width=VIDEO_SIZE, height=VIDEO_SIZE, format="gray", interpolation="AREA")
     return small.to_ndarray().astype(np.float32)[:, :VIDEO_SIZE] / 255.0
 
@@ -84,12 +85,11 @@ def even_indices(count: int, wanted: int = VIDEO_FRAMES) -> np.ndarray:
     return np.minimum(((np.arange(wanted) + 0.5) * count / wanted).astype(np.int64), count - 1)
 
 
-def decode_video(data: Any) -> tuple[np.ndarray, tuple[str, ...]]:
-    """An upload (bytes or a path) -> (float32 ``[8, 16, 16]`` grey frames in [0, 1], warnings).
-
-    Light backgrounds are inverted so that the clip looks like the built-in clips (a light shape on
-    black); the warnings say so.
-    """
+def _frames(data: Any, convert, keep: int | None = None) -> tuple[list[np.ndarray], int]:
+    """Decode an upload's first video stream, bounded, converting each frame with ``convert``;
+    returns (the converted frames, how many decoded). With ``keep``, only every ``stride``-th frame
+    is kept, the stride doubling whenever more than ``4 * keep`` are held (memory stays bounded
+    whatever the length; the kept frames stay evenly spaced)."""
     import av
 
     raw = _read(data)
@@ -99,7 +99,7 @@ def decode_video(data: Any) -> tuple[np.ndarray, tuple[str, ...]]:
         raise InputError("video: this is not a video FFmpeg can read (or the file is truncated); "
                          "choose an MP4, WebM, MOV or GIF clip.") from None
     frames: list[np.ndarray] = []
-    warnings: list[str] = []
+    count, stride = 0, 1
     with container:
         kinds = set(container.format.name.split(","))
         if not kinds & VIDEO_CONTAINERS:
@@ -113,23 +113,80 @@ def decode_video(data: Any) -> tuple[np.ndarray, tuple[str, ...]]:
         declared = stream.frames or 0
         try:
             for frame in container.decode(stream):
-                if len(frames) >= MAX_VIDEO_FRAMES:
+                if count >= MAX_VIDEO_FRAMES:
                     raise InputError(f"video: more than {MAX_VIDEO_FRAMES} frames; cut the clip.")
-                frames.append(_small_grey(frame))
+                _check_size(frame.width, frame.height)
+                if count % stride == 0:
+                    frames.append(convert(frame))
+                count += 1
+                if keep and len(frames) > 4 * keep:
+                    frames, stride = frames[::2], stride * 2
         except av.FFmpegError:
             raise InputError("video: the file is damaged or truncated (decoding failed part-way); "
                              "export the clip again.") from None
     if not frames:
         raise InputError("video: the file holds no frames (empty or truncated); export the clip again.")
-    if declared and len(frames) < 0.9 * declared:
-        raise InputError(f"video: the container announces {declared} frames but only {len(frames)} decode, so the "
+    if declared and count < 0.9 * declared:
+        raise InputError(f"video: the container announces {declared} frames but only {count} decode, so the "
                          "file is truncated; export the clip again.")
+    return frames, count
+
+
+def decode_video(data: Any) -> tuple[np.ndarray, tuple[str, ...]]:
+    """An upload (bytes or a path) -> (float32 ``[8, 16, 16]`` grey frames in [0, 1], warnings).
+
+    Light backgrounds are inverted so that the clip looks like the built-in clips (a light shape on
+    black); the warnings say so.
+    """
+    frames, count = _frames(data, _small_grey)
+    warnings: list[str] = []
     clip = np.stack(frames)[even_indices(len(frames))]
-    if len(frames) < VIDEO_FRAMES:
-        warnings.append(f"the clip has {len(frames)} frame(s); frames are repeated to make {VIDEO_FRAMES}.")
+    if count < VIDEO_FRAMES:
+        warnings.append(f"the clip has {count} frame(s); frames are repeated to make {VIDEO_FRAMES}.")
     if float(np.median(clip)) > 0.5:
         clip = 1.0 - clip
         warnings.append("the background is light, so the clip was inverted (models expect light shapes on black).")
     if not math.isfinite(float(clip.sum())):
         raise InputError("video: the decoded frames are not finite numbers; export the clip again.")
     return np.clip(clip, 0.0, 1.0).astype(np.float32), tuple(warnings)
+
+
+def decode_video_rgb(data: Any, frames: int = ENCODER_FRAMES, side: int = ENCODER_SIDE) -> np.ndarray:
+    """An upload -> uint8 ``[frames, H, W, 3]`` RGB frames spread evenly over the clip, each scaled
+    so that its longer side is at most ``side`` (what frozen video encoders read)."""
+
+    def rgb(frame) -> np.ndarray:
+        scale = min(1.0, side / max(frame.width, frame.height))
+        width, height = max(1, round(frame.width * scale)), max(1, round(frame.height * scale))
+        return frame.reformat(width=width, height=height, format="rgb24", interpolation="AREA").to_ndarray()[:, :width]
+
+    kept, _ = _frames(data, rgb, keep=frames)
+    return np.stack([kept[i] for i in even_indices(len(kept), frames)])
+
+
+def clip_bytes(frames: np.ndarray, fps: int = 4, scale: int = 8) -> bytes:
+    """Grey frames ``[T, H, W]`` in [0, 1] -> a small WebM (VP8) that a browser plays, each pixel
+    drawn as a ``scale`` x ``scale`` block (what the models see, for ``st.video``)."""
+    import av
+
+    array = np.clip(np.asarray(frames, dtype=np.float32), 0.0, 1.0)
+    if array.ndim != 3 or not array.shape[0]:
+        raise ValueError(f"clip_bytes needs [frames, height, width] values, got shape {array.shape}")
+    big = np.kron((array * 255).round().astype(np.uint8), np.ones((1, scale, scale), np.uint8))
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="webm") as out:
+        stream = out.add_stream("libvpx", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = big.shape[2], big.shape[1], "yuv420p"
+        stream.options = {"crf": "10", "b:v": "1M"}
+        for frame in big:
+            picture = av.VideoFrame.from_ndarray(np.repeat(frame[..., None], 3, axis=2), format="rgb24")
+            for packet in stream.encode(picture):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+def is_gif(raw: bytes) -> bool:
+    """Whether the bytes are a GIF (browsers animate it as a picture, not in a video player)."""
+    return bytes(raw[:6]) in (b"GIF87a", b"GIF89a")

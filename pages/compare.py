@@ -41,7 +41,8 @@ def robustness_section(task: Task, source: str) -> None:
     choice = st.radio("Corruption levels", list(numbers.LEVEL_CHOICES), horizontal=True, key="compare_levels")
     result = numbers.robustness_sweep(task.name, source, numbers.LEVEL_CHOICES[choice])
     st.plotly_chart(viz.robustness_curves(result["levels"], result["curves"], task.modalities, task.chance))
-    st.caption("Each curve corrupts one modality while the others stay at the standard level.")
+    st.caption("Each curve corrupts one modality while the others stay at the standard level; the levels include "
+               "each modality's standard one, where the curve meets the headline accuracy.")
     st.plotly_chart(viz.missing_bars(result["full"], result["missing"], task.modalities))
 
 
@@ -62,9 +63,9 @@ def missing_section(task: Task, source: str) -> None:
 def emap_section(task: Task, source: str) -> None:
     st.subheader("Cross-modal interaction (EMAP)")
     n = st.slider("Test samples", 8, 128, 32, step=8, key="compare_emap_n")
-    shares = numbers.interactions(task.name, source, n)
+    scale = st.radio("Scale", viz.EMAP_SCALES, horizontal=True, key="compare_emap_scale", format_func=viz.scale_name)
     st.markdown(READING["emap"])
-    st.plotly_chart(viz.emap_bars(shares))
+    st.plotly_chart(viz.emap_bars(numbers.interactions(task.name, source, n, scale), scale))
 
 
 def cost_section(task: Task, rows: list[dict]) -> None:

@@ -37,7 +37,7 @@ def page() -> None:
         st.info(f"Upload files or type a caption ({', '.join(task.modalities)}) to analyse your own sample.")
         return
     unfamiliar = ui.unfamiliar(task.name, source, *case) if index is None else []  # your files, not test rows
-    for warning in [*sample.warnings, *unfamiliar]:
+    for warning in [*ui.sample_warnings(sample), *unfamiliar]:
         st.warning(warning)
     who = "models" if task.is_built_in else "heads"
     st.subheader(f"What the {who} see")

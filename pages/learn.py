@@ -9,7 +9,7 @@ import streamlit as st
 from fusion.models.catalog import SHIPPED
 from fusion.viz.architecture import architecture_figure
 from ui.explore import SWITCH_KEY
-from ui.learn import facts
+from ui.learn import facts, methods
 from ui.state import current_task, is_dataset_task, show_error, task_models
 
 EXPLANATIONS = {
@@ -57,3 +57,4 @@ if st.session_state.pop(SWITCH_KEY, False):
 st.title("Learn: early, late and hybrid fusion")
 architectures("digits" if is_dataset_task(current_task()) else current_task())  # shipped models only
 facts()
+methods()

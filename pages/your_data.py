@@ -10,7 +10,7 @@ from fusion.deployment import deployment
 from fusion.models.config import FUSION_STRATEGIES
 from fusion.names import safe_name
 from fusion.training.jobs import TrainingJob
-from fusion.userdata.manifest import load_manifest
+from fusion.userdata.manifest import cached_manifest
 from ui.session import demo_limits, session_job_running
 from ui.state import show_error
 from ui.text import plain
@@ -38,7 +38,7 @@ if folder is None:
     st.info("Upload a zip to begin." if settings.demo else "Point at a dataset folder or upload a zip to begin.")
     st.stop()
 try:
-    manifest = load_manifest(folder)
+    manifest = cached_manifest(folder)  # read again only when manifest.csv changes
 except Exception as error:  # noqa: BLE001 - a DatasetError says what is wrong with the folder
     show_error(error)
     st.stop()

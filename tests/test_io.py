@@ -15,7 +15,7 @@ import soundfile as sf
 
 from fusion.errors import InputError
 from fusion.cli.common import read_bytes
-from fusion.io import (IMAGE_SIZE, MAX_AUDIO_BYTES, MAX_AUDIO_CHANNELS, MAX_AUDIO_SAMPLES, SAMPLE_RATE, AudioClip,
+from fusion.io import (IMAGE_SIZE, MAX_AUDIO_BYTES, MAX_AUDIO_CHANNELS, MAX_AUDIO_SAMPLES, SAMPLE_RATE, SILENT_CLIP, AudioClip,
                        TextInput, decode_audio, decode_audio_clip, decode_image, decode_text, read_file)
 
 ASSETS = pathlib.Path(__file__).parent / "assets"
@@ -153,7 +153,6 @@ MALFORMED = [
     (decode_audio, "empty.wav", "empty"),
     (decode_audio, "truncated.wav", "truncated"),
     (decode_audio, "not_audio.wav", "could not read the audio"),
-    (decode_audio, "silent.wav", "the clip is silent"),
     (decode_audio, "nan.wav", "NaN"),
     (decode_audio, "digit.png", "could not read the audio"),
     (decode_text, "binary.txt", "binary"),
@@ -336,3 +335,19 @@ def test_the_cli_refuses_a_text_file_that_is_a_device_or_a_fifo(tmp_path, capsys
         err = capsys.readouterr().err
         assert code == 2 and "not a file" in err and err.count("\n") == 1, err
         assert time.monotonic() - started < 30.0
+
+
+@pytest.mark.parametrize("decode", [decode_audio, decode_audio_clip])
+def test_a_silent_clip_is_decoded_as_silence_with_a_warning(decode):
+    """Silence is an input (the models hear it), not an error; the warning says it is not 'absent'."""
+    clip = decode(ASSETS / "silent.wav")
+    assert clip.waveform.size > 0 and not clip.waveform.any()
+    assert SILENT_CLIP in clip.warnings and "microphone" not in SILENT_CLIP
+
+
+def test_an_image_bomb_message_names_one_pixel_limit():
+    with pytest.raises(InputError) as refused:
+        decode_image(ASSETS / "bomb.png")
+    message = str(refused.value)
+    assert "40 megapixels" in message and "400 megapixels" in message
+    assert "178956970" not in message and message.count("limit") == 1

@@ -13,7 +13,8 @@ import streamlit as st
 
 from fusion.explain.analysis import explain_model, report_payload
 from fusion.explain.cases import FILES, ROW, SIDE_BY_SIDE, VIEWS, Preset, build_sample, default_levels, has_corruption
-from fusion.explain.cases import head_encoders, sample_views, upload_error
+from fusion.explain.cases import head_encoders, recording_advice, sample_views, upload_error
+from fusion.errors import InputError
 from fusion.formats import SAMPLE_RATE
 from fusion.modalities import get_modality
 from fusion.models.config import FUSION_STRATEGIES
@@ -24,6 +25,7 @@ from ui.text import plain
 
 K = "explore_"  # widget key prefix
 PRESET_KEY, SWITCH_KEY = f"{K}preset", "learn_open_explore"
+CLIP_WIDTH = 256  # pixels of the clip's player
 
 
 def key(name: str) -> str:
@@ -115,13 +117,38 @@ def choose_case(task: Task, source: str) -> tuple[str, int | None, tuple]:
             if spec.inline:  # typed in
                 data = st.text_input(f"{modality} (a caption)", key=key(modality)) or None
             else:
-                file = st.file_uploader(modality, type=list(spec.upload_types), key=key(f"upload_{modality}"))
+                file = st.file_uploader(modality, type=list(spec.upload_types), key=upload_key(modality),
+                                        on_change=check_upload, args=(modality,))
+                if refused := st.session_state.get(key("refused"), {}).get(modality):
+                    st.error(plain(refused))  # it names the file
                 if modality == "audio" and file is None:
                     file = st.audio_input("or record", key=key("mic"), sample_rate=SAMPLE_RATE)
+                    st.session_state[key("recorded")] = file is not None
                 data = file.getvalue() if file is not None else None
             if data is not None:
                 files.append((modality, data))
     return kind, None, tuple(files)
+
+
+def upload_key(modality: str) -> str:
+    """The uploader's key; a refused file gets the widget a new key, so it does not stay in it."""
+    version = st.session_state.get(key(f"upload_{modality}_version"), 0)
+    return key(f"upload_{modality}" + (f"_{version}" if version else ""))
+
+
+def check_upload(modality: str) -> None:
+    """On upload: a file the decoder refuses leaves the widget (its message stays until the next upload)."""
+    file = st.session_state.get(upload_key(modality))
+    refused = st.session_state.setdefault(key("refused"), {})
+    refused.pop(modality, None)
+    if file is None:
+        return
+    try:
+        get_modality(modality).decode(file.getvalue())
+    except InputError as error:
+        refused[modality] = f"{file.name}: {upload_error(modality, str(error))}"
+        version = key(f"upload_{modality}_version")
+        st.session_state[version] = st.session_state.get(version, 0) + 1
 
 
 def row_picker(task: Task, source: str) -> int:
@@ -171,6 +198,11 @@ def download(task: Task, index: int | None, sample: Sample, results: dict[str, d
                        mime="application/json", icon=":material/download:", key=key("download"))
 
 
+def sample_warnings(sample: Sample) -> list[str]:
+    """The sample's warnings; a silent recording also gets the microphone advice (an uploaded file does not)."""
+    return recording_advice(sample.warnings, recorded=st.session_state.get(key("recorded"), False))
+
+
 def show_errors(errors: dict[str, str]) -> None:
     for modality, message in errors.items():
         st.error(plain(upload_error(modality, message)))  # it may quote a file's name
@@ -191,8 +223,35 @@ def show_inputs(task: Task, sample: Sample, views: dict) -> None:
                 st.audio(Path(value).read_bytes())  # a dataset row's file
             elif modality == "audio" and value is not None:
                 st.audio(value, sample_rate=None if isinstance(value, bytes) else SAMPLE_RATE)
+            if modality == "video" and value is not None:
+                show_clip(value, sample.index is None)
             if modality == "text" and value is not None and not task.is_built_in:
-                st.markdown(f"> {value}")
+                st.text(value)  # a user's caption: plain text, never markdown (no links or images injected)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def playable_clip(frames) -> bytes:
+    from fusion.video_io import clip_bytes
+
+    return clip_bytes(frames)
+
+
+def show_clip(value: Any, uploaded: bool) -> None:
+    """The clip in a player: your upload as it is (a GIF as an animated picture), otherwise the
+    frames the models see (a test row has no file), enlarged."""
+    from fusion.video_io import is_gif
+
+    file = st.session_state.get(upload_key("video")) if uploaded else None
+    if file is not None and is_gif(file.getvalue()):
+        st.image(file.getvalue(), caption="your clip (GIF)", width=CLIP_WIDTH)
+    elif file is not None:
+        st.video(file.getvalue(), width=CLIP_WIDTH)
+        st.caption("your clip, as uploaded; the strip above is what the models see")
+    elif isinstance(value, (str, Path)):
+        st.video(Path(value).read_bytes(), width=CLIP_WIDTH)  # a dataset row's file
+    else:
+        st.video(playable_clip(value), format="video/webm", loop=True, width=CLIP_WIDTH)
+        st.caption("the frames the models see, enlarged 8×, at 4 frames per second")
 
 
 # ---------------------------------------------------------------------------- the results

@@ -63,6 +63,9 @@ def facts() -> None:
     fusion_beats_single_modalities(accuracy)
     late_fusion_at_chance(accuracy)
     contributions_shift()
+    time_needs_frame_order(accuracy)
+    reliance_by_group()
+    interaction_lab()
 
 
 def fusion_beats_single_modalities(accuracy: dict[tuple[str, str], float]) -> None:
@@ -138,3 +141,108 @@ def contributions_shift() -> None:
             f"{shift['corrupted']['probability']:.1%}."
         )
         explore_button("shift", "digits", strategy, sample, corruption=CORRUPTED)
+
+
+# ------------------------------------------------------------------------ video + text (motion)
+@st.cache_data(show_spinner="Scoring the motion models on shuffled frames…")
+def shuffled_accuracy(strategy: str) -> float:
+    """Test accuracy of the shipped motion model with each clip's frames in a random order (measured here)."""
+    from fusion.evaluation.accuracy import score
+
+    model = task_models("motion", SHIPPED)[strategy]
+    return score(model, get_task("motion").split(model, "test", condition="frames_shuffled"))["accuracy"]
+
+
+@st.cache_data(show_spinner="Finding a motion row whose caption has the wrong direction…")
+def direction_row(right: tuple[str, ...], wrong: tuple[str, ...]) -> int:
+    """A test row the ``right`` models get right and the ``wrong`` ones wrong whose caption names the
+    clip's digit but not its direction (only the frames' order says "no"); else the first such row."""
+    from fusion.explain.examples import rows_where
+
+    task = get_task("motion")
+    rows = rows_where(task_models("motion", SHIPPED), task, right, wrong)
+    for row in rows:
+        facts = task.sample(row).facts
+        if facts["video digit"] == facts["caption digit"] and facts["video direction"] != facts["caption direction"]:
+            return row
+    return rows[0] if rows else 0
+
+
+def time_needs_frame_order(accuracy: dict[tuple[str, str], float]) -> None:
+    chance = get_task("motion").chance
+    motion = {s: accuracy.get(("motion", s)) for s in ("early", "late", "hybrid")}
+    with st.container(border=True):
+        st.subheader("4. Time needs the frames' order (motion: video + text)")
+        if any(v is None for v in motion.values()):
+            st.info("The shipped motion models are missing.")
+            return
+        best = max(("early", "hybrid"), key=motion.get)
+        shuffled = shuffled_accuracy(best)
+        cols = st.columns(5)
+        for col, (name, value) in zip(cols, motion.items()):
+            col.metric(f"motion {name}", f"{value:.1%}", f"{value - chance:+.1%} vs chance", delta_color="off")
+        cols[3].metric(f"shuffled ({best})", f"{shuffled:.1%}", f"{shuffled - motion[best]:+.1%}",
+                       delta_color="off", help=f"the {best} model with each test clip's frames in a random order")
+        cols[4].metric("motion chance", f"{chance:.0%}")
+        st.markdown(
+            f"*motion* asks whether a caption (\"a seven moving up\") describes a short clip of a moving digit. "
+            f"Every frame shows the digit, but no single frame shows the direction: only the frames' **order** does. "
+            f"Shuffling each test clip's frames keeps every frame and loses when each was shown; the best model "
+            f"(**{best}**) then falls from {motion[best]:.1%} to {shuffled:.1%} "
+            f"({(shuffled - motion[best]) * 100:+.1f} points). Late fusion scores {motion['late']:.1%} against a chance "
+            f"of {chance:.0%}: its video network sees the clip without the caption and its text network the caption "
+            f"without the clip, so neither can tell whether they agree, and a mean of two guesses stays a guess. "
+            "Early and hybrid fusion see both before deciding; in Explore the hybrid model's text → video "
+            "cross-attention and the frames' Shapley values show which frames it read."
+        )
+        row = direction_row(tuple(s for s in ("early", "hybrid") if motion[s] - chance >= AT_CHANCE), ("late",))
+        explore_button("motion", "motion", "hybrid", row, removed=[])
+
+
+def reliance_by_group() -> None:
+    """The reliance demonstration: models lean on the image for the accent whose audio is noise."""
+    from fusion.training.demos import BASE_LEVELS, NOISY_ACCENT, NOISY_LEVELS, image_lean
+    from fusion.viz.reliance import shares_by_group
+    from ui.reliance import result
+
+    with st.container(border=True):
+        st.subheader("5. Where one modality is noise for a group, fusion leans on another (digits, by accent)")
+        try:
+            outcome = result("digits", SHIPPED, "accent", True)
+        except Exception as error:  # noqa: BLE001 - the rest of the page stays
+            show_error(error)
+            return
+        lean = image_lean(outcome)
+        st.plotly_chart(shares_by_group(outcome.to_dict()), key="learn_reliance")
+        shares = "; ".join(f"{s} {v['image_share']:.0%} against {v['others_image_share'][0]:.0%}–"
+                           f"{v['others_image_share'][1]:.0%}" for s, v in lean.items())
+        drops = "; ".join(f"{s} {v['audio_drop'] * 100:.0f} against {v['others_audio_drop'][0] * 100:.0f}–"
+                          f"{v['others_audio_drop'][1] * 100:.0f}" for s, v in lean.items())
+        st.markdown(
+            f"Three small models (`python tools/build_reliance_demo.py`) were trained on digits with the "
+            f"**{NOISY_ACCENT}** speakers' audio at corruption level {NOISY_LEVELS['audio']:g} (almost pure noise) and "
+            f"every other speaker's at {BASE_LEVELS['audio']:g}. On the test split, the share of the image in their mean "
+            f"|Shapley value| is, for {NOISY_ACCENT} against the other accents' range: {shares}. Shuffling the audio "
+            f"across the test rows costs {NOISY_ACCENT} (accuracy points): {drops}. The models do not know the "
+            "accent; they read that the audio is noise and turn to the image."
+        )
+        st.page_link("pages/reliance.py", label="Every group, interval and model on the Reliance page")
+
+
+def methods() -> None:
+    """What each explanation on Explore and Compare measures (the same words as beside the charts)."""
+    from fusion.viz.reading import READING
+
+    st.header("What each explanation measures")
+    for name in ("contributions", "attention", "gradients", "emap"):
+        with st.container(border=True):
+            st.markdown(READING[name])
+
+
+def interaction_lab() -> None:
+    with st.container(border=True):
+        st.subheader("6. Which kind of information a task needs: the interaction lab")
+        st.markdown("Information about a label can be *redundant* (either modality tells it), *unique* (only one "
+                    "does) or *synergistic* (only both together do). The lab builds tasks whose decomposition is "
+                    "known exactly, trains early, late and hybrid fusion on them, and measures which kind each captures.")
+        st.page_link("pages/lab.py", label="Open the interaction lab", icon=":material/science:")

@@ -12,8 +12,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from fusion.cli import (cost, encoders, evaluate, explain, export, interactions, models, robustness, tasks, train,
-                        train_all)
+from fusion.cli import (cache, cost, encode, encoders, evaluate, explain, export, interactions, lab, models, pid,
+                        reliance, robustness, tasks, train, train_all)
 from fusion.cli.common import OneLineParser
 from fusion.errors import FusionError
 
@@ -25,10 +25,15 @@ COMMANDS = {
     "explain": explain,
     "interactions": interactions,
     "robustness": robustness,
+    "reliance": reliance,
+    "pid": pid,
+    "lab": lab,
     "cost": cost,
     "models": models,
     "tasks": tasks,
     "encoders": encoders,
+    "encode": encode,
+    "cache": cache,
     "export-avdigits": export,
 }
 

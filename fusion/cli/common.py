@@ -47,6 +47,28 @@ def strategy_names() -> list[str]:
     return [*FUSION_STRATEGIES, *list_modalities()]
 
 
+def add_encoder_options(command: argparse.ArgumentParser) -> None:
+    """``--M-encoder NAME`` for every modality (``train --data``, ``encode``)."""
+    from fusion.modalities import list_modalities
+
+    for m in list_modalities():
+        command.add_argument(f"--{m}-encoder", metavar="NAME",
+                             help=f"encoder for the {m} column (see `python -m fusion encoders`; 'none' leaves it out)")
+
+
+def chosen_encoders(args: argparse.Namespace) -> dict[str, str]:
+    """The encoders given with ``--M-encoder``, by modality."""
+    from fusion.modalities import list_modalities
+
+    return {m: getattr(args, f"{m}_encoder") for m in list_modalities() if getattr(args, f"{m}_encoder")}
+
+
+def add_device_option(command: argparse.ArgumentParser) -> None:
+    """``--device``; under torchrun it also picks the backend (gloo on the CPU, nccl on CUDA)."""
+    command.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                         help="auto (default): CUDA when present, else the CPU; under torchrun, cuda means nccl, cpu gloo")
+
+
 MAX_READ_BYTES = 1024 * 1024  # a typed-in modality's file (a caption) is far smaller
 
 
@@ -159,6 +181,20 @@ def built_in_selection(args: argparse.Namespace, command: str) -> Selection:
         given = f", not on the dataset task {args.task!r}" if args.task else ""
         raise ConfigError(f"{command} runs on the built-in tasks{given}; give --task digits or --task match")
     return one_selection(args)
+
+
+def selected_folders(args: argparse.Namespace, selection: Selection) -> dict[str, Path]:
+    """The checkpoint folder each model of ``selection`` (made by ``select`` from ``args``) was read from."""
+    from fusion.models.checkpoints import checkpoint_dir, read_config, shipped_root
+
+    task = selection.task
+    if args.task is not None and task.is_built_in:
+        root = args.checkpoint if args.checkpoint is not None else shipped_root()
+        return {name: checkpoint_dir(root, task.name, name) for name in selection.models}
+    root = args.checkpoint if args.checkpoint is not None else _run_of(task.name)
+    folders = [f for group in _model_folders(root, "all", False).values() for f in group]
+    by_name = {read_config(folder).name: folder for folder in folders if read_config(folder).task == task.name}
+    return {name: by_name[name] for name in selection.models if name in by_name}
 
 
 def _built_in(args: argparse.Namespace, task: Task, fusion_only: bool) -> Selection:

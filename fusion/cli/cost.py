@@ -14,8 +14,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
     command = add_analysis_parser(commands, "cost", "parameters, FLOPs, latency and peak memory per sample of each model")
     command.add_argument("--runs", type=int, default=30, help="timed forward passes for the latency median (default 30)")
     command.add_argument("--threads", type=int, default=1, help="torch threads while timing (default 1)")
-    command.add_argument("--sweep", choices=("tokens", "batch"),
-                         help="instead: how each strategy's cost grows with the tokens per modality or the batch size")
+    command.add_argument("--sweep", choices=("tokens", "batch", "width", "modalities"),
+                         help="instead: how each strategy's cost grows with the tokens per modality, the batch size, "
+                              "the width or the number of modalities")
     return command
 
 

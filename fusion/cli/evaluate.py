@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from fusion.cli.common import add_analysis_parser, parse_corruption, select
+from fusion.cli.common import add_analysis_parser, parse_corruption, select, selected_folders
 
 
 def add_parser(commands) -> argparse.ArgumentParser:
@@ -19,11 +19,15 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from fusion.evaluation.accuracy import evaluate
+    from fusion.training.record import training_record
 
-    for task, models in select(args):  # one task, unless --checkpoint holds heads of several datasets
+    for selection in select(args):  # one task, unless --checkpoint holds heads of several datasets
+        task, models = selection
         corruption = parse_corruption(args.corruption, task)
-        results = [evaluate(model, args.split, corruption, args.seed, task=task, predictions=args.predictions)
-                   for model in models.values()]
+        folders = selected_folders(args, selection)
+        results = [{**evaluate(model, args.split, corruption, args.seed, task=task, predictions=args.predictions),
+                    **({"training": training_record(folders[name])} if name in folders else {})}
+                   for name, model in models.items()]
         if args.json:
             print(json.dumps({"task": task.name, "results": results}))
             continue

@@ -52,9 +52,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for name, row in strategies.items():
         shapley = ", ".join(f"{m} {v:+.3f}" for m, v in row.get("shapley", {}).items())
+        log_shapley = ", ".join(f"{m} {v:+.3f}" for m, v in row.get("shapley_log_probability", {}).items())
         predicted = row.get("predicted")
         shown = task.class_name(predicted) if predicted is not None else row.get("note", "-")
-        print(f"{name:>7}: predicts {shown}  Shapley (probability): {shapley}")
+        print(f"{name:>7}: predicts {shown}  Shapley (probability): {shapley}  (log-probability): {log_shapley}")
     return 0
 
 

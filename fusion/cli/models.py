@@ -12,8 +12,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from fusion.models.checkpoints import checkpoint_dir, read_config, read_metrics, shipped_root
     from fusion.models.presets import SHIPPED
+    from fusion.training.demos import DEMO_CHECKPOINTS
 
-    for task, name in SHIPPED:
+    for task, name in (*SHIPPED, *DEMO_CHECKPOINTS):
         folder = checkpoint_dir(shipped_root(), task, name)
         metrics = read_metrics(folder) or {}
         config = read_config(folder)

@@ -12,7 +12,8 @@ from fusion.errors import ConfigError
 
 def add_parser(commands) -> argparse.ArgumentParser:
     command = add_analysis_parser(commands, "robustness", "accuracy vs corruption level per modality, and with each modality missing")
-    command.add_argument("--levels", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0], metavar="LEVEL")
+    command.add_argument("--levels", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0], metavar="LEVEL",
+                         help="corruption levels in [0, 1]; each modality's standard level is always added")
     command.add_argument("--split", default="test", choices=("train", "val", "test"))
     return command
 

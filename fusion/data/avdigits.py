@@ -34,6 +34,11 @@ STANDARD_CORRUPTION: dict[str, dict[str, float]] = {
 PIXEL_MAX = 16  # load_digits pixel values are 0..16
 _CLIP_NAME = re.compile(r"s(\d{2})_d(\d)")
 _INT_COLUMNS = {"index", "digit", "image_index", "label", "speaker", "speed", "pitch"}
+# Group columns of every row, from its speaker (speakers.csv): the espeak-ng accent, and the voice's
+# variant family (espeak-ng variants m1..m8 are male voices, f1..f5 female, klatt..klatt3 Klatt synthesis).
+GROUPS = ("accent", "voice")
+VOICE_FAMILIES = {"m": "male", "f": "female", "klatt": "klatt"}
+_VARIANT = re.compile(r"(klatt|m|f)\d*")
 
 
 def default_root() -> pathlib.Path:
@@ -228,3 +233,28 @@ def load_task(task: str, split: str, corruption: Mapping[str, float] | None = No
                      text=text, label=table.label[take].copy(), index=index,
                      image_digit=samples["digit"][image_index].copy(), audio_digit=table.audio_digit[take].copy(),
                      speaker=table.speaker[take].copy())
+
+
+def voice_family(variant: str) -> str:
+    """The family of an espeak-ng variant: "m3" -> "male", "f1" -> "female", "klatt2" -> "klatt"."""
+    match = _VARIANT.fullmatch(variant)
+    if match is None:
+        raise ValueError(f"unknown espeak-ng variant {variant!r}; expected m<N>, f<N> or klatt[<N>]")
+    return VOICE_FAMILIES[match.group(1)]
+
+
+@functools.lru_cache(maxsize=16)
+def _split_groups(root: pathlib.Path, task: str, split: str) -> dict[str, tuple[str, ...]]:
+    speakers = _table(root, "speakers.csv")
+    of_speaker = {int(s): (str(a), voice_family(str(v)))
+                  for s, a, v in zip(speakers["speaker"], speakers["accent"], speakers["variant"])}
+    rows = [of_speaker[int(s)] for s in _split_rows(root, task, split).speaker]
+    return {name: tuple(row[k] for row in rows) for k, name in enumerate(GROUPS)}
+
+
+def split_groups(task: str, split: str, root=None) -> dict[str, list[str]]:
+    """{group column: one value per row of the split, in split order}: the accent and the voice
+    family of the speaker each row hears."""
+    _choose("task", task, TASKS)
+    _choose("split", split, SPLITS)
+    return {name: list(values) for name, values in _split_groups(_root(root), task, split).items()}

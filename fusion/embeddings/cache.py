@@ -1,7 +1,7 @@
 """On-disk embedding cache keyed by (encoder version, content hash).
 
 One safetensors file per (encoder, input): ``<root>/<encoder slug>/<hash[:2]>/<hash>.safetensors``
-holding ``pooled`` (float32) and ``tokens`` (float16, half the disk; heads are trained in float32),
+(beside them ``<encoder slug>/encoder.json`` names the encoder) holding ``pooled`` (float32) and ``tokens`` (float16, half the disk; heads are trained in float32),
 with the token layout as JSON metadata. The encoder's ``version`` (weights + preprocessing) is part
 of the folder name, so changing either never reuses stale embeddings. Nothing here unpickles.
 """
@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,8 @@ from fusion.io import read_file
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 MAX_ENTRY_BYTES = 256 * 1024 * 1024  # one item's embeddings; a larger file is not an entry we wrote
+ENTRY_SUFFIX, PARTIAL_SUFFIX = ".safetensors", ".part"
+ENCODER_RECORD = "encoder.json"
 
 
 def default_cache_dir() -> Path:
@@ -89,6 +92,23 @@ class EmbeddingCache:
         tensors = {"pooled": torch.from_numpy(np.ascontiguousarray(encoding.pooled, dtype=np.float32))}
         if encoding.tokens is not None:
             tensors["tokens"] = torch.from_numpy(np.ascontiguousarray(encoding.tokens, dtype=np.float32)).half()
-        partial = path.with_suffix(f".{os.getpid()}.part")
-        save_file(tensors, str(partial), metadata={"layout": json.dumps(encoding.layout.to_dict())})
-        os.replace(partial, path)  # atomic: a reader never sees half a file
+        # Atomic: a temporary file of this process and thread, then one rename. Concurrent writers
+        # (torchrun ranks, the app's threads) of the same entry each rename a whole file; a reader
+        # sees the old entry, none, or a whole new one, never half a file.
+        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}{PARTIAL_SUFFIX}")
+        try:
+            save_file(tensors, str(partial), metadata={"layout": json.dumps(encoding.layout.to_dict())})
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+        self._describe(encoder, path.parent.parent)
+
+    def _describe(self, encoder: Encoder, folder: Path) -> None:
+        """Write ``encoder.json`` (name, modality, version) in an encoder's folder, once, so
+        ``python -m fusion cache --list`` can say which encoder a folder holds."""
+        record = folder / ENCODER_RECORD
+        if record.is_file():
+            return
+        partial = record.with_name(f"{record.name}.{os.getpid()}.{threading.get_ident()}{PARTIAL_SUFFIX}")
+        partial.write_text(json.dumps({"name": encoder.name, "modality": encoder.modality, "version": encoder.version}))
+        os.replace(partial, record)

@@ -7,7 +7,8 @@ decoded and encoded, so re-running (or training another strategy) never re-encod
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,19 +43,29 @@ def decode_for_encoder(modality: str, content: bytes | str) -> Any:
         return decode_image_rgb(content)
     if modality == "audio":
         return decode_audio_clip(content).waveform
+    if modality == "video":
+        from fusion.video_io import decode_video_rgb
+
+        return decode_video_rgb(content)
     return content
 
 
 def encode_items(
     encoder: Encoder,
-    contents: Sequence[bytes | str],
+    contents: Iterable[bytes | str],
     cache: EmbeddingCache,
     on_item: Callable[[int], None] | None = None,
+    keep: bool = True,
+    counts: Counter | None = None,
 ) -> tuple[list[Encoding | None], dict[int, str]]:
-    """Encode ``contents`` (cache first); returns encodings (None where decoding failed) and the
-    decode errors by position."""
-    results: list[Encoding | None] = [None] * len(contents)
+    """Encode ``contents`` (cache first), read one at a time and encoded ``ENCODE_BATCH`` at a
+    time, so memory holds one batch of decoded inputs whatever the number of items. Returns the
+    encodings in order (None where decoding failed, or everywhere when not ``keep``: only filling
+    the cache) and the decode errors by position. ``counts`` gets "cached", "encoded", "failed".
+    """
+    results: list[Encoding | None] = []
     errors: dict[int, str] = {}
+    counts = counts if counts is not None else Counter()
     pending: dict[str, tuple[list[int], Any]] = {}  # digest -> (positions, decoded): same content, one encode
 
     def flush() -> None:
@@ -63,21 +74,25 @@ def encode_items(
         encodings = encoder.encode([item for _, item in pending.values()])
         for (digest, (positions, _)), encoding in zip(pending.items(), encodings):
             cache.put(encoder, digest, encoding)
-            encoding = as_stored(encoding)
+            encoding = as_stored(encoding) if keep else None
             for index in positions:
                 results[index] = encoding
+        done = sum(len(positions) for positions, _ in pending.values())
+        counts["encoded"] += done
         if on_item is not None:
-            on_item(sum(len(positions) for positions, _ in pending.values()))
+            on_item(done)
         pending.clear()
 
     for index, content in enumerate(contents):
+        results.append(None)
         digest = content_hash(content)
         if digest in pending:
             pending[digest][0].append(index)
             continue
         hit = cache.get(encoder, digest)
         if hit is not None:
-            results[index] = hit
+            results[index] = hit if keep else None
+            counts["cached"] += 1
             if on_item is not None:
                 on_item(1)
             continue
@@ -85,12 +100,82 @@ def encode_items(
             pending[digest] = ([index], decode_for_encoder(encoder.modality, content))
         except InputError as error:
             errors[index] = str(error)
+            counts["failed"] += 1
             if on_item is not None:
                 on_item(1)
         if len(pending) >= ENCODE_BATCH:
             flush()
     flush()
     return results, errors
+
+
+def _contents(manifest: Manifest, modality: str, positions: Sequence[int], keep: list[int],
+              failed: dict[int, str], on_item: Callable[[int], None]) -> Iterator[bytes | str]:
+    """The content of each row at ``positions`` that can be read, one at a time (its position
+    appended to ``keep``); a row that cannot be read gets its reason in ``failed`` (by line)."""
+    for i in positions:
+        try:
+            content = read_content(modality, _value(manifest.rows[i], modality))
+        except (OSError, InputError) as error:
+            failed.setdefault(manifest.rows[i].line, f"{modality}: {error}")
+            on_item(1)
+            continue
+        keep.append(i)
+        yield content
+
+
+def _encode_column(
+    manifest: Manifest, modality: str, encoder: Encoder, cache: EmbeddingCache, positions: Sequence[int],
+    failed: dict[int, str], progress: bool, on_progress: Progress | None, keep_results: bool = True,
+    counts: Counter | None = None,
+) -> list[Encoding | None]:
+    """Encode ``modality`` of the rows at ``positions``: one encoding (or None) per manifest row."""
+    bar = tqdm(total=len(positions), desc=f"encoding {modality} with {encoder.name}", disable=not progress, leave=False)
+    done = [0]
+
+    def step(count: int) -> None:
+        bar.update(count)
+        done[0] += count
+        if on_progress is not None:
+            on_progress(modality, done[0], len(positions))
+
+    keep: list[int] = []
+    results, errors = encode_items(encoder, _contents(manifest, modality, positions, keep, failed, step), cache, step,
+                                   keep_results, counts)
+    bar.close()
+    column: list[Encoding | None] = [None] * len(manifest.rows)
+    for k, i in enumerate(keep):
+        column[i] = results[k]
+        if k in errors:
+            failed.setdefault(manifest.rows[i].line, f"{modality}: {errors[k].removeprefix(f'{modality}: ')}")
+    return column
+
+
+def encode_shard(
+    manifest: Manifest,
+    encoders: Mapping[str, str | None] | None = None,
+    cache: EmbeddingCache | None = None,
+    rank: int = 0,
+    world_size: int = 1,
+    progress: bool = True,
+) -> dict[str, dict[str, int]]:
+    """Fill the cache with the embeddings of this rank's shard of ``manifest`` (rows ``rank``,
+    ``rank + world_size``, ...), keeping none in memory: what ``python -m fusion encode`` runs on
+    each rank. Several processes may fill one cache at once (each entry is written atomically).
+    Returns per modality ``{"rows", "cached", "encoded", "failed"}`` (failed: unreadable files)."""
+    if not 0 <= rank < world_size:
+        raise ConfigError(f"rank {rank} is not one of {world_size} processes")
+    cache = cache or EmbeddingCache()
+    names = resolve_encoders(manifest, encoders)
+    report = {}
+    for m, name in names.items():
+        positions = [i for i in range(rank, len(manifest.rows), world_size) if _value(manifest.rows[i], m) is not None]
+        counts: Counter = Counter()
+        failed: dict[int, str] = {}
+        _encode_column(manifest, m, load_encoder(name, m), cache, positions, failed, progress, None, False, counts)
+        report[m] = {"rows": len(positions), "cached": counts["cached"], "encoded": counts["encoded"],
+                     "failed": len(failed)}
+    return report
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,30 +234,7 @@ def embed_manifest(
     failed: dict[int, str] = {}
     for m, encoder in loaded.items():
         positions = [i for i, row in enumerate(manifest.rows) if _value(row, m) is not None]
-        contents, keep = [], []
-        for i in positions:
-            try:
-                contents.append(read_content(m, _value(manifest.rows[i], m)))
-                keep.append(i)
-            except (OSError, InputError) as error:
-                failed.setdefault(manifest.rows[i].line, f"{m}: {error}")
-        bar = tqdm(total=len(contents), desc=f"encoding {m} with {encoder.name}", disable=not progress, leave=False)
-        done = [0]
-
-        def step(count: int, modality: str = m, total: int = len(contents)) -> None:
-            bar.update(count)
-            done[0] += count
-            if on_progress is not None:
-                on_progress(modality, done[0], total)
-
-        results, errors = encode_items(encoder, contents, cache, step)
-        bar.close()
-        column: list[Encoding | None] = [None] * len(manifest.rows)
-        for k, i in enumerate(keep):
-            column[i] = results[k]
-            if k in errors:
-                failed.setdefault(manifest.rows[i].line, f"{m}: {errors[k]}")
-        encodings[m] = column
+        encodings[m] = _encode_column(manifest, m, encoder, cache, positions, failed, progress, on_progress)
     if failed:
         lines = {row.line for row in manifest.rows}
         keep_rows = [i for i, row in enumerate(manifest.rows) if row.line not in failed]

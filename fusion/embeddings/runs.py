@@ -19,6 +19,7 @@ from fusion.embeddings.extract import EmbeddedDataset, embed_manifest
 from fusion.embeddings.heads import head_config, head_settings, training_data
 from fusion.evaluation.accuracy import evaluate
 from fusion.tasks.dataset import DATASET_RECORD, dataset_record, dataset_task
+from fusion.training.distributed import SINGLE, Run
 from fusion.training.loop import EpochRecord, TrainResult, train_model
 from fusion.userdata.manifest import load_manifest
 
@@ -43,18 +44,29 @@ def train_head(
     progress: bool = True,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+<<<<<<< HEAD
     overwrite: bool = True,
 ) -> tuple[TrainResult, dict[str, Any], Path]:
     """Train head ``name`` on ``dataset``; save it to ``out/<task>/<name>/`` with test metrics and
     ``dataset.json``, all at once (an existing head is replaced only with ``overwrite``).
     Returns (result, metrics, folder)."""
+=======
+    run: Run = SINGLE,
+) -> tuple[TrainResult, dict[str, Any] | None, Path | None]:
+    """Train head ``name`` on ``dataset``; save it to ``out/<task>/<name>/`` with test metrics and
+    ``dataset.json``. Returns (result, metrics, folder); under torchrun (``run``) only rank 0
+    evaluates and saves, the others get (result, None, None)."""
+>>>>>>> main
     config = head_config(dataset, name, operator, combiner)
     start = time.perf_counter()
-    result = train_model(config, head_settings(seed, epochs), on_epoch, should_stop, progress, training_data(dataset, config))
+    result = train_model(config, head_settings(seed, epochs), on_epoch, should_stop, progress,
+                         training_data(dataset, config), run)
+    if not run.is_main:
+        return result, None, None
     metrics = {
         **evaluate(result.model, task=dataset_task(dataset)),
         "task": config.task,
-        "best_epoch": result.best_epoch,
+        **result.summary(),
         "train_seconds": round(time.perf_counter() - start, 1),
         "encoders": {e.modality: e.encoder for e in config.encoders},
     }

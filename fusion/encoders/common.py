@@ -19,16 +19,33 @@ def batches(items: Sequence[Any], size: int = BATCH_SIZE) -> Iterator[Sequence[A
         yield items[start:start + size]
 
 
+def _rgb_arrays(items: Sequence[Any], what: str, axes: int, shape: str, decoder: str) -> list[np.ndarray]:
+    """Each item must be a non-empty uint8 array with ``axes`` axes whose last is 3 (RGB)."""
+    arrays = []
+    for i, item in enumerate(items):
+        array = np.asarray(item)
+        if array.dtype != np.uint8 or array.ndim != axes or array.shape[-1] != 3 or min(array.shape[:-1]) < 1:
+            raise InputError(f"{what} {i} is {array.dtype} {list(array.shape)}; pretrained {what} encoders "
+                             f"take uint8 RGB {shape} (decode it with {decoder}).")
+        arrays.append(array)
+    return arrays
+
+
 def check_images(items: Sequence[Any]) -> list[np.ndarray]:
     """Decoded images must be ``uint8 [H, W, 3]`` RGB (``fusion.io.decode_image_rgb``)."""
-    images = []
-    for i, item in enumerate(items):
-        image = np.asarray(item)
-        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or min(image.shape[:2]) < 1:
-            raise InputError(f"image {i} is {image.dtype} {list(image.shape)}; pretrained image encoders "
-                             "take uint8 RGB [H, W, 3] (decode it with fusion.io.decode_image_rgb).")
-        images.append(image)
-    return images
+    return _rgb_arrays(items, "image", 3, "[H, W, 3]", "fusion.io.decode_image_rgb")
+
+
+def check_clips(items: Sequence[Any]) -> list[np.ndarray]:
+    """Decoded clips must be ``uint8 [T, H, W, 3]`` RGB frames (``fusion.video_io.decode_video_rgb``)."""
+    return _rgb_arrays(items, "video", 4, "frames [T, H, W, 3]", "fusion.video_io.decode_video_rgb")
+
+
+def frame_layout(count: int):
+    """The token layout of a clip's ``count`` frame tokens, in time order."""
+    from fusion.encoders.base import TokenLayout
+
+    return TokenLayout("frames", labels=tuple(f"frame {i + 1}" for i in range(count)))
 
 
 def check_waveforms(items: Sequence[Any]) -> list[np.ndarray]:

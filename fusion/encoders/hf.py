@@ -15,6 +15,13 @@ download. Models load with ``attn_implementation="eager"`` so attention weights 
   normalised); audio tokens = HTSAT's last map averaged over frequency, spread over the extractor's
   10 s window (a short clip is repeated to fill it), those starting within the clip kept. Best
   effort: tested with a tiny random CLAP only, never with the real weights.
+- video (VideoMAE, TimeSformer, X-CLIP): the clip's frames (``fusion.video_io.decode_video_rgb``)
+  are resampled evenly to the model's ``num_frames``, each resized (shorter side) and centre-cropped
+  to its ``image_size`` and normalised with the folder's ``preprocessor_config.json`` mean and std
+  (ImageNet's without one). Tokens: one per time step in order (VideoMAE: per tubelet of
+  ``tubelet_size`` frames, TimeSformer: per frame, patches averaged; X-CLIP: each frame's vision
+  embedding); pooled: their mean (X-CLIP: its video embedding). Tested with tiny random configs
+  only, never with the real weights.
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ AUDIO_INPUTS = ("input_values", "input_features")
 MIN_AUDIO_SECONDS = 0.1  # shorter clips are zero-padded to this (convolutional front ends need it)
 AST = "audio-spectrogram-transformer"
 AST_FRAME_SECONDS = 0.01  # AST's filterbank frame shift
+VIDEO_MODEL_TYPES = ("videomae", "timesformer", "xclip")
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 # transformers 5 quietly builds an empty tokenizer for a folder without these: check first
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json", "tokenizer.model",
                    "spiece.model", "sentencepiece.bpe.model")
@@ -80,6 +89,8 @@ def model_modalities(config) -> tuple[str, ...]:
     """Which of our modalities a transformers config's model takes, from its main input."""
     if config.model_type == "clap":
         return ("audio", "text")
+    if config.model_type in VIDEO_MODEL_TYPES:
+        return ("video",)
     from transformers import AutoModel
 
     try:
@@ -101,7 +112,7 @@ def load(spec: str, modality: str) -> Encoder:
         takes = ", ".join(supported) or "neither text nor audio"
         raise ConfigError(f"hf:{spec} (model type {config.model_type}) takes {takes}, not {modality}; "
                           "pick a model of that modality.")
-    encoder_class = HFTextEncoder if modality == "text" else HFAudioEncoder
+    encoder_class = {"text": HFTextEncoder, "audio": HFAudioEncoder, "video": HFVideoEncoder}[modality]
     return encoder_class(folder, PREFIX + spec, source, config)
 
 
@@ -277,3 +288,68 @@ class HFAudioEncoder(Encoder):
         keep = max(1, sum(start < seconds for start, _ in times))
         return tokens[:keep], times[:keep]
 
+
+
+def normalisation(folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The image mean and std of a model folder's ``preprocessor_config.json`` (ImageNet's without one)."""
+    import json
+
+    path = folder / "preprocessor_config.json"
+    settings = json.loads(path.read_text()) if path.is_file() else {}
+    mean, std = settings.get("image_mean", IMAGENET_MEAN), settings.get("image_std", IMAGENET_STD)
+    return np.asarray(mean, np.float32).reshape(3, 1, 1), np.asarray(std, np.float32).reshape(3, 1, 1)
+
+
+def frame_pixels(frame: np.ndarray, side: int, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """uint8 RGB ``[H, W, 3]`` -> shorter side ``side`` (bilinear), centre crop, ``[3, side, side]`` normalised."""
+    from PIL import Image
+
+    picture = Image.fromarray(frame, "RGB")
+    scale = side / min(picture.size)
+    width, height = (max(side, round(length * scale)) for length in picture.size)
+    picture = picture.resize((width, height), Image.Resampling.BILINEAR)
+    left, top = (width - side) // 2, (height - side) // 2
+    pixels = np.asarray(picture.crop((left, top, left + side, top + side)), np.float32).transpose(2, 0, 1) / 255.0
+    return (pixels - mean) / std
+
+
+class HFVideoEncoder(Encoder):
+    """A transformers video model (see the module docstring). Clips are encoded one at a time."""
+
+    modality = "video"
+
+    def __init__(self, folder: Path, name: str, source: str, config) -> None:
+        self.name, self.source = name, source
+        self.model_type = config.model_type
+        vision = config.vision_config if self.model_type == "xclip" else config
+        self.frames, self.side = int(vision.num_frames), int(vision.image_size)
+        self.patches = (self.side // int(vision.patch_size)) ** 2
+        self.tubelet = int(getattr(vision, "tubelet_size", 1)) if self.model_type == "videomae" else 1
+        self.mean, self.std = normalisation(folder)
+        self.model = _model(folder, config, name, "")
+        self.token_dim = int(vision.hidden_size)
+        self.dim = int(config.projection_dim) if self.model_type == "xclip" else self.token_dim
+        self.version = f"{name}:{folder_identity(folder)}:video1"
+
+    def encode(self, items: Sequence[Any]) -> list[Encoding]:
+        import torch
+
+        from fusion.encoders.common import check_clips, frame_layout
+        from fusion.video_io import even_indices
+
+        encodings = []
+        for clip in check_clips(items):
+            frames = [frame_pixels(clip[i], self.side, self.mean, self.std) for i in even_indices(len(clip), self.frames)]
+            pixels = torch.from_numpy(np.stack(frames))[None]  # [1, T, 3, S, S]
+            with torch.no_grad():
+                if self.model_type == "xclip":
+                    tokens = self.model.vision_model(pixel_values=pixels[0]).pooler_output  # [T, hidden]
+                    pooled = self.model.get_video_features(pixel_values=pixels)
+                    pooled = getattr(pooled, "pooler_output", pooled)[0]
+                else:
+                    hidden = self.model(pixel_values=pixels).last_hidden_state[0]
+                    hidden = hidden[-(self.frames // self.tubelet) * self.patches:]  # TimeSformer: [CLS] dropped
+                    tokens = hidden.reshape(self.frames // self.tubelet, self.patches, -1).mean(1)
+                    pooled = tokens.mean(0)
+            encodings.append(Encoding(as_float32(pooled), as_float32(tokens), frame_layout(len(tokens))))
+        return encodings

@@ -1,8 +1,8 @@
 """The encoder registry: names -> frozen encoders, and the list the UI and CLI show.
 
 Names: the built-ins (``pixels``, ``logmel``, ``words``: our own, no weights;
-``efficientnet-lite0``, ``minilm``: weights in pip packages), ``open_clip:<architecture>/<tag>``
-and ``hf:<model id or folder>``. :func:`list_encoders` never touches the network nor loads a model:
+``efficientnet-lite0``, ``minilm``: weights in pip packages), ``open_clip:<architecture>/<tag>``,
+``hf:<model id or folder>`` and, for video, ``frames:<image encoder>`` (a clip frame by frame). :func:`list_encoders` never touches the network nor loads a model:
 it reads package metadata, open_clip's config files and the local Hugging Face cache.
 """
 
@@ -26,7 +26,8 @@ from fusion.errors import ConfigError
 from fusion.modalities import list_modalities
 
 HF = "hf:"
-DEFAULT_ENCODERS = {"image": "efficientnet-lite0", "audio": "logmel", "text": "minilm"}
+DEFAULT_ENCODERS = {"image": "efficientnet-lite0", "audio": "logmel", "text": "minilm", "video": "frames:efficientnet-lite0"}
+FRAMES = "frames:"  # a clip, frame by frame, through an image encoder (fusion.encoders.frames)
 OPEN_CLIP_PACKAGE = ("open_clip", "open-clip-torch")
 TRANSFORMERS_PACKAGE = ("transformers", "transformers")
 
@@ -66,6 +67,9 @@ HF_SUGGESTIONS = (  # (model id, modality, pooled dim, token dim)
     ("laion/clap-htsat-unfused", "audio", 512, 768),
     ("laion/clap-htsat-unfused", "text", 512, 768),
     ("sentence-transformers/all-mpnet-base-v2", "text", 768, 768),
+    ("MCG-NJU/videomae-base", "video", 768, 768),
+    ("microsoft/xclip-base-patch32", "video", 512, 768),
+    ("facebook/timesformer-base-finetuned-k400", "video", 768, 768),
 )
 
 
@@ -86,8 +90,11 @@ def _built_in_rows() -> list[EncoderInfo]:
     rows = []
     for b in BUILT_INS.values():
         missing = _missing(b.packages)
-        rows.append(EncoderInfo(b.name, b.modality, b.dim, True, not missing, b.source, b.token_dim,
-                                _install_reason(missing) if missing else None))
+        reason = _install_reason(missing) if missing else None
+        rows.append(EncoderInfo(b.name, b.modality, b.dim, True, not missing, b.source, b.token_dim, reason))
+        if b.modality == "image":  # the same encoder over a clip's frames: one token per frame
+            rows.append(EncoderInfo(FRAMES + b.name, "video", b.dim, True, not missing,
+                                    b.source, b.dim, reason))
     return rows
 
 
@@ -164,6 +171,12 @@ def _load(name: str, modality: str) -> Encoder:
                                      f"{_install_reason(missing)}")
         module, function = built_in.loader.split(":")
         return getattr(importlib.import_module(f"fusion.encoders.{module}"), function)()
+    if name.startswith(FRAMES):
+        if modality != "video":
+            raise ConfigError(f"encoder {name!r} encodes video (a clip frame by frame), not {modality}")
+        from fusion.encoders.frames import FramesEncoder
+
+        return FramesEncoder(load_encoder(name[len(FRAMES):], "image"))
     for prefix, module, package in ((OPEN_CLIP, "openclip", OPEN_CLIP_PACKAGE), (HF, "hf", TRANSFORMERS_PACKAGE)):
         if name.startswith(prefix):
             missing = _missing([package])
@@ -172,4 +185,5 @@ def _load(name: str, modality: str) -> Encoder:
             return importlib.import_module(f"fusion.encoders.{module}").load(name[len(prefix):], modality)
     raise ConfigError(f"unknown encoder {name!r}; use one of {', '.join(BUILT_INS)}, "
                       f"{OPEN_CLIP}<architecture>/<tag> (e.g. {OPEN_CLIP}ViT-B-32/laion2b_s34b_b79k) or "
-                      f"{HF}<model id or local folder> (e.g. {HF}facebook/wav2vec2-base)")
+                      f"{HF}<model id or local folder> (e.g. {HF}facebook/wav2vec2-base) or, for video, "
+                      f"{FRAMES}<image encoder> (e.g. {FRAMES}efficientnet-lite0)")

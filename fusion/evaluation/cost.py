@@ -9,10 +9,6 @@ refused, as the explainers do).
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import platform
 import statistics
 import time
 import weakref
@@ -163,43 +159,14 @@ def cost(model: torch.nn.Module, inputs: Mapping[str, Tensor], present: Mapping[
         torch.set_num_threads(previous)
 
 
-def fingerprint(model: torch.nn.Module) -> str:
-    """A hash of a model's config and weights: the key of its cost on disk."""
-    digest = hashlib.sha256(getattr(getattr(model, "config", None), "to_json", lambda: type(model).__name__)().encode())
-    for name, tensor in model.state_dict().items():
-        digest.update(name.encode())
-        digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
-    return digest.hexdigest()
-
-
-def cost_cache_dir() -> Path:
-    """Beside the embedding cache: ``$FUSION_CACHE_DIR/cost`` (default ``~/.cache/fusion-explorer/embeddings/cost``)."""
-    from fusion.embeddings.cache import default_cache_dir
-
-    return default_cache_dir() / "cost"
-
-
 def cached_cost(model: torch.nn.Module, inputs: Mapping[str, Tensor], present: Mapping[str, Tensor] | None = None,
                 runs: int = 30, threads: int = 1, cache_dir: Path | None = None) -> Cost:
     """``cost`` measured once per model (config + weights), machine and settings, then read from
-    disk: a server restart or a first visit of the Compare page does not time every model again."""
-    folder = cache_dir if cache_dir is not None else cost_cache_dir()
-    key = f"{fingerprint(model)[:32]}-{platform.node() or 'host'}-r{runs}-t{threads}"
-    path = folder / f"{key}.json"
-    if path.is_file():
-        from fusion.errors import FusionError
-        from fusion.io import read_json
+    disk (:mod:`fusion.evaluation.result_cache`): a server restart or a first visit of the Compare
+    page does not time every model again."""
+    from fusion.evaluation.result_cache import cached_result
 
-        try:
-            return Cost(**read_json(path, "a cached cost", max_bytes=64 * 1024, max_depth=2))
-        except (FusionError, TypeError):
-            pass  # damaged or foreign: measure again and overwrite
-    result = cost(model, inputs, present, runs, threads)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.part")
-        partial.write_text(json.dumps(result.to_dict()), encoding="utf-8")
-        os.replace(partial, path)  # atomic: a reader never sees half a file
-    except OSError:
-        pass  # a read-only cache folder: measure again next time
-    return result
+    value = cached_result("cost", {"model": model}, {"runs": runs, "threads": threads},
+                          lambda: cost(model, inputs, present, runs, threads).to_dict(), per_machine=True,
+                          cache_dir=cache_dir)
+    return Cost(**value)

@@ -2,7 +2,9 @@
 
 For each model and each modality m of the task, m's corruption level sweeps ``levels`` while the
 other modalities stay at the task's standard corruption (so the curve at m's standard level is the
-model's headline accuracy). "Missing" marks m absent with the model's own mask, others standard. A task's named
+model's headline accuracy). The grid always includes each modality's standard level (digits:
+audio 0.7, image 0.75), added to the levels asked for, so every curve has the point that equals
+the headline accuracy. "Missing" marks m absent with the model's own mask, others standard. A task's named
 conditions (motion: "frames_shuffled") are scored at the standard corruption too.
 """
 
@@ -18,6 +20,11 @@ from fusion.models.strategies import FusionModel
 from fusion.tasks import get_task
 
 DEFAULT_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def sweep_levels(levels: Sequence[float], standard: Mapping[str, float], modalities: Sequence[str]) -> tuple[float, ...]:
+    """``levels`` plus each modality's standard level (0 where the task has none), sorted, unique."""
+    return tuple(sorted({float(v) for v in levels} | {float(standard.get(m, 0.0)) for m in modalities}))
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ def robustness(
     """Sweep every modality of ``task`` for every model in ``models`` (name -> model in eval mode)."""
     spec = get_task(task)
     standard = spec.corruption(None)
+    levels = sweep_levels(levels, standard, spec.modalities)
     curves: dict[str, dict[str, list[float]]] = {name: {} for name in models}
     missing: dict[str, dict[str, float]] = {name: {} for name in models}
     conditions: dict[str, dict[str, float]] = {name: {} for name in models}
@@ -63,4 +71,4 @@ def robustness(
             missing[name][modality] = score(model, base, absent)["accuracy"]
         for condition in spec.conditions:
             conditions[name][condition] = score(model, spec.split(model, split, None, seed, condition=condition))["accuracy"]
-    return RobustnessResult(task, tuple(float(v) for v in levels), standard, curves, missing, full, n, conditions)
+    return RobustnessResult(task, levels, standard, curves, missing, full, n, conditions)

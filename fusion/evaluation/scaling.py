@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import torch
 
 from fusion.evaluation.cost import flops, latency
+from fusion.modalities import list_modalities
 from fusion.models.config import EncoderInput, ModelConfig
 from fusion.models.strategies import build_model
 
@@ -24,12 +25,16 @@ ARCHITECTURES = {
 }
 DEFAULT_TOKENS = (8, 32, 128, 512)
 DEFAULT_BATCHES = (1, 4, 16, 64)
+DEFAULT_WIDTHS = (8, 16, 32, 64)
+SWEEPS = {"tokens": DEFAULT_TOKENS, "batch": DEFAULT_BATCHES, "width": DEFAULT_WIDTHS, "modalities": (2, 3, 4)}
 
 
-def sweep_config(strategy: str, operator: str | None, combiner: str | None, tokens: int, width: int = 16) -> ModelConfig:
+def sweep_config(strategy: str, operator: str | None, combiner: str | None, tokens: int, width: int = 16,
+                 modalities: int = len(MODALITIES)) -> ModelConfig:
     pooled = strategy == "early" and operator != "concat"  # vector operators read one vector per modality
-    encoders = tuple(EncoderInput(m, "synthetic", FEATURES, 1 if pooled else tokens) for m in MODALITIES)
-    return ModelConfig(task="scaling", strategy=strategy, modalities=MODALITIES, num_classes=2, operator=operator,
+    names = tuple(list_modalities()[:modalities]) if modalities != len(MODALITIES) else MODALITIES
+    encoders = tuple(EncoderInput(m, "synthetic", FEATURES, 1 if pooled else tokens) for m in names)
+    return ModelConfig(task="scaling", strategy=strategy, modalities=names, num_classes=2, operator=operator,
                        combiner=combiner, width=width, heads=2, depth=1, encoders=encoders)
 
 
@@ -47,11 +52,14 @@ def scaling(sweep: str, values: Sequence[int] | None = None, runs: int = 10, thr
     """``{"sweep", "values", "strategies": {label: {"flops": [...], "latency_ms": [...]}}}``, per sample.
 
     ``sweep="tokens"``: tokens per modality at batch 1 (a vector operator reads one pooled vector,
-    so its cost does not grow with tokens); ``sweep="batch"``: batch size at 16 tokens per modality.
+    so its cost does not grow with tokens); ``sweep="batch"``: batch size at 16 tokens per modality;
+    ``sweep="width"``: every model's width at 16 tokens, batch 1; ``sweep="modalities"``: 2, 3 or
+    4 modalities (the registered ones, sorted) at 16 tokens, width 16 — tensor fusion's outer
+    product has (6 + 1)^M terms, so it grows multiplicatively with each modality.
     """
-    if sweep not in ("tokens", "batch"):
-        raise ValueError("sweep is 'tokens' or 'batch'")
-    values = list(values or (DEFAULT_TOKENS if sweep == "tokens" else DEFAULT_BATCHES))
+    if sweep not in SWEEPS:
+        raise ValueError(f"sweep is one of {', '.join(SWEEPS)}")
+    values = list(values or SWEEPS[sweep])
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
@@ -59,9 +67,10 @@ def scaling(sweep: str, values: Sequence[int] | None = None, runs: int = 10, thr
         for label, (strategy, operator, combiner) in ARCHITECTURES.items():
             rows = {"flops": [], "latency_ms": []}
             for value in values:
-                tokens, batch = (value, 1) if sweep == "tokens" else (16, value)
+                tokens, batch, width, modalities = {"tokens": (value, 1, 16, 3), "batch": (16, value, 16, 3),
+                                                    "width": (16, 1, value, 3), "modalities": (16, 1, 16, value)}[sweep]
                 torch.manual_seed(0)
-                config = sweep_config(strategy, operator, combiner, tokens)
+                config = sweep_config(strategy, operator, combiner, tokens, width, modalities)
                 model = build_model(config).eval()
                 inputs = synthetic_inputs(config, batch)
                 rows["flops"].append(flops(model, inputs) // batch)

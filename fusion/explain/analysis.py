@@ -14,16 +14,18 @@ from fusion.explain.attention import AttentionMaps
 from fusion.explain.gradients import IntegratedGradients
 from fusion.explain.report import Explanation
 from fusion.explain.shapley import ModalityShapley
+from fusion.explain.temporal import VIDEO, TemporalShapley
 from fusion.modalities import get_modality
 from fusion.models.inputs import encode_row, encodings_input, sample_values_inputs
 from fusion.tasks import Sample, get_task
 from fusion.models.strategies import FusionModel
 
-IG_STEPS = 25
+# Integrated Gradients starts at this many steps and doubles until converged (``gradients``).
 # Heads over encoders: the path runs through a fixed affine standardisation and converges fast
 # (Gauss-Legendre, 12 steps: median |convergence delta| below 1e-3 logit in
 # benchmarks/switch_strategy.py), and token inputs are large (e.g. 50 ViT tokens x 768 features),
-# so fewer steps keep a strategy switch fast.
+# so they start lower.
+IG_STEPS = 16
 HEAD_IG_STEPS = 12
 
 
@@ -35,7 +37,8 @@ def explain_model(model: FusionModel, sample: Sample, target: int | None = None,
     coalition) for the target class's probability; ``value_full - value_empty`` equals their sum.
     A head reads the sample's files through its frozen encoders (the embedding cache first); its
     report adds ``layouts``: how its tokens map onto the input (an image's patch grid, audio
-    frames, text tokens, or ``single`` for a pooled embedding, which has no map).
+    frames, text tokens, or ``single`` for a pooled embedding, which has no map). A clip also gets
+    temporal Shapley values over groups of its frames (a head's: of its video tokens; ``TemporalShapley``).
     """
     config = model.config
     players = [m for m in model.modalities if m in sample.modalities]
@@ -66,6 +69,7 @@ def explain_model(model: FusionModel, sample: Sample, target: int | None = None,
         attention=AttentionMaps(model).attribute(inputs, players),
         gradients=IntegratedGradients(model, steps=steps).attribute(inputs, target, players),
         layouts=layouts,
+        temporal=TemporalShapley(model).attribute(inputs, target, players) if VIDEO in players else None,
     )
 
 

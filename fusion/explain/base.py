@@ -106,7 +106,10 @@ def subset_key(names: Iterable[str]) -> str:
 class ShapleyResult:
     """Exact modality Shapley values for one sample and one target class.
 
-    ``values_*`` sum to ``full_* - empty_*`` (efficiency) on each scale. ``subset_probabilities`` /
+    ``values_*`` sum to ``full_* - empty_*`` (efficiency) on each scale: ``probability`` (p of the
+    target), ``log_probability`` (its log-softmax, every coalition included; both ends <= 0) and
+    ``logit`` (the RAW target logit: not softmax-invariant, so only meaningful for models additive
+    in logits; see ``fusion.explain.shapley``). ``subset_probabilities`` /
     ``subset_logits`` hold the full class vectors of every subset of the players (keys: frozensets
     of modality names). ``combiner_weights``: a late model's combiner weights for the full set.
     """
@@ -119,6 +122,9 @@ class ShapleyResult:
     empty_probability: float
     full_logit: float
     empty_logit: float
+    values_log_probability: dict[str, float]
+    full_log_probability: float
+    empty_log_probability: float
     leave_one_out: dict[str, float]  # probability scale: f(all) - f(all without m)
     subset_probabilities: dict[frozenset[str], tuple[float, ...]]
     subset_logits: dict[frozenset[str], tuple[float, ...]]
@@ -128,6 +134,7 @@ class ShapleyResult:
     permutations: int = 0  # sampled orders (0 when exact)
     standard_error_probability: dict[str, float] | None = None
     standard_error_logit: dict[str, float] | None = None
+    standard_error_log_probability: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly: subset keys become ``"audio+image"`` strings."""
@@ -143,8 +150,9 @@ class ShapleyResult:
 class EmapResult:
     """EMAP (Hessel & Lee 2020) over an N x N grid of cross-sample combinations.
 
-    ``nonadditive_share``: Var(f - f_hat) / Var(f) of the logits over the grid (summed over classes),
-    0 when the model is constant on the grid. ``emap_accuracy`` / ``accuracy``: accuracy of the
+    ``nonadditive_share``: Var(f - f_hat) / Var(f) of the model's output on ``scale``
+    (``probability``, ``log_probability`` or ``logit``) over the grid (summed over classes), 0 when
+    the model is constant on the grid. The projection's predictions are read on the same scale. ``emap_accuracy`` / ``accuracy``: accuracy of the
     additive projection / the model on the original pairs (``None`` without labels).
     """
 
@@ -154,6 +162,7 @@ class EmapResult:
     n: int
     modalities_a: tuple[str, ...] = ()
     modalities_b: tuple[str, ...] = ()
+    scale: str = "logit"
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)} | {

@@ -10,11 +10,12 @@ so that one bad file is reported and the others are still analysed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from fusion.errors import InputError
+from fusion.io import SILENT_CLIP
 from fusion.tasks import Sample, Task, decode_files
 
 ROW, FILES = "a test sample", "my own files"  # where the sample comes from
@@ -159,6 +160,14 @@ def sample_views(task: Task, sample: Sample) -> dict[str, Any]:
     return {"image": decode_image_rgb(sample.get("image"))}
 
 
+def recording_advice(warnings: Sequence[str], recorded: bool) -> list[str]:
+    """``warnings``, with the microphone advice after a silent clip that was recorded (for an
+    uploaded file it would be beside the point)."""
+    if not recorded:
+        return list(warnings)
+    return [f"{w}. Record again closer to the microphone" if w == SILENT_CLIP else w for w in warnings]
+
+
 def upload_error(modality: str, message: str) -> str:
     """One sentence for a file that could not be used: the decoder's message when it already names
     the problem (``could not read the image: ...``), otherwise prefixed once with the modality."""
@@ -170,11 +179,15 @@ def upload_error(modality: str, message: str) -> str:
 
 def describe(task: Task, sample: Sample) -> str:
     """What the sample is, in words: its true class and, where the row knows, which digit is
-    written and which is spoken (on ``match`` they are the question)."""
+    written and which is spoken (on ``match`` they are the question), or what the clip shows and
+    what its caption says (``motion``)."""
     parts = []
     facts = sample.facts
     if "image digit" in facts and "audio digit" in facts:
         parts.append(f"written digit **{facts['image digit']}**, spoken digit **{facts['audio digit']}**")
+    if "video digit" in facts and "caption digit" in facts:
+        parts.append(f"the clip shows a **{facts['video digit']}** moving **{facts['video direction']}**, the caption "
+                     f"says a **{facts['caption digit']}** moving **{facts['caption direction']}**")
     if sample.label is not None:
         parts.append(f"true class **{task.class_name(sample.label)}**")
     if sample.index is None:

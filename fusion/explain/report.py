@@ -9,13 +9,15 @@ from typing import Any
 from fusion.explain.attention import AttentionResult
 from fusion.explain.base import ShapleyResult
 from fusion.explain.gradients import GradientResult
+from fusion.explain.temporal import TemporalShapleyResult
 
 
 @dataclass(frozen=True)
 class Explanation:
     """``shapley``, ``attention`` and ``gradients`` are None only when there is nothing to explain
     (``note`` says why: the sample has none of the model's modalities). ``layouts``: for a head
-    over frozen encoders, how each modality's tokens map onto the input."""
+    over frozen encoders, how each modality's tokens map onto the input. ``temporal``: Shapley values
+    of the clip's frame (or a head's video token) segments, when the model reads the sample's video."""
 
     model: str
     probabilities: tuple[float, ...] = ()
@@ -26,6 +28,7 @@ class Explanation:
     gradients: GradientResult | None = None
     layouts: dict[str, dict[str, Any]] = field(default_factory=dict)
     note: str | None = None
+    temporal: TemporalShapleyResult | None = None  # a clip's frame segments (built-in video models)
 
     @property
     def words(self) -> list[str]:
@@ -47,9 +50,11 @@ class Explanation:
             "shapley": shapley.values_probability,
             "value_full": shapley.full_probability,
             "value_empty": shapley.empty_probability,
-            "shapley_logit": shapley.values_logit,
-            "logit_full": shapley.full_logit,
-            "logit_empty": shapley.empty_logit,
+            # the log-probability game (log-softmax of every coalition, the empty one included);
+            # the raw-logit game is not reported: softmax ignores an offset that differs per coalition
+            "shapley_log_probability": shapley.values_log_probability,
+            "log_probability_full": shapley.full_log_probability,
+            "log_probability_empty": shapley.empty_log_probability,
             "leave_one_out": shapley.leave_one_out,
             "combiner_weights": shapley.combiner_weights,
             "shapley_method": shapley.method,
@@ -57,13 +62,34 @@ class Explanation:
             "attention_source": dict(attention.source),
             "attention_note": attention.note,
             "integrated_gradients": gradients.shares,
-            "integrated_gradients_delta": gradients.convergence_delta,
+            "integrated_gradients_convergence": gradients.convergence(),
+            "integrated_gradients_baselines": dict(gradients.baselines),
             "words": self.words,
         }
+        out["top_modality"] = top_modalities(shapley.values_probability, gradients.shares)
         if shapley.standard_error_probability is not None:
             out["shapley_standard_error"] = shapley.standard_error_probability
+            out["shapley_log_probability_standard_error"] = shapley.standard_error_log_probability
         if self.layouts:
             out["layouts"] = self.layouts
+        if self.temporal is not None:
+            out["temporal_shapley"] = self.temporal.to_dict()
         if maps:
             out["integrated_gradients_maps"] = {m: a.tolist() for m, a in gradients.attributions.items()}
         return out
+
+
+def top_modalities(shapley: dict[str, float], shares: dict[str, float]) -> dict[str, Any] | None:
+    """The modality each method ranks first, and whether they agree (None with fewer than two).
+
+    Shapley: the largest |value| on the probability scale (a modality's marginal contribution to
+    the prediction, averaged over coalitions); Integrated Gradients: the largest L1 share (gradient
+    attribution along the path from the baseline). They answer different questions, so they can
+    disagree; the app says so when they do.
+    """
+    players = sorted(set(shapley) & set(shares))
+    if len(players) < 2:
+        return None
+    by_shapley = max(players, key=lambda m: abs(shapley[m]))
+    by_gradients = max(players, key=lambda m: shares[m])
+    return {"shapley": by_shapley, "integrated_gradients": by_gradients, "agree": by_shapley == by_gradients}

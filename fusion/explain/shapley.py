@@ -8,7 +8,19 @@ formula then gives exact values
 
     phi_m = sum over S not containing m of |S|! (M - |S| - 1)! / M! * (v(S + m) - v(S))
 
-on two scales: the target class's probability and its logit. Arithmetic is float64.
+on three scales of the target class:
+
+- ``probability``: v(S) = p_target(S), the values add up to p(all) - p(none);
+- ``log_probability``: v(S) = log p_target(S), log-softmax applied to EVERY coalition's output (the
+  empty one included), so both end points are <= 0 and the game is the one a classifier's
+  cross-entropy sees; this is the log-scale game to read;
+- ``raw_logit``: v(S) = the target's raw logit. Kept for models whose logits are additive by
+  construction (late ``logit_sum``), but NOT a sound game in general: a softmax ignores an offset
+  shared by all classes, and that offset differs between coalitions, so it is split across the
+  modalities (on late models before their empty coalition returned log-probabilities, signs flipped
+  in most samples). Labelled "raw logit" wherever it is shown.
+
+Arithmetic is float64.
 
 Past ``MAX_EXACT_PLAYERS`` players (or with ``method="sampled"``) the values are estimated by
 antithetic permutation sampling: each sampled order and its reverse add one player at a time, all
@@ -124,6 +136,7 @@ class ModalityShapley(Explainer):
             mask[m] = (subsets & (1 << k)) != 0
         logits, output = self.forward_logits(batch, mask)
         probabilities = torch.softmax(logits, dim=-1)
+        log_probabilities = torch.log_softmax(logits, dim=-1)
 
         full, empty = rows - 1, 0
         num_classes = logits.shape[-1]
@@ -135,6 +148,7 @@ class ModalityShapley(Explainer):
 
         phi_probability = shapley_values(probabilities[:, target], len(players))
         phi_logit = shapley_values(logits[:, target], len(players))
+        phi_log = shapley_values(log_probabilities[:, target], len(players))
         names = [frozenset(m for k, m in enumerate(players) if s & (1 << k)) for s in range(rows)]
         without = {m: full & ~(1 << k) for k, m in enumerate(players)}
         mixing = {
@@ -143,7 +157,7 @@ class ModalityShapley(Explainer):
         }
         combiner = mixing.get("combiner")
         return _result(
-            target, players, phi_probability, phi_logit, probabilities, logits, full, empty,
+            target, players, phi_probability, phi_logit, phi_log, probabilities, logits, full, empty,
             leave_one_out={m: float(probabilities[full, target] - probabilities[s, target]) for m, s in without.items()},
             subset_probabilities={names[s]: tuple(probabilities[s].tolist()) for s in range(rows)},
             subset_logits={names[s]: tuple(logits[s].tolist()) for s in range(rows)},
@@ -177,11 +191,13 @@ class ModalityShapley(Explainer):
             raise ValueError(f"{self.name}: target {target} is not a class of this model (0..{logits.shape[-1] - 1})")
         scale_p = probabilities[:per_order, target].reshape(len(orders), count + 1)
         scale_l = logits[:per_order, target].reshape(len(orders), count + 1)
+        scale_log = torch.log_softmax(logits, dim=-1)[:per_order, target].reshape(len(orders), count + 1)
         phi_p, error_p = sampled_values(scale_p, orders)
         phi_l, error_l = sampled_values(scale_l, orders)
+        phi_log, error_log = sampled_values(scale_log, orders)
         dropped = probabilities[per_order:, target]
         return _result(
-            target, players, phi_p, phi_l, probabilities, logits, full, empty,
+            target, players, phi_p, phi_l, phi_log, probabilities, logits, full, empty,
             leave_one_out={m: float(probabilities[full, target] - dropped[k]) for k, m in enumerate(players)},
             subset_probabilities={},
             subset_logits={},
@@ -189,12 +205,14 @@ class ModalityShapley(Explainer):
             permutations=len(orders),
             standard_error_probability={m: float(error_p[k]) for k, m in enumerate(players)},
             standard_error_logit={m: float(error_l[k]) for k, m in enumerate(players)},
+            standard_error_log_probability={m: float(error_log[k]) for k, m in enumerate(players)},
         )
 
 
-def _result(target: int, players: list[str], phi_probability: Tensor, phi_logit: Tensor, probabilities: Tensor,
-            logits: Tensor, full: int, empty: int, **rest: Any) -> ShapleyResult:
+def _result(target: int, players: list[str], phi_probability: Tensor, phi_logit: Tensor, phi_log: Tensor,
+            probabilities: Tensor, logits: Tensor, full: int, empty: int, **rest: Any) -> ShapleyResult:
     """A ``ShapleyResult`` from the values per player and the rows of the full and empty coalitions."""
+    log_probabilities = torch.log_softmax(logits, dim=-1)
     return ShapleyResult(
         target=target,
         players=tuple(players),
@@ -204,5 +222,8 @@ def _result(target: int, players: list[str], phi_probability: Tensor, phi_logit:
         empty_probability=float(probabilities[empty, target]),
         full_logit=float(logits[full, target]),
         empty_logit=float(logits[empty, target]),
+        values_log_probability={m: float(phi_log[k]) for k, m in enumerate(players)},
+        full_log_probability=float(log_probabilities[full, target]),
+        empty_log_probability=float(log_probabilities[empty, target]),
         **rest,
     )

@@ -49,7 +49,10 @@ class TextTokenizer(nn.Module):
 
     Reads word ids ``[B, 16]``, or words already embedded by ``embedded`` (``[B, 16, D + 1]``, the
     last channel marking real words): Integrated Gradients moves along a path in embedding space
-    by passing those in as the input, so the shared model itself is never patched or hooked.
+    by passing those in as the input, so the shared model itself is never patched or hooked. The
+    last channel is then each slot's weight in [0, 1] (0: masked, exactly like padding; 1: a real
+    word), returned as a float valid mask, so the path can start from "no words" (every slot
+    masked) and reach the caption continuously.
     """
 
     num_tokens = MAX_TEXT_TOKENS
@@ -67,7 +70,7 @@ class TextTokenizer(nn.Module):
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         if x.dtype == torch.long:
             return self.embed(x) + self.position, x != 0
-        return x[..., :-1] + self.position, x[..., -1] > 0.5
+        return x[..., :-1] + self.position, x[..., -1].clamp(0.0, 1.0)
 
 
 def text_words(token_weights: Any, ids: Any, vocabulary: Sequence[str]) -> tuple[np.ndarray, list[str]]:
@@ -92,7 +95,7 @@ class TextSpec(ModalitySpec):
     name = "text"
     colour = "#54A24B"
     inline = True
-    ig_baseline = "padding-token embeddings (zeros)"
+    ig_baseline = "no words: every word slot masked, as in an empty caption (the model's own absent path)"
 
     def decode(self, data: Any) -> tuple[str, tuple[str, ...]]:
         from fusion.io import decode_text

@@ -28,11 +28,30 @@ class TransformerBlock(nn.Module):
         query = self.norm_q(x)
         keys = query if context is None else self.norm_kv(context)
         out, weights = self.attn(
-            query, keys, keys, key_padding_mask=~key_valid, need_weights=True, average_attn_weights=False
+            query, keys, keys, key_padding_mask=key_padding(key_valid), need_weights=True, average_attn_weights=False
         )
         x = x + self.dropout(out)
         x = x + self.dropout(self.mlp(self.norm_mlp(x)))
         return x, weights
+
+
+def key_padding(valid: Tensor) -> Tensor:
+    """The attention's key mask from ``valid``: a bool mask (True = a real key), or a float weight
+    in [0, 1] per key, added as log(weight) to the attention scores, so weight 0 is exactly a
+    masked key and weight 1 a real one. The float form lets Integrated Gradients move words from
+    "no words" (masked) to present along a continuous path (``fusion.explain.gradients``)."""
+    if valid.dtype == torch.bool:
+        return ~valid
+    positive = valid > 0
+    safe = torch.where(positive, valid, torch.ones_like(valid))  # no log(0) in the graph: no NaN gradient
+    return torch.where(positive, torch.log(safe), torch.full_like(valid, float("-inf")))
+
+
+def and_present(valid: Tensor, present: Tensor) -> Tensor:
+    """``valid [B, T]`` (bool, or float weights) with the rows of absent samples (``present [B]``) masked."""
+    if valid.dtype == torch.bool:
+        return valid & present.unsqueeze(1)
+    return valid * present.unsqueeze(1).to(valid.dtype)
 
 
 def masked_mean(tokens: Tensor, valid: Tensor) -> Tensor:

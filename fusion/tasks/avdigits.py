@@ -23,10 +23,16 @@ from fusion.tasks.splits import TensorSplit, tensor_split
 class BuiltInTask(Task):
     """A task on the shipped AV-Digits files."""
 
+    rows_of: str = ""  # the AV-Digits task ("digits", "match") whose rows this task reads; default: its name
+
+    @property
+    def data_task(self) -> str:
+        return self.rows_of or self.name
+
     def split(self, model: Any, split: str = "test", corruption: Mapping[str, float] | None = None,
               seed: int = 0) -> TensorSplit:
         self.check_split(split)
-        return tensor_split(self.name, split, self.corruption(corruption), seed, model.config.vocabulary or None)
+        return tensor_split(self.data_task, split, self.corruption(corruption), seed, model.config.vocabulary or None)
 
     def sample(self, index: int, split: str = "test", corruption: Mapping[str, float] | None = None,
                seed: int = 0) -> Sample:
@@ -35,10 +41,21 @@ class BuiltInTask(Task):
         size = self.split_size(split)
         if not 0 <= int(index) < size:
             raise InputError(f"sample must be in 0..{size - 1} (the {split} split has {size} samples); got {index}.")
-        row = avdigits.load_task(self.name, split, self.corruption(corruption), seed, rows=[int(index)])
+        row = avdigits.load_task(self.data_task, split, self.row_corruption(index, split, corruption), seed, rows=[int(index)])
         values = {"image": row.image[0], "audio": row.audio[0], "text": row.text[0]}  # audio: the whole window
         facts = {"image digit": int(row.image_digit[0]), "audio digit": int(row.audio_digit[0])}
         return Sample({m: values[m] for m in self.modalities}, int(row.label[0]), index=int(index), facts=facts)
+
+    def row_corruption(self, index: int, split: str, corruption: Mapping[str, float] | None) -> dict[str, float]:
+        """The corruption levels of row ``index`` of ``split`` (every row: the task's)."""
+        return self.corruption(corruption)
+
+    def group_names(self) -> tuple[str, ...]:
+        return avdigits.GROUPS
+
+    def groups(self, split: str = "test") -> dict[str, list[str]]:
+        """The accent and the voice family of the speaker each row hears (``speakers.csv``)."""
+        return avdigits.split_groups(self.data_task, self.check_split(split))
 
     def vocabulary(self) -> tuple[str, ...]:
         from fusion.tasks.splits import caption_vocabulary
@@ -46,7 +63,7 @@ class BuiltInTask(Task):
         return caption_vocabulary()
 
     def split_size(self, split: str = "test") -> int:
-        return avdigits.split_size(self.name, self.check_split(split))
+        return avdigits.split_size(self.data_task, self.check_split(split))
 
     def corrupt(self, sample: Sample, corruption: Mapping[str, float], seed: int = 0) -> Sample:
         """An uploaded sample with load-time corruption, as ``load_task`` corrupts a row (an upload

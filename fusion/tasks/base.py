@@ -97,6 +97,24 @@ class Task:
     def split_size(self, split: str = "test") -> int:
         raise NotImplementedError
 
+    def group_names(self) -> tuple[str, ...]:
+        """The task's group columns (e.g. a speaker's accent), for per-group analyses; () when none."""
+        return ()
+
+    def groups(self, split: str = "test") -> dict[str, list[str]]:
+        """{group column: one value per row of ``split``, in split order}; {} when the task has none."""
+        return {}
+
+    def group(self, name: str, split: str = "test") -> list[str]:
+        """One group column of ``split`` (ConfigError naming the task's columns when it has no such one)."""
+        names = self.group_names()
+        if not names:
+            raise ConfigError(f"task {self.name!r} has no group columns, so nothing can be compared between groups; "
+                              "a dataset folder gets them from a 'group' or 'group:NAME' column of its manifest")
+        if name not in names:
+            raise ConfigError(f"task {self.name!r} has no group column {name!r}; choose one of: {', '.join(names)}")
+        return self.groups(self.check_split(split))[name]
+
     def vocabulary(self) -> tuple[str, ...]:
         """The words of the task's texts (a built-in text model's vocabulary); () without text."""
         return ()

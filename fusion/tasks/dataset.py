@@ -66,6 +66,15 @@ class DatasetTask(Task):
     def split_size(self, split: str = "test") -> int:
         return len(self.dataset().rows(self.check_split(split)))
 
+    def group_names(self) -> tuple[str, ...]:
+        """The manifest's ``group`` / ``group:NAME`` columns."""
+        return self.dataset().manifest.group_names
+
+    def groups(self, split: str = "test") -> dict[str, list[str]]:
+        dataset = self.dataset()
+        rows = [dataset.manifest.rows[i] for i in dataset.rows(self.check_split(split))]
+        return {name: [row.groups[name] for row in rows] for name in dataset.manifest.group_names}
+
 
 def dataset_task_name(folder_name: str) -> str:
     """A dataset folder's name as a task name: a plain folder name, never a built-in task's."""

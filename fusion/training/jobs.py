@@ -213,7 +213,7 @@ class TrainingJob:
 
         start = time.perf_counter()
         result = train_model(config, settings, on_epoch=self._on_epoch, should_stop=self._stop.is_set, progress=False)
-        metrics = {**evaluate(result.model), "task": config.task, "best_epoch": result.best_epoch,
+        metrics = {**evaluate(result.model), "task": config.task, **result.summary(),
                    "epochs_run": len(result.history), "train_seconds": round(time.perf_counter() - start, 1),
                    "run": self.run_name, "stopped": result.stopped}
         folder = save_checkpoint(result.model, self.targets[config.name], metrics, overwrite=self.overwrite)

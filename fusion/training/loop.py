@@ -24,9 +24,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -37,6 +38,7 @@ from fusion.models.config import ModelConfig
 from fusion.tasks.splits import TensorSplit, tensor_split
 from fusion.evaluation.accuracy import score
 from fusion.models.strategies import FusionModel, build_model
+from fusion.training.distributed import SINGLE, Run, split_on, to_device
 
 
 TRAINING_THREADS = 1  # intra-op threads while training: the same weights on every machine
@@ -85,6 +87,7 @@ class EpochRecord:
     loss: float
     train_accuracy: float
     val_accuracy: float
+    seconds: float = field(default=0.0, compare=False)  # wall time of the epoch, validation included (not compared)
 
 
 @dataclass
@@ -93,6 +96,13 @@ class TrainResult:
     history: list[EpochRecord] = field(default_factory=list)
     best_epoch: int = 0
     stopped: bool = False
+    training: dict[str, int | str | None] = field(default_factory=dict)  # how it was trained: Run.record
+
+    def summary(self) -> dict[str, Any]:
+        """What a checkpoint's metrics record of the run: best epoch, the run's record (key
+        ``training``, read back by ``fusion.training.record``) and each epoch's seconds."""
+        return {"best_epoch": self.best_epoch, "training": self.training,
+                "epoch_seconds": [record.seconds for record in self.history]}
 
 
 EpochData = tuple[dict[str, Tensor], Tensor, dict[str, Tensor]]  # inputs, labels, per-modality digits
@@ -214,11 +224,13 @@ def train_model(
     should_stop: Callable[[], bool] | None = None,
     progress: bool = True,
     data: TrainingData | None = None,
+    run: Run = SINGLE,
 ) -> TrainResult:
     """Train ``config`` from scratch on ``data`` (default: its built-in task); the same seed gives
-    the same weights, at any thread count of the process (module docstring)."""
+    the same weights, at any thread count of the process (module docstring). ``run``: this
+    process's share of a torchrun launch (``fusion.training.distributed``); default one process."""
     with training_threads():
-        return _train(config, settings, on_epoch, should_stop, progress, data)
+        return _train(config, settings, on_epoch, should_stop, progress, data, run)
 
 
 def _train(
@@ -228,10 +240,11 @@ def _train(
     should_stop: Callable[[], bool] | None,
     progress: bool,
     data: TrainingData | None,
+    run: Run,
 ) -> TrainResult:
     data = data if data is not None else builtin_training_data(config, settings)
     torch.manual_seed(settings.seed)
-    generator = torch.Generator().manual_seed(settings.seed)
+    generator = torch.Generator().manual_seed(run.seed(settings.seed))
     model = build_model(config)
     if data.setup is not None:
         data.setup(model)
@@ -239,38 +252,49 @@ def _train(
     classes = data.probe_classes
     probes = nn.ModuleDict({side: nn.Linear(config.width, classes if isinstance(classes, int) else classes[side])
                             for side in sides if side.split(":")[0] in model.modalities})
+    if run.distributed:  # the same model and probes on every rank (built above from one seed), then
+        torch.manual_seed(run.seed(settings.seed))  # each rank its own dropout draws
+    model.to(run.device)
+    probes.to(run.device)
+    trained, val = run.wrap(model), split_on(data.val, run.device)
+    batch_size = run.batch_size(settings.batch_size)
     parameters = [*model.parameters(), *probes.parameters()]
     optimizer = torch.optim.AdamW(parameters, lr=settings.learning_rate, weight_decay=settings.weight_decay)
-    steps_per_epoch = -(-len(next(iter(inputs.values()))) // settings.batch_size)
+    steps_per_epoch = -(-run.shard_size(len(next(iter(inputs.values())))) // batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, settings.learning_rate, total_steps=settings.epochs * steps_per_epoch, pct_start=0.15
     )
-    result = TrainResult(model)
+    result = TrainResult(model, training=run.record(settings.epochs, settings.seed))
     best_accuracy, best_state = -1.0, None
-    bar = tqdm(range(settings.epochs), desc=f"{config.task}/{config.name}", disable=not progress, leave=False)
+    bar = tqdm(range(settings.epochs), desc=f"{config.task}/{config.name}", disable=not (progress and run.is_main), leave=False)
     for epoch in bar:
+        started = time.perf_counter()
         inputs, labels, sides = data.epoch(epoch)
         model.train()
-        order = torch.randperm(len(labels), generator=generator)
+        order = run.order(len(labels), epoch, settings.seed, generator)
         total_loss, correct = 0.0, 0
-        for start in range(0, len(order), settings.batch_size):
-            rows = order[start : start + settings.batch_size]
-            batch = {m: inputs[m][rows] for m in model.modalities}
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            batch = to_device({m: inputs[m][rows] for m in model.modalities}, run.device)
             present = drop_modalities(model.modalities, len(rows), settings.modality_dropout, generator)
             if data.available is not None:
                 present = {m: keep & data.available[m][rows] for m, keep in present.items()}
-            batch_sides = {m: digits[rows] for m, digits in sides.items()}
-            loss, logits = loss_of(model, batch, labels[rows], present, batch_sides, probes, settings)
+            batch_sides = to_device({m: digits[rows] for m, digits in sides.items()}, run.device)
+            targets = labels[rows].to(run.device)
+            loss, logits = loss_of(trained, batch, targets, to_device(present, run.device), batch_sides, probes, settings)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            run.average_gradients(probes)
             torch.nn.utils.clip_grad_norm_(parameters, 1.0)
             optimizer.step()
             scheduler.step()
             total_loss += loss.item() * len(rows)
-            correct += (logits.argmax(-1) == labels[rows]).sum().item()
+            correct += (logits.argmax(-1) == targets).sum().item()
+        total_loss, correct, seen = run.total(total_loss, correct, len(order))
         model.eval()  # this run's own model: scoring reads it, never switches it
-        val_accuracy = score(model, data.val, getattr(data.val, "present", None))["accuracy"]
-        record = EpochRecord(epoch + 1, total_loss / len(labels), correct / len(labels), val_accuracy)
+        val_accuracy = score(model, val, getattr(val, "present", None))["accuracy"]
+        record = EpochRecord(epoch + 1, total_loss / seen, correct / seen, val_accuracy,
+                             round(time.perf_counter() - started, 3))
         result.history.append(record)
         bar.set_postfix(loss=f"{record.loss:.3f}", val=f"{val_accuracy:.3f}")
         if on_epoch is not None:
@@ -282,5 +306,6 @@ def _train(
             break
     if best_state is not None:
         model.load_state_dict(best_state)
-    model.eval()
+    run.check_same_weights(model)
+    model.to("cpu").eval()
     return result

@@ -1,4 +1,5 @@
-"""Retrain every shipped model (``python -m fusion train-all``) and record its test metrics."""
+"""Retrain every shipped model (``python -m fusion train-all``) and record its test metrics; the
+reliance demonstration's models (``fusion.training.demos``) are shipped and listed with them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fusion.models.checkpoints import checkpoint_dir, save_checkpoint, shipped_r
 from fusion.tasks import get_task
 from fusion.evaluation.accuracy import evaluate
 from fusion.models.presets import SHIPPED, default_config, default_settings
+from fusion.training.demos import DEMO_CHECKPOINTS, train_demo
 from fusion.training.loop import train_model
 
 
@@ -25,10 +27,10 @@ def retrain_shipped(out: Path | str | None = None, seed: int = 0) -> list[dict[s
         start = time.perf_counter()
         result = train_model(config, default_settings(config, seed=seed))
         seconds = round(time.perf_counter() - start, 1)
-        metrics = {**evaluate(result.model), "task": task, "best_epoch": result.best_epoch, "train_seconds": seconds}
+        metrics = {**evaluate(result.model), "task": task, **result.summary(), "train_seconds": seconds}
         save_checkpoint(result.model, checkpoint_dir(root, task, name), metrics)
         rows.append(metrics)
-    return rows
+    return [*rows, *train_demo(root, seed, progress=False)]
 
 
 def shipped_models(root: Path | str | None = None) -> list[dict[str, Any]]:
@@ -37,7 +39,7 @@ def shipped_models(root: Path | str | None = None) -> list[dict[str, Any]]:
 
     root = Path(root) if root is not None else shipped_root()
     rows = []
-    for task, name in SHIPPED:
+    for task, name in (*SHIPPED, *DEMO_CHECKPOINTS):
         folder = checkpoint_dir(root, task, name)
         config = read_config(folder)
         metrics = read_metrics(folder) or {}

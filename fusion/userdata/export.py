@@ -9,19 +9,20 @@ from pathlib import Path
 
 import numpy as np
 
-from fusion.data.avdigits import SPLITS, STANDARD_CORRUPTION, TaskSplit, load_task
+from fusion.data.avdigits import GROUPS, SPLITS, STANDARD_CORRUPTION, TaskSplit, load_task, split_groups
 from fusion.formats import SAMPLE_RATE
 from fusion.io import AUDIO_PEAK
 from fusion.userdata._staging import check_free, staged_folder
 from fusion.userdata.manifest import MANIFEST_NAME
 
-COLUMNS = ("image", "audio", "text", "label", "split")
+COLUMNS = ("image", "audio", "text", "label", "split", *(f"group:{name}" for name in GROUPS))
 
 _README = """# AV-Digits ("digits" task) as a user dataset
 
 The built-in AV-Digits "digits" task (which digit? image + audio + text, 10 classes) in the
 user-dataset format of Fusion Explorer: `{manifest}` lists one sample per row (`image`, `audio`:
-paths relative to this folder; `text`: the caption inline; `label`: the digit "0".."9"; `split`).
+paths relative to this folder; `text`: the caption inline; `label`: the digit "0".."9"; `split`;
+`group:accent`, `group:voice`: the speaker's espeak-ng accent and voice family, for per-group analyses).
 
 - {rows}
 - Corruption: {corruption}, seed {seed}.{why}
@@ -55,13 +56,14 @@ def _wav(wave: np.ndarray, path: Path) -> None:
 
 
 def _write_split(data: TaskSplit, folder: Path, writer, bar, limit: int | None = None) -> None:
+    groups = split_groups("digits", data.split)
     for i in range(len(data) if limit is None else min(limit, len(data))):
         stem = f"{data.split}_{i:04d}"
         image, audio = Path("images", f"{stem}.png"), Path("audio", f"{stem}.wav")
         _png(data.image[i], folder / image)
         _wav(data.audio[i, :data.audio_length[i]], folder / audio)
         writer.writerow([image.as_posix(), audio.as_posix(), data.text[i], str(data.label[i]),
-                         data.split])
+                         data.split, *(groups[name][i] for name in GROUPS)])
         bar.update(1)
 
 

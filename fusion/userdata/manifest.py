@@ -10,6 +10,9 @@ names. Columns:
   With train and test rows but no val rows (the common MNIST-style layout), a seeded, stratified
   validation set is carved from the train rows (``val_fraction`` of each class), and the report
   says so.
+* ``group`` and ``group:NAME`` (optional, several allowed): what each row belongs to (a speaker's
+  accent, a site, ...), for per-group analyses (``python -m fusion reliance``); ``group`` alone is
+  the group column named ``group``. Every row needs a value in each of them.
 
 Column names are case-insensitive and may come in any order; blank lines are ignored. At least one
 modality column must be there. An empty modality cell means that modality is absent for that row:
@@ -24,6 +27,7 @@ later, at extraction (through :mod:`fusion.io`), which reports undecodable files
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import re
@@ -31,7 +35,7 @@ import stat
 import zlib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +54,10 @@ MAX_FILE_BYTES = {m: get_modality(m).max_file_bytes for m in FILE_COLUMNS}
 MAX_ROWS = 100_000
 MAX_MANIFEST_BYTES = 20 * 1024 * 1024
 WINDOWS_DRIVE = re.compile(r"[A-Za-z]:")  # a Windows drive: C:/data/x.png, C:x.png
+GROUP_COLUMN = "group"  # "group" or "group:NAME"
+GROUP_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
+MAX_GROUP_COLUMNS = 8
+MAX_GROUP_CHARS = 100
 
 
 class DatasetError(FusionError):
@@ -67,6 +75,7 @@ class ManifestRow:
     split: str
     files: dict[str, Path]
     text: str | None
+    groups: dict[str, str] = field(default_factory=dict)  # group column -> this row's value
 
     @property
     def modalities(self) -> tuple[str, ...]:
@@ -91,6 +100,7 @@ class Manifest:
     rows: tuple[ManifestRow, ...]
     skipped: tuple[SkippedRow, ...]
     seeded_split: bool
+    group_names: tuple[str, ...] = ()  # the group columns, in header order
     carved_validation: int = 0  # train rows that became val rows (a split column without val rows)
 
     def split(self, name: str) -> list[ManifestRow]:
@@ -118,7 +128,7 @@ class Manifest:
         rows = [row for row in self.rows if row.line not in reasons]
         added = [SkippedRow(line, "; ".join(texts)) for line, texts in reasons.items()]
         skipped = tuple(sorted([*self.skipped, *added], key=lambda s: s.line))
-        return replace(_checked(self.folder, self.modalities, rows, skipped, self.seeded_split),
+        return replace(_checked(self.folder, self.modalities, rows, skipped, self.seeded_split, self.group_names),
                        carved_validation=self.carved_validation)
 
     def report(self) -> dict:
@@ -138,6 +148,8 @@ class Manifest:
             "class_counts": {label: {split: per_class[label, split] for split in SPLITS}
                              for label in self.classes},
             "modality_counts": {m: present[m] for m in self.modalities},
+            "group_counts": {name: dict(sorted(Counter(row.groups[name] for row in self.rows).items()))
+                             for name in self.group_names},
             "skipped": [{"line": s.line, "reason": s.reason} for s in self.skipped],
             "warnings": _warnings(self),
         }
@@ -190,17 +202,39 @@ def _header(cells: list[str]) -> list[str]:
         raise DatasetError(f"{MANIFEST_NAME}: column(s) {', '.join(map(repr, repeated))} appear "
                            "more than once in the header; keep one of each.")
     unknown = [repr(c) if c else f"an empty name (column {i + 1})"
-               for i, c in enumerate(columns) if c not in ALLOWED_COLUMNS]
+               for i, c in enumerate(columns) if c not in ALLOWED_COLUMNS and not _is_group(c)]
     if unknown:
         raise DatasetError(f"{MANIFEST_NAME}: unknown column(s) {', '.join(unknown)}; the allowed "
-                           f"columns are {', '.join(ALLOWED_COLUMNS)} (label and at least one of "
-                           f"{', '.join(MODALITY_COLUMNS)} are required; split is optional).")
+                           f"columns are {', '.join(ALLOWED_COLUMNS)}, {GROUP_COLUMN} and {GROUP_COLUMN}:NAME "
+                           f"(label and at least one of {', '.join(MODALITY_COLUMNS)} are required; split "
+                           "and the group columns are optional).")
+    _group_names(columns)
     if "label" not in columns:
         raise DatasetError(f"{MANIFEST_NAME} has no 'label' column; add one with each row's class.")
     if not set(columns) & set(MODALITY_COLUMNS):
         raise DatasetError(f"{MANIFEST_NAME} has no modality column; add at least one of "
                            f"{', '.join(MODALITY_COLUMNS)}.")
     return columns
+
+
+def _is_group(column: str) -> bool:
+    return column == GROUP_COLUMN or column.startswith(f"{GROUP_COLUMN}:")
+
+
+def _group_names(columns: list[str]) -> dict[str, str]:
+    """{header column: its group name} of the group columns, checked: ``group`` is the group named
+    ``group``; a NAME is 1-32 lowercase letters, digits, ``_ . -``; at most MAX_GROUP_COLUMNS."""
+    names = {c: c.partition(":")[2] if ":" in c else GROUP_COLUMN for c in columns if _is_group(c)}
+    for column, name in names.items():
+        if not GROUP_NAME.match(name):
+            raise DatasetError(f"{MANIFEST_NAME}: the group column {column!r} needs a name of 1-32 letters, "
+                               "digits, '_', '.' or '-' after 'group:' (e.g. 'group:accent').")
+    if len(set(names.values())) < len(names):
+        raise DatasetError(f"{MANIFEST_NAME}: 'group' and 'group:group' name the same group column; keep one.")
+    if len(names) > MAX_GROUP_COLUMNS:
+        raise DatasetError(f"{MANIFEST_NAME} has {len(names)} group columns, more than {MAX_GROUP_COLUMNS}; "
+                           "keep the ones you want to compare.")
+    return names
 
 
 def _records(text: str) -> Iterable[tuple[int, list[str] | str]]:
@@ -299,7 +333,7 @@ def _resolve_file(folder: str, modality: str, cell: str, real_dirs: dict[str, st
 
 
 def _parse_row(folder: str, columns: list[str], cells: list[str], line: int,
-               real_dirs: dict[str, str]) -> ManifestRow | SkippedRow:
+               real_dirs: dict[str, str], group_columns: dict[str, str] | None = None) -> ManifestRow | SkippedRow:
     if len(cells) != len(columns):
         return SkippedRow(line, f"has {len(cells)} cells but the header has {len(columns)}; "
                                 "quote cells that contain commas.")
@@ -326,7 +360,16 @@ def _parse_row(folder: str, columns: list[str], cells: list[str], line: int,
     if not files and text is None:
         present = [m for m in MODALITY_COLUMNS if m in cell]
         return SkippedRow(line, f"no input: the {', '.join(present)} cell(s) are all empty.")
-    return ManifestRow(line=line, label=label, split=split, files=files, text=text)
+    groups = {}
+    for column, name in (group_columns or {}).items():
+        value = cell[column].strip()
+        if not value:
+            return SkippedRow(line, f"empty {column!r} cell; give every row a group (e.g. 'unknown').")
+        if len(value) > MAX_GROUP_CHARS:
+            return SkippedRow(line, f"the {column!r} cell has {len(value):,} characters, more than "
+                                    f"the {MAX_GROUP_CHARS} limit.")
+        groups[name] = value
+    return ManifestRow(line=line, label=label, split=split, files=files, text=text, groups=groups)
 
 
 # ---------------------------------------------------------------------------------- seeded split
@@ -379,7 +422,7 @@ def _check_settings(seed: int, val_fraction: float, test_fraction: float) -> Non
 
 # ------------------------------------------------------------------------------------ public API
 def _checked(folder: Path, modalities: tuple[str, ...], rows: list[ManifestRow],
-             skipped: tuple[SkippedRow, ...], seeded: bool) -> Manifest:
+             skipped: tuple[SkippedRow, ...], seeded: bool, group_names: tuple[str, ...] = ()) -> Manifest:
     """A Manifest, or DatasetError if what is left cannot train and test a classifier."""
     if not rows:
         first = "; ".join(f"line {s.line}: {s.reason}" for s in skipped[:3])
@@ -397,7 +440,7 @@ def _checked(folder: Path, modalities: tuple[str, ...], rows: list[ManifestRow],
                    else f"mark some rows '{needed}' in the split column")
             raise DatasetError(f"no {needed} rows in {MANIFEST_NAME}'s usable rows; {fix}.")
     return Manifest(folder=folder, name=folder.name, modalities=modalities, classes=classes,
-                    rows=tuple(rows), skipped=tuple(skipped), seeded_split=seeded)
+                    rows=tuple(rows), skipped=tuple(skipped), seeded_split=seeded, group_names=group_names)
 
 
 def load_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15,
@@ -427,6 +470,7 @@ def load_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15,
     if isinstance(first[1], str):
         raise DatasetError(f"the header of {MANIFEST_NAME}: {first[1]}")
     columns = _header(first[1])
+    group_columns = _group_names(columns)
     rows: list[ManifestRow] = []
     skipped: list[SkippedRow] = []
     real_dirs: dict[str, str] = {}
@@ -436,7 +480,7 @@ def load_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15,
         if isinstance(cells, str):
             skipped.append(SkippedRow(line, cells))
             continue
-        parsed = _parse_row(str(folder), columns, cells, line, real_dirs)
+        parsed = _parse_row(str(folder), columns, cells, line, real_dirs, group_columns)
         (rows if isinstance(parsed, ManifestRow) else skipped).append(parsed)
     seeded = "split" not in columns
     carved = 0
@@ -445,7 +489,8 @@ def load_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15,
     elif val_fraction > 0 and not any(row.split == "val" for row in rows):
         rows, carved = carve_validation(rows, int(seed), val_fraction)
     modalities = tuple(m for m in MODALITY_COLUMNS if m in columns)
-    return replace(_checked(folder, modalities, rows, tuple(skipped), seeded), carved_validation=carved)
+    return replace(_checked(folder, modalities, rows, tuple(skipped), seeded, tuple(group_columns.values())),
+                   carved_validation=carved)
 
 
 def carve_validation(rows: list[ManifestRow], seed: int, val_fraction: float) -> tuple[list[ManifestRow], int]:
@@ -455,3 +500,20 @@ def carve_validation(rows: list[ManifestRow], seed: int, val_fraction: float) ->
     carved = {row.line: row for row in seeded_split(train, seed, val_fraction, 0.0)}
     rows = [carved.get(row.line, row) if row.split == "train" else row for row in rows]
     return rows, sum(row.split == "val" for row in carved.values())
+
+
+@functools.lru_cache(maxsize=8)
+def _manifest_of(folder: str, mtime_ns: int, size: int, seed: int, val_fraction: float, test_fraction: float) -> Manifest:
+    return load_manifest(folder, seed, val_fraction, test_fraction)
+
+
+def cached_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15, test_fraction: float = 0.15) -> Manifest:
+    """:func:`load_manifest`, read again only when ``manifest.csv`` changes (its path, mtime and
+    size), for a page that reruns on every click over a folder of 100,000 rows. The files the rows
+    name are checked when the manifest is read, not on every rerun."""
+    path = os.path.realpath(folder)
+    try:
+        info = os.stat(os.path.join(path, MANIFEST_NAME))
+    except OSError:
+        return load_manifest(folder, seed, val_fraction, test_fraction)  # its own error says what is wrong
+    return _manifest_of(path, info.st_mtime_ns, info.st_size, seed, val_fraction, test_fraction)

@@ -15,6 +15,8 @@ from typing import Any
 import plotly.graph_objects as go
 
 from fusion.viz import explore as viz
+from fusion.viz import video
+from fusion.viz.reading import gradients_note
 from fusion.viz.tokens import head_result_figures, picture_figure
 
 Row = tuple[str, str]  # (kind, modality): kind is one of KINDS; modality "" for the first two
@@ -35,6 +37,8 @@ def input_figures(views: Mapping[str, Any], text: str | None = None, built_in: b
         figures["audio"] = viz.spectrogram_figure(views["audio"])
     if "text" in views:
         figures["text"] = viz.token_figure(views["text"], title=f"text tokens of “{text}”" if text else "text tokens")
+    if "video" in views:
+        figures["video"] = video.frame_strip_figure(views["video"])
     return figures
 
 
@@ -50,24 +54,49 @@ def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any],
                                                    title=f"{name}: probabilities"),
         (CONTRIBUTIONS, ""): viz.shapley_waterfall(result, classes[result["target"]]),
     }
+    if "temporal_shapley" in result:
+        items[(CONTRIBUTIONS, "video")] = video.temporal_shapley_figure(result["temporal_shapley"], classes[result["target"]])
+    if "shapley_log_probability" in result:
+        items[(CONTRIBUTIONS, "log-probability")] = viz.shapley_waterfall(result, classes[result["target"]], "log_probability")
+    note = gradients_note(result)
+    if note:
+        items[(GRADIENTS, "")] = note
     if "layouts" in result:
         for (kind, modality), item in head_result_figures(result, views.get("image")).items():
             items[(ATTENTION if kind == "attention" else GRADIENTS, modality)] = item
         return items
     attention, maps, shares = result["attention"], result.get("integrated_gradients_maps", {}), result["integrated_gradients"]
+    baselines = result.get("integrated_gradients_baselines", {})
     if "image" in attention:
         items[(ATTENTION, "image")] = viz.image_figure(views["image"], attention["image"], title="attention on the image")
     if "audio" in attention:
         items[(ATTENTION, "audio")] = viz.spectrogram_figure(views["audio"], attention["audio"], title="attention over audio frames")
     if "text" in attention:
         items[(ATTENTION, "text")] = viz.token_figure(result["words"], attention["text"], title="attention on the words")
+    if "video" in attention:
+        items[(ATTENTION, "video")] = video.attention_strip_figure(views["video"], attention["video"], title=video_attention_title(result))
+    if "video" in maps:
+        items[(GRADIENTS, "video")] = video.gradient_strip_figure(views["video"], maps["video"], shares.get("video"),
+                                                                  baselines.get("video"))
     if "image" in maps:
-        items[(GRADIENTS, "image")] = viz.gradient_image_figure(maps["image"], shares.get("image"))
+        items[(GRADIENTS, "image")] = viz.gradient_image_figure(maps["image"], shares.get("image"), baselines.get("image"))
     if "audio" in maps:
-        items[(GRADIENTS, "audio")] = viz.gradient_spectrogram_figure(views["audio"], maps["audio"], shares.get("audio"))
+        items[(GRADIENTS, "audio")] = viz.gradient_spectrogram_figure(views["audio"], maps["audio"], shares.get("audio"),
+                                                                             baselines.get("audio"))
     if "text" in maps:
-        items[(GRADIENTS, "text")] = viz.gradient_words_figure(result["words"], maps["text"], shares.get("text"))
+        items[(GRADIENTS, "text")] = viz.gradient_words_figure(result["words"], maps["text"], shares.get("text"), baselines.get("text"))
     return items
+
+
+def video_attention_title(result: Mapping[str, Any]) -> str:
+    """Which attention the strip shows: joint (early), the clip's own network (late), or the other
+    modalities' cross-attention onto the frames (hybrid), from the result's ``attention_source``."""
+    source = str(result.get("attention_source", {}).get("video", ""))
+    if source.startswith("cross-attention"):
+        return source.split("[CLS] of ", 1)[-1].split(" →")[0] + " → video cross-attention"
+    if source.startswith("joint"):
+        return "joint attention on the frames"
+    return "video network's own attention" if source else "attention on the frames"
 
 
 def row_order(row: Row) -> tuple[int, str]:
@@ -89,7 +118,7 @@ def placeholder(row: Row, result: Mapping[str, Any], first: bool = True) -> str:
     if kind == ATTENTION:
         note = result.get("attention_note")
         return f"No attention map on the {modality}" + (f": {note}." if note and first else ".")
-    if kind == GRADIENTS:
+    if kind == GRADIENTS and modality:
         return f"No Integrated Gradients map for the {modality}."
     return ""
 

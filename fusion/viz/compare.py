@@ -122,8 +122,17 @@ def missing_bars(full: Mapping[str, float], missing: Mapping[str, Mapping[str, f
                    yaxis_title="accuracy", xaxis_title="model")
 
 
-def emap_bars(shares: Mapping[str, float]) -> go.Figure:
-    """EMAP non-additive share per fusion strategy (0 = image and audio contributions simply add up)."""
+EMAP_SCALES = ("probability", "log_probability", "logit")  # fusion.explain.interactions.SCALES (viz stays torch-free)
+
+
+def scale_name(scale: str) -> str:
+    """``log_probability`` -> "log-probability"; ``logit`` -> "raw logit"."""
+    return {"logit": "raw logit"}.get(scale, scale.replace("_", "-"))
+
+
+def emap_bars(shares: Mapping[str, float], scale: str = "probability") -> go.Figure:
+    """EMAP non-additive share per fusion strategy on ``scale`` (0 = on that scale, image and audio
+    contributions simply add up; the share depends on the scale, so the title states it)."""
     names = list(shares)
     ys = [shares[n] for n in names]
     fig = go.Figure(
@@ -132,8 +141,8 @@ def emap_bars(shares: Mapping[str, float]) -> go.Figure:
     )
     top = max([0.0, *ys])
     fig.update_yaxes(range=[0, max(0.05, top * 1.25)], tickformat=".0%")
-    return _layout(fig, "Cross-modal interaction (EMAP, image × audio)", xaxis_title="fusion strategy",
-                   yaxis_title="share of logit variance that is non-additive")
+    return _layout(fig, f"Cross-modal interaction (EMAP, image × audio) on the {scale_name(scale)} scale",
+                   xaxis_title="fusion strategy", yaxis_title=f"non-additive share of {scale_name(scale)} variance")
 
 
 def cost_scatter(rows: Sequence[Mapping], cost: str = "FLOPs") -> go.Figure:
@@ -159,8 +168,10 @@ def scaling_curves(result: Mapping) -> go.Figure:
     for index, (label, row) in enumerate(result["strategies"].items()):
         fig.add_scatter(x=list(result["values"]), y=row["flops"], mode="lines+markers", name=label,
                         line=dict(color=(list(MODEL_COLOURS.values()) + list(_EXTRA))[index % (len(MODEL_COLOURS) + len(_EXTRA))]))
-    axis = "tokens per modality (log scale)" if result["sweep"] == "tokens" else "batch size (log scale)"
-    fig = _layout(fig, f"How cost grows with {result['sweep']} (width 16, three modalities)", xaxis_title=axis,
+    axis = {"tokens": "tokens per modality", "batch": "batch size", "width": "model width",
+            "modalities": "modalities"}[result["sweep"]] + " (log scale)"
+    fixed = {"width": "three modalities", "modalities": "width 16"}.get(result["sweep"], "width 16, three modalities")
+    fig = _layout(fig, f"How cost grows with {result['sweep']} ({fixed})", xaxis_title=axis,
                   yaxis_title="FLOPs per sample (log scale)")
     fig.update_xaxes(type="log")
     fig.update_yaxes(type="log")

@@ -28,48 +28,109 @@ def _layout(figure: go.Figure, title: str, height: int = HEIGHT, **kwargs: Any) 
     return figure
 
 
-def _stretched(weights: Sequence | np.ndarray) -> np.ndarray:
-    """Min-max scaled to [0, 1], so that a nearly flat map still shows where it peaks."""
-    array = np.asarray(weights, dtype=float)
-    span = float(array.max() - array.min()) if array.size else 0.0
-    return (array - array.min()) / span if span > 0 else np.zeros_like(array)
+def map_spread(weights: Sequence | np.ndarray) -> tuple[float, float]:
+    """(max / uniform, normalised entropy) of a non-negative map: how far from flat it is.
+
+    ``max / uniform`` is the largest weight over the mean weight (1 for a flat map, the number of
+    cells for a one-hot map); the entropy of the map normalised to a distribution, over log(cells)
+    (1 flat, 0 one-hot). Both are unchanged when a token's weight is copied onto its pixels.
+    """
+    array = np.clip(np.asarray(weights, dtype=float).reshape(-1), 0.0, None)
+    total = float(array.sum())
+    if array.size < 2 or total <= 0:
+        return 1.0, 1.0
+    p = array / total
+    entropy = float(-(p[p > 0] * np.log(p[p > 0])).sum() / np.log(array.size))
+    return float(array.max() / array.mean()), entropy
+
+
+def attention_title(title: str, weights: Sequence | np.ndarray) -> str:
+    """``title`` with how peaked the map is (a flat map says so in its title)."""
+    ratio, entropy = map_spread(weights)
+    return f"{title} — max {ratio:.1f}× uniform, entropy {entropy:.2f}"
+
+
+def attention_scale(weights: Sequence | np.ndarray) -> tuple[float, float]:
+    """The colour range of an attention map: 0 to its largest weight.
+
+    Why 0..max (not min..max, not one scale for every model): attention weights are non-negative
+    with a meaningful zero, so anchoring the colour at 0 keeps their ratios: a flat map (every
+    weight near 1/T) is evenly bright, a peaked one shows its few bright cells. The old min-max
+    stretch made a map with max/min 1.3 look as peaked as one with 10^3. A scale shared across
+    strategies would not compare like with like either: their maps spread over different numbers
+    of tokens (the uniform level 1/T differs), so each map keeps its own 0..max, the colour bar
+    gives its weights, and the title gives the scale-free max/uniform ratio and entropy.
+    """
+    peak = float(np.max(weights)) if np.size(weights) else 0.0
+    return 0.0, (peak if peak > 0 else 1.0)
 
 
 def _symmetric(values: np.ndarray) -> float:
+    """The colour range of an attribution map: -max|a| .. +max|a| (0 stays white)."""
     peak = float(np.abs(values).max()) if values.size else 0.0
     return peak or 1.0
 
 
+def colour_bar(title: str) -> dict[str, Any]:
+    """A slim colour bar with its unit."""
+    return {"title": {"text": title, "side": "right"}, "thickness": 10, "len": 0.9}
+
+
+ATTENTION_BAR = "attention weight (0..max of this map)"
+ATTRIBUTION_BAR = "attribution (logit; ±max of this map)"
+
+
 # ---------------------------------------------------------------------------------------- inputs
 def image_figure(image: Sequence | np.ndarray, overlay: Sequence | np.ndarray | None = None, title: str = "image (8×8)") -> go.Figure:
-    """The 8x8 image in gray; ``overlay`` (e.g. attention [8, 8]) as a translucent orange layer."""
-    figure = go.Figure(go.Heatmap(z=np.asarray(image, dtype=float), colorscale="gray", zmin=0, zmax=1, showscale=False))
+    """The 8x8 image in gray; ``overlay`` (attention weights [8, 8]) as a translucent orange layer
+    on a 0..max scale with its colour bar; the title says how peaked it is."""
+    figure = go.Figure(go.Heatmap(z=np.asarray(image, dtype=float), colorscale="gray", zmin=0, zmax=1, showscale=False,
+                                  hovertemplate="pixel %{z:.2f}<extra></extra>"))
     if overlay is not None:
-        figure.add_trace(go.Heatmap(z=_stretched(overlay), colorscale=ATTENTION, zmin=0, zmax=1, showscale=False, name="attention"))
+        weights = np.asarray(overlay, dtype=float)
+        low, high = attention_scale(weights)
+        figure.add_trace(go.Heatmap(z=weights, colorscale=ATTENTION, zmin=low, zmax=high, showscale=True,
+                                    colorbar=colour_bar(ATTENTION_BAR), name="attention",
+                                    hovertemplate="attention weight %{z:.4f}<extra></extra>"))
+        title = attention_title(title, weights)
     figure.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
     figure.update_xaxes(showticklabels=False, constrain="domain")
     return _layout(figure, title)
 
 
 def spectrogram_figure(logmel: Sequence | np.ndarray, frame_weights: Sequence[float] | None = None, title: str = "log-mel spectrogram") -> go.Figure:
-    """The log-mel spectrogram [32 mel bins, 60 frames]; ``frame_weights`` [60] drawn as a line over it."""
+    """The log-mel spectrogram [32 mel bins, 60 frames]; ``frame_weights`` [60] drawn as a line on
+    its own axis (right) in attention weight, from 0 to the largest weight."""
     z = np.asarray(logmel, dtype=float)
-    figure = go.Figure(go.Heatmap(z=z, colorscale="Viridis", zmin=-1, zmax=1, showscale=False))
+    figure = go.Figure(go.Heatmap(z=z, colorscale="Viridis", zmin=-1, zmax=1, showscale=False,
+                                  hovertemplate="frame %{x}, mel %{y}: %{z:.2f}<extra></extra>"))
     if frame_weights is not None:
-        weights = _stretched(frame_weights) * (z.shape[0] - 1)
-        figure.add_trace(go.Scatter(y=weights, mode="lines", line={"color": "#FF5000", "width": 3}, name="attention"))
+        weights = np.asarray(frame_weights, dtype=float)
+        low, high = attention_scale(weights)
+        figure.add_trace(go.Scatter(y=weights, mode="lines", line={"color": "#FF5000", "width": 3}, name="attention",
+                                    yaxis="y2", hovertemplate="frame %{x}: attention weight %{y:.4f}<extra></extra>"))
+        figure.update_layout(yaxis2={"title": {"text": "attention weight"}, "overlaying": "y", "side": "right",
+                                     "range": [low, high * 1.05], "showgrid": False})
+        title = attention_title(title, weights)
     figure.update_xaxes(title_text="frame (20 ms)")
-    figure.update_yaxes(title_text="mel bin")
+    figure.update_layout(yaxis_title_text="mel bin")  # the first axis only (the weights keep theirs)
     return _layout(figure, title)
 
 
 def token_figure(words: Sequence[str], weights: Sequence[float] | None = None, title: str = "text tokens") -> go.Figure:
-    """The word tokens in a row of cells, shaded by ``weights`` (e.g. attention) when given."""
-    z = _stretched(weights) if weights is not None else np.zeros(len(words))
-    figure = go.Figure(go.Heatmap(
-        z=[list(z)], text=[list(words)], texttemplate="%{text}", colorscale=ATTENTION if weights is not None else [[0, "#F2F2F2"], [1, "#F2F2F2"]],
-        zmin=0, zmax=1, showscale=False, xgap=3,
-    ))
+    """The word tokens in a row of cells, shaded by ``weights`` (attention, 0..max with a colour
+    bar) when given."""
+    if weights is None:
+        figure = go.Figure(go.Heatmap(z=[[0.0] * len(words)], text=[list(words)], texttemplate="%{text}",
+                                      colorscale=[[0, "#F2F2F2"], [1, "#F2F2F2"]], zmin=0, zmax=1, showscale=False, xgap=3,
+                                      hoverinfo="skip"))
+    else:
+        z = np.asarray(weights, dtype=float)
+        low, high = attention_scale(z)
+        figure = go.Figure(go.Heatmap(z=[list(z)], text=[list(words)], texttemplate="%{text}", colorscale=ATTENTION,
+                                      zmin=low, zmax=high, showscale=True, colorbar=colour_bar("attention weight"), xgap=3,
+                                      hovertemplate="%{text}: attention weight %{z:.4f}<extra></extra>"))
+        title = attention_title(title, z)
     figure.update_xaxes(showticklabels=False)
     figure.update_yaxes(showticklabels=False)
     return _layout(figure, title, height=HEIGHT // 2)
@@ -90,60 +151,88 @@ def probabilities_figure(probabilities: Sequence[float], predicted: int, names: 
     return _layout(figure, title)
 
 
-def waterfall_parts(result: Mapping[str, Any]) -> tuple[list[str], list[str], list[float]]:
+SHAPLEY_SCALES = {
+    # scale: (values key, empty key, full key, how the axis reads)
+    "probability": ("shapley", "value_empty", "value_full", "P({})"),
+    "log_probability": ("shapley_log_probability", "log_probability_empty", "log_probability_full", "log P({})"),
+}
+
+
+def waterfall_parts(result: Mapping[str, Any], scale: str = "probability") -> tuple[list[str], list[str], list[float]]:
     """(labels, measures, values): the no-modality prior, each modality's Shapley value, the prediction."""
-    modalities = sorted(result["shapley"])
+    values_key, empty_key, full_key, _ = SHAPLEY_SCALES[scale]
+    modalities = sorted(result[values_key])
     labels = ["no modality", *modalities, "all present"]
     measures = ["absolute", *["relative"] * len(modalities), "total"]
-    values = [result["value_empty"], *[result["shapley"][m] for m in modalities], result["value_full"]]
+    values = [result[empty_key], *[result[values_key][m] for m in modalities], result[full_key]]
     return labels, measures, [float(v) for v in values]
 
 
-def shapley_waterfall(result: Mapping[str, Any], class_name: str) -> go.Figure:
-    """Modality contributions to P(class): from the prior with no modality, through each modality's
-    Shapley value, to the probability with all present (the parts add up exactly)."""
-    labels, measures, values = waterfall_parts(result)
+def shapley_waterfall(result: Mapping[str, Any], class_name: str, scale: str = "probability") -> go.Figure:
+    """Modality contributions to P(class) (or log P(class), ``scale="log_probability"``): from the
+    prior with no modality, through each modality's Shapley value, to the value with all present
+    (the parts add up exactly)."""
+    labels, measures, values = waterfall_parts(result, scale)
+    axis = SHAPLEY_SCALES[scale][3].format(class_name)
     text = [f"{values[0]:.2f}", *[f"{v:+.2f}" for v in values[1:-1]], f"{values[-1]:.2f}"]
     figure = go.Figure(go.Waterfall(
         x=labels, measure=measures, y=values, text=text, textposition="outside",
         increasing={"marker": {"color": UP}}, decreasing={"marker": {"color": DOWN}}, totals={"marker": {"color": TOTAL}},
         connector={"line": {"color": "#888", "width": 1}},
     ))
-    top = max(1.0, *np.cumsum(values[:-1]))
-    figure.update_yaxes(range=[min(0.0, *np.cumsum(values[:-1])) - 0.05, top + 0.15], title_text=f"P({class_name})")
-    return _layout(figure, f"modality contributions to P({class_name}) (Shapley)")
+    path = np.cumsum(values[:-1])
+    if scale == "probability":
+        figure.update_yaxes(range=[min(0.0, *path) - 0.05, max(1.0, *path) + 0.15], title_text=axis)
+    else:  # log-probabilities are <= 0: the axis ends at 0 (certainty)
+        low = min(*path, values[-1])
+        figure.update_yaxes(range=[low * 1.15 - 0.1, max(0.0, *path) + 0.1 * (1 - low)], title_text=axis)
+    return _layout(figure, f"modality contributions to {axis} (Shapley)")
 
 
 # --------------------------------------------------------------------------- integrated gradients
-def gradient_image_figure(attribution: Sequence | np.ndarray, share: float | None = None) -> go.Figure:
-    """IG of the 8x8 pixels, diverging colours centred on 0 (red raises the class, blue lowers it)."""
+def gradient_image_figure(attribution: Sequence | np.ndarray, share: float | None = None, baseline: str | None = None) -> go.Figure:
+    """IG of the 8x8 pixels, diverging colours centred on 0 (red raises the class, blue lowers it),
+    with a colour bar in attribution units; the hover names the baseline."""
     z = np.asarray(attribution, dtype=float)
     limit = _symmetric(z)
-    figure = go.Figure(go.Heatmap(z=z, colorscale=DIVERGING, zmin=-limit, zmax=limit, showscale=False))
+    figure = go.Figure(go.Heatmap(z=z, colorscale=DIVERGING, zmin=-limit, zmax=limit, showscale=True,
+                                  colorbar=colour_bar(ATTRIBUTION_BAR), hovertemplate=_gradient_hover(baseline)))
     figure.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
     figure.update_xaxes(showticklabels=False, constrain="domain")
     return _layout(figure, _gradient_title("image", share))
 
 
-def gradient_spectrogram_figure(logmel: Sequence | np.ndarray, attribution: Sequence | np.ndarray, share: float | None = None) -> go.Figure:
-    """IG of the log-mel bins [32, 60] over the spectrogram (gray underneath, diverging on top)."""
+def gradient_spectrogram_figure(logmel: Sequence | np.ndarray, attribution: Sequence | np.ndarray, share: float | None = None,
+                                baseline: str | None = None) -> go.Figure:
+    """IG of the log-mel bins [32, 60] over the spectrogram (gray underneath, diverging on top,
+    with a colour bar in attribution units)."""
     z = np.asarray(attribution, dtype=float)
     limit = _symmetric(z)
-    figure = go.Figure(go.Heatmap(z=np.asarray(logmel, dtype=float), colorscale="gray", zmin=-1, zmax=1, showscale=False))
-    figure.add_trace(go.Heatmap(z=z, colorscale=DIVERGING, zmin=-limit, zmax=limit, opacity=0.75, showscale=False, name="IG"))
+    figure = go.Figure(go.Heatmap(z=np.asarray(logmel, dtype=float), colorscale="gray", zmin=-1, zmax=1, showscale=False,
+                                  hoverinfo="skip"))
+    figure.add_trace(go.Heatmap(z=z, colorscale=DIVERGING, zmin=-limit, zmax=limit, opacity=0.75, showscale=True,
+                                colorbar=colour_bar(ATTRIBUTION_BAR), name="IG", hovertemplate=_gradient_hover(baseline)))
     figure.update_xaxes(title_text="frame (20 ms)")
     figure.update_yaxes(title_text="mel bin")
     return _layout(figure, _gradient_title("audio", share))
 
 
-def gradient_words_figure(words: Sequence[str], attribution: Sequence[float], share: float | None = None) -> go.Figure:
-    """IG per word: one bar each, green raises the class, red lowers it."""
+def gradient_words_figure(words: Sequence[str], attribution: Sequence[float], share: float | None = None,
+                          baseline: str | None = None) -> go.Figure:
+    """IG per word: one bar each, green raises the class, red lowers it (axis in attribution units)."""
     values = [float(v) for v in attribution]
     labels = [f"{i + 1}. {w}" for i, w in enumerate(words)]
-    figure = go.Figure(go.Bar(x=labels, y=values, marker_color=[UP if v >= 0 else DOWN for v in values], name="IG"))
+    figure = go.Figure(go.Bar(x=labels, y=values, marker_color=[UP if v >= 0 else DOWN for v in values], name="IG",
+                              hovertemplate=_gradient_hover(baseline, "%{y:.4f}")))
     figure.update_xaxes(type="category")
+    figure.update_yaxes(title_text="attribution (logit)")
     return _layout(figure, _gradient_title("text", share))
 
 
 def _gradient_title(modality: str, share: float | None) -> str:
     return f"IG on {modality}" + (f" — {share:.0%} of the attribution" if share is not None else "")
+
+
+def _gradient_hover(baseline: str | None, value: str = "%{z:.4f}") -> str:
+    """Hover text of an IG map: the attribution and, when known, what it is measured from."""
+    return f"attribution {value} logit" + (f"<br>from the baseline: {baseline}" if baseline else "") + "<extra></extra>"

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from fusion.viz.explore import ATTENTION, DIVERGING, DOWN, UP, _layout, _stretched, _symmetric, _gradient_title
+from fusion.viz.explore import (ATTENTION, ATTENTION_BAR, ATTRIBUTION_BAR, DIVERGING, DOWN, UP, _gradient_hover,
+                                _gradient_title, _layout, _symmetric, attention_scale, attention_title, colour_bar)
 
 
 def picture_figure(image: np.ndarray, title: str = "image") -> go.Figure:
@@ -39,20 +40,26 @@ def _grid_over_image(figure: go.Figure, z: np.ndarray, image: np.ndarray | None,
 
 
 def token_weights_figure(
-    values: Sequence[float], layout: Mapping[str, Any], title: str, image: np.ndarray | None = None, signed: bool = False
+    values: Sequence[float], layout: Mapping[str, Any], title: str, image: np.ndarray | None = None, signed: bool = False,
+    baseline: str | None = None,
 ) -> go.Figure | None:
-    """Per-token ``values`` (attention when not ``signed``, attributions when ``signed``) on the
-    token layout; None for a pooled embedding (one value: nothing to draw on the input)."""
+    """Per-token ``values`` (attention when not ``signed``, attributions when ``signed``, whose
+    hover names the IG ``baseline``) on the token layout; None for a pooled embedding (one value:
+    nothing to draw on the input)."""
     values = np.asarray(values, dtype=float)
     kind = layout.get("kind", "single")
     if kind == "single" or values.size == 0:
         return None
-    colours = dict(colorscale=DIVERGING, zmin=-_symmetric(values), zmax=_symmetric(values)) if signed else dict(
-        colorscale=ATTENTION, zmin=0, zmax=1)
-    shown = values if signed else _stretched(values)
+    if signed:
+        colours = dict(colorscale=DIVERGING, zmin=-_symmetric(values), zmax=_symmetric(values), colorbar=colour_bar(ATTRIBUTION_BAR),
+                       hovertemplate=_gradient_hover(baseline))
+    else:  # attention: 0..max, the title says how peaked it is (see ``attention_scale``)
+        low, high = attention_scale(values)
+        colours = dict(colorscale=ATTENTION, zmin=low, zmax=high, colorbar=colour_bar(ATTENTION_BAR))
+        title = attention_title(title, values)
     figure = go.Figure()
     if kind == "grid" and layout.get("grid") and int(np.prod(layout["grid"])) == values.size:
-        _grid_over_image(figure, shown.reshape(layout["grid"]), image, showscale=False, opacity=0.75 if signed else 1.0, **colours)
+        _grid_over_image(figure, values.reshape(layout["grid"]), image, showscale=True, opacity=0.75 if signed else 1.0, **colours)
         figure.update_xaxes(showticklabels=False)
         return _layout(figure, title)
     labels = list(layout.get("labels") or [])[: values.size]
@@ -60,9 +67,11 @@ def token_weights_figure(
         labels = [f"{start:.1f} s" for start, _ in layout["seconds"][: values.size]]
     labels = [f"{i + 1}. {w}" for i, w in enumerate(labels)] if labels else [str(i + 1) for i in range(values.size)]
     if signed:
-        figure.add_trace(go.Bar(x=labels, y=values, marker_color=[UP if v >= 0 else DOWN for v in values]))
+        figure.add_trace(go.Bar(x=labels, y=values, marker_color=[UP if v >= 0 else DOWN for v in values],
+                                hovertemplate=_gradient_hover(baseline, "%{y:.4f}")))
     else:
         figure.add_trace(go.Bar(x=labels, y=values, marker_color="#FF5000"))
+    figure.update_yaxes(title_text="attribution (logit)" if signed else "attention weight")
     figure.update_xaxes(type="category")
     return _layout(figure, title)
 
@@ -79,7 +88,9 @@ def head_result_figures(result: Mapping[str, Any], image: np.ndarray | None = No
                 items[("attention", m)] = figure
         share = result.get("integrated_gradients", {}).get(m)
         attribution = result.get("integrated_gradients_maps", {}).get(m)
-        figure = None if attribution is None else token_weights_figure(attribution, layout, _gradient_title(m, share), picture, signed=True)
+        baseline = result.get("integrated_gradients_baselines", {}).get(m)
+        figure = None if attribution is None else token_weights_figure(attribution, layout, _gradient_title(m, share), picture,
+                                                                      signed=True, baseline=baseline)
         if figure is not None:
             items[("gradients", m)] = figure
         elif share is not None:

@@ -16,9 +16,12 @@ def test_the_models_page_lists_every_shipped_model_with_its_accuracy() -> None:
     at.switch_page("pages/models.py").run()
     assert not at.exception
     assert at.title[0].value == "Fusion Explorer"
-    assert [s.value for s in at.subheader] == [f"Task `{t.name}`" for t in built_in_tasks()]
+    from fusion.training.demos import DEMO_CHECKPOINTS, DEMO_TASK
+
+    # the built-in tasks' models, then the reliance demonstration's
+    assert [s.value for s in at.subheader] == [f"Task `{t.name}`" for t in (*built_in_tasks(), DEMO_TASK)]
     tables = [frame.value for frame in at.dataframe]
-    assert [len(t) for t in tables] == [len(t.default_models) for t in built_in_tasks()]
+    assert [len(t) for t in tables] == [*(len(t.default_models) for t in built_in_tasks()), len(DEMO_CHECKPOINTS)]
     digits = tables[0].set_index("model")
     assert set(digits.index) == {"early", "late", "hybrid", "audio", "image", "text"}
     assert digits.loc["early", "test accuracy"] > digits.loc["audio", "test accuracy"]

@@ -81,9 +81,10 @@ def test_first_run_shows_a_built_in_sample_and_all_three_strategies_side_by_side
     rows = result_rows(at)[1:]  # after the inputs' row
     assert all(len(kinds) == 1 for kinds, _ in rows), rows  # the same kind of chart on the same row
     assert [next(iter(kinds)) for kinds, _ in rows] == [
-        "probabilities", "contributions", "attention over audio frames", "attention on the image",
-        "attention on the words", "IG on audio", "IG on image", "IG on text"]
-    assert [placeholders for _, placeholders in rows] == [0, 0, 1, 1, 1, 0, 0, 0]  # early has no attention
+        "probabilities", "contributions", "contributions", "attention over audio frames", "attention on the image",
+        "attention on the words", "IG on audio", "IG on image", "IG on text"]  # contributions: P, then log P
+    assert [placeholders for _, placeholders in rows] == [0, 0, 0, 1, 1, 1, 0, 0, 0]  # early has no attention
+    assert sum("IG converged in" in c.value for c in at.caption) == 3  # each model's IG convergence, beside its maps
     assert any("no attention" in c.value for c in at.caption)  # early's attention note, in its placeholder
     assert any(t.startswith("IG on image") for t in titles(at))
     assert len(at.get("audio")) == 1
@@ -97,8 +98,8 @@ def test_clicking_the_chosen_view_keeps_it_and_the_single_view_shows_one_strateg
     at.segmented_control(key="explore_view").set_value("single").run()
     assert not at.exception
     assert len(predictions(at)) == 1 and predictions(at)[0].startswith("**early** predicts")
-    # inputs (image, spectrogram, tokens) + probabilities, waterfall, 3 IG maps (early has no attention)
-    assert len(charts(at)) == 8
+    # inputs (image, spectrogram, tokens) + probabilities, 2 waterfalls (P, log P), 3 IG maps (early has no attention)
+    assert len(charts(at)) == 9
     assert any(trace["type"] == "waterfall" for spec in charts(at) for trace in spec["data"])
     assert any("no attention" in c.value for c in at.caption)  # early's attention_note
 
@@ -161,8 +162,15 @@ def test_a_corrupt_upload_shows_one_error_and_the_rest_still_works() -> None:
     upload(at, "audio", "tone.wav", "audio/wav")
     at.run()
     assert not at.exception
-    assert len(at.error) == 1 and at.error[0].value.startswith("Could not read the image: the data")
+    assert len(at.error) == 1 and at.error[0].value.startswith("corrupt.png: Could not read the image: the data")
     assert predictions(at)  # the audio alone is analysed
+    # the refused file left the widget (a fresh uploader), its message stays until the next upload
+    fresh = at.file_uploader(key="explore_upload_image_1")
+    assert not fresh.value
+    fresh.set_value(("digit.png", (ASSETS / "digit.png").read_bytes(), "image/png"))
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "image" not in at.session_state["explore_refused"]
 
 
 @pytest.mark.parametrize("name, modality", [("digit.png", "image"), ("tone.wav", "audio")])

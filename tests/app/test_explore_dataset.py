@@ -63,8 +63,18 @@ def test_a_bad_upload_is_one_error_and_the_valid_caption_is_still_analysed(explo
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "Could not read the image: the data is not in an image format Pillow recognises; "
+        "bad.png: Could not read the image: the data is not in an image format Pillow recognises; "
         "upload a PNG, JPEG, BMP, GIF or WebP file."]  # named once, no doubled prefix
     assert [p.split("**")[1] for p in predictions(at)] == ["early", "late", "hybrid"]  # the caption alone
     waterfall = next(t for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"] if t["type"] == "waterfall")
     assert waterfall["x"] == ["no modality", "text", "all present"]
+
+
+def test_a_typed_caption_is_shown_as_plain_text_never_markdown(explore) -> None:
+    at = explore(explore_kind="my own files")
+    caption = "![t](http://example.com/p.png) [x](http://example.com)"
+    at.text_input(key="explore_text").input(caption)
+    at.run()
+    assert not at.exception
+    assert caption in [t.value for t in at.text]
+    assert not any("example.com" in m.value for m in at.markdown)

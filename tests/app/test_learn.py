@@ -21,7 +21,7 @@ def open_learn() -> AppTest:
 def test_learn_shows_three_architectures_and_the_facts_with_computed_numbers() -> None:
     at = open_learn()
     charts = at.get("plotly_chart")
-    assert len(charts) == 4  # three architectures + the contribution shift
+    assert len(charts) == 5  # three architectures + the contribution shift + reliance by accent
     accuracy = {(r["task"], r["model"]): r["test accuracy"] for r in shipped_models()}
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["hybrid (fusion)"] == f"{accuracy[('digits', 'hybrid')]:.1%}"
@@ -29,7 +29,23 @@ def test_learn_shows_three_architectures_and_the_facts_with_computed_numbers() -
     assert metrics["late"] == f"{accuracy[('match', 'late')]:.1%}"
     text = " ".join(m.value for m in at.markdown)
     assert "at chance" in text and "Shapley" in text
-    assert len([b for b in at.button if b.label == "Open in Explore"]) == 3
+    from fusion.viz.reading import READING
+
+    assert any(h.value == "What each explanation measures" for h in at.header)
+    assert all(READING[k] in text for k in ("contributions", "attention", "gradients", "emap"))  # the words beside the charts
+    assert len([b for b in at.button if b.label == "Open in Explore"]) == 4
+
+
+def test_learn_shows_the_reliance_demonstration_with_computed_numbers() -> None:
+    from fusion.evaluation.reliance import reliance
+    from fusion.training.demos import DEMO_TASK, NOISY_ACCENT, demo_models, image_lean
+
+    at = open_learn()
+    lean = image_lean(reliance(DEMO_TASK, demo_models(), "accent"))
+    text = next(m.value for m in at.markdown if "Shuffling the audio" in m.value)
+    assert NOISY_ACCENT in text
+    for strategy, numbers in lean.items():
+        assert f"{strategy} {numbers['image_share']:.0%} against {numbers['others_image_share'][0]:.0%}" in text
 
 
 def test_open_in_explore_prepares_the_case() -> None:
@@ -66,5 +82,33 @@ def test_the_match_button_opens_a_row_where_late_fusion_is_wrong_and_the_others_
     row = at.session_state["explore_preset"]["sample"] if "explore_preset" in at.session_state else at.session_state["explore_index"]
     task, models = get_task("match"), load_models("match", ["early", "late", "hybrid"])
     sample = task.sample(row)
+    right = {name: explain_model(model, sample).predicted == sample.label for name, model in models.items()}
+    assert right == {"early": True, "late": False, "hybrid": True}
+
+
+def test_the_motion_section_shows_measured_numbers_and_opens_a_wrong_direction_row_late_fusion_gets_wrong() -> None:
+    from fusion.evaluation.robustness import robustness
+    from fusion.explain.analysis import explain_model
+    from fusion.models.checkpoints import load_models
+    from fusion.tasks import get_task
+
+    at = open_learn()
+    accuracy = {(r["task"], r["model"]): r["test accuracy"] for r in shipped_models()}
+    metrics = {m.label: m.value for m in at.metric}
+    for strategy in ("early", "late", "hybrid"):
+        assert metrics[f"motion {strategy}"] == f"{accuracy[('motion', strategy)]:.1%}"  # recorded
+    best = max(("early", "hybrid"), key=lambda s: accuracy[("motion", s)])
+    models = load_models("motion", ["early", "late", "hybrid"])
+    shuffled = robustness({best: models[best]}, "motion", levels=(0.0,)).conditions[best]["frames_shuffled"]
+    assert metrics[f"shuffled ({best})"] == f"{shuffled:.1%}"  # measured
+    text = " ".join(m.value for m in at.markdown)
+    assert f"falls from {accuracy[('motion', best)]:.1%} to {shuffled:.1%}" in text
+
+    next(b for b in at.button if b.key == "explore_motion").click().run()
+    assert not at.exception and at.session_state["task"] == "motion"
+    row = at.session_state["explore_preset"]["sample"] if "explore_preset" in at.session_state else at.session_state["explore_index"]
+    sample = get_task("motion").sample(row)
+    facts = sample.facts
+    assert facts["video digit"] == facts["caption digit"] and facts["video direction"] != facts["caption direction"]
     right = {name: explain_model(model, sample).predicted == sample.label for name, model in models.items()}
     assert right == {"early": True, "late": False, "hybrid": True}

@@ -77,7 +77,7 @@ def test_heads_trained_on_the_page_open_in_explore_and_compare(folders, small_da
     explore.file_uploader(key="explore_upload_image").set_value(("four.png", image, "image/png")).run()
     explore.file_uploader(key="explore_upload_audio").set_value(("x.wav", b"RIFF-not-audio", "audio/wav")).run()
     assert not explore.exception
-    assert len(explore.error) == 1 and explore.error[0].value.startswith("Could not read the audio: ")  # named once...
+    assert len(explore.error) == 1 and explore.error[0].value.startswith("x.wav: Could not read the audio: ")  # named once...
     assert [m.value for m in explore.markdown if " predicts " in m.value]  # ...and the image is still analysed
 
     # AppTest (1.67) drops the sidebar's widget state on switch_page (see tests/app/test_compare.py)

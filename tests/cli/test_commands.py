@@ -205,8 +205,10 @@ def test_models_lists_every_shipped_model_with_its_accuracy(capsys) -> None:
     code, out, _ = run_main(["models"], capsys)
     assert code == 0
     lines = out.strip().splitlines()
-    assert len(lines) == len(SHIPPED) == 12
-    for line, (task, name) in zip(lines, SHIPPED):
+    from fusion.training.demos import DEMO_CHECKPOINTS
+
+    assert len(lines) == len(SHIPPED) + len(DEMO_CHECKPOINTS) == 15  # then the reliance demonstration's three
+    for line, (task, name) in zip(lines, (*SHIPPED, *DEMO_CHECKPOINTS)):
         accuracy = read_metrics(checkpoint_dir(shipped_root(), task, name))["accuracy"]
         assert line.split()[:2] == [task, name]
         assert f"accuracy {accuracy:.3f}" in line

@@ -3,36 +3,23 @@ frames-shuffled condition) and explain on a video file given with the generic ``
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from fusion.modalities.video import VIDEO_SHAPE
 from tests.cli.test_commands import run_main
+from tools import drawn_clips as clips
 
 
 def motion_clip(path: Path) -> Path:
     """An MP4 of test row 0's clip, upscaled 4x (an upload is decoded back to 8 frames of 16x16)."""
-    import av
-
     from fusion.tasks import get_task
 
     frames = np.asarray(get_task("motion").sample(0, corruption={}).values["video"])
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=8)
-        stream.width = stream.height = 64
-        stream.pix_fmt = "yuv420p"
-        for frame in frames:
-            big = np.kron((frame * 255).astype(np.uint8), np.ones((4, 4), np.uint8))
-            for packet in stream.encode(av.VideoFrame.from_ndarray(np.repeat(big[..., None], 3, -1), format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    path.write_bytes(buffer.getvalue())
+    big = [np.repeat(np.kron((f * 255).astype(np.uint8), np.ones((4, 4), np.uint8))[..., None], 3, -1) for f in frames]
+    path.write_bytes(clips.encode(big, "mp4", "libx264", rate=8))
     return path
 
 
@@ -62,10 +49,35 @@ def test_explain_reads_a_video_file_and_a_caption(capsys, tmp_path) -> None:
     assert report["classes"] == ["no", "yes"]
     row = report["strategies"]["early"]
     assert set(row["shapley"]) == {"text", "video"} and row["predicted"] in (0, 1)
-    assert np.asarray(row["inputs"]["video"]).shape == VIDEO_SHAPE if "inputs" in row else True
+    temporal = row["temporal_shapley"]
+    assert temporal["segments"] == [[0, 2], [2, 4], [4, 6], [6, 8]] and temporal["target"] == row["target"]
+    assert sum(temporal["values"]) == pytest.approx(temporal["value_full"] - temporal["value_empty"], abs=1e-9)
+    assert temporal["value_full"] == pytest.approx(row["value_full"], abs=1e-6)  # the same sample, all frames kept
 
 
-@pytest.mark.parametrize("argv", [["--video", "missing.mp4"], ["--image", "x.png"]], ids=["no-file", "wrong-modality"])
-def test_bad_video_arguments_are_one_line_errors(capsys, argv) -> None:
+@pytest.mark.parametrize("setting", [clips.SETTINGS[2], clips.SETTINGS[4]], ids=["mov-96px-24fps", "vp9-80px-30fps"])
+def test_a_clip_made_elsewhere_is_scored_with_direction_sensitivity(capsys, tmp_path, setting) -> None:
+    """A digit drawn with a font (not the built-in images) at another size, rate and length: the
+    caption with its true direction gets a higher P(yes) than the opposite one, and is judged a match."""
+    path = tmp_path / f"drawn.{clips.FORMATS[setting[0]][0]}"
+    path.write_bytes(clips.drawn_clip(7, "up", setting))
+    yes = []
+    for text in clips.caption_pair(7, "up"):
+        code, out, err = run_main(["explain", "--task", "motion", "--strategy", "early", "--video", str(path),
+                                   "--text", text, "--json"], capsys)
+        assert code == 0, err
+        yes.append(json.loads(out)["strategies"]["early"]["probabilities"][1])
+    assert yes[0] > 0.5 > yes[1], yes
+
+
+@pytest.mark.parametrize("argv", [["--video", "missing.mp4"], ["--image", "x.png"], ["--video", "TRUNCATED"],
+                                  ["--video", "PNG"]], ids=["no-file", "wrong-modality", "truncated", "wrong-type"])
+def test_bad_video_arguments_are_one_line_errors(capsys, tmp_path, argv) -> None:
+    if argv[-1] == "TRUNCATED":
+        whole = motion_clip(tmp_path / "clip.mp4").read_bytes()
+        (tmp_path / "cut.mp4").write_bytes(whole[: len(whole) // 2])
+        argv = ["--video", str(tmp_path / "cut.mp4")]
+    elif argv[-1] == "PNG":
+        argv = ["--video", str(Path(__file__).resolve().parents[1] / "assets" / "digit.png")]
     code, out, err = run_main(["explain", "--task", "motion", "--strategy", "early", *argv, "--text", "a one moving up"], capsys)
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err and out == ""

@@ -100,7 +100,9 @@ def test_explanations_of_a_head_are_per_token_and_complete(trained, small_embedd
     result = explain_model(model, sample).to_dict(maps=True)
     assert abs(sum(result["shapley"].values()) - (result["value_full"] - result["value_empty"])) < 1e-6
     ig = result["integrated_gradients_maps"]
-    assert abs(result["integrated_gradients_delta"]) < 0.05 * (1 + abs(sum(sum(v) for v in ig.values())))
+    convergence = result["integrated_gradients_convergence"]
+    assert convergence["converged"] and abs(convergence["delta"]) <= convergence["tolerance"]
+    assert sum(sum(v) for v in ig.values()) == pytest.approx(convergence["gap"] + convergence["delta"], abs=1e-4)
     for m, encoding in encodings.items():
         assert len(ig[m]) == len(encoding.tokens), "one attribution per real token"
         if m in result["attention"]:

@@ -31,10 +31,16 @@ EXPECTED = {  # (name, modality): (dim, token_dim)
     ("hf:laion/clap-htsat-unfused", "audio"): (512, 768),
     ("hf:laion/clap-htsat-unfused", "text"): (512, 768),
     ("hf:sentence-transformers/all-mpnet-base-v2", "text"): (768, 768),
+    ("frames:pixels", "video"): (256, 256),
+    ("frames:efficientnet-lite0", "video"): (1280, 1280),
+    ("hf:MCG-NJU/videomae-base", "video"): (768, 768),
+    ("hf:microsoft/xclip-base-patch32", "video"): (512, 768),
+    ("hf:facebook/timesformer-base-finetuned-k400", "video"): (768, 768),
 }
-BUILT_IN = {"pixels", "logmel", "words", "efficientnet-lite0", "minilm"}
+BUILT_IN = {"pixels", "logmel", "words", "efficientnet-lite0", "minilm", "frames:pixels", "frames:efficientnet-lite0"}
 NOT_CACHED = [("open_clip:ViT-B-32/laion2b_s34b_b79k", "image", "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"),
-              ("hf:facebook/wav2vec2-base", "audio", "facebook/wav2vec2-base")]
+              ("hf:facebook/wav2vec2-base", "audio", "facebook/wav2vec2-base"),
+              ("hf:MCG-NJU/videomae-base", "video", "MCG-NJU/videomae-base")]
 
 
 @pytest.fixture
@@ -66,7 +72,7 @@ def test_built_ins_run_here_and_uncached_backbones_say_what_to_download(empty_hf
 def test_the_list_filters_by_modality_and_rejects_unknown_ones() -> None:
     assert {r.modality for r in list_encoders("audio")} == {"audio"}
     assert {"pixels", "efficientnet-lite0"} <= {r.name for r in list_encoders("image")}
-    assert list_encoders("video") == []  # a modality of the built-in models only, so far
+    assert {"frames:pixels", "frames:efficientnet-lite0"} <= {r.name for r in list_encoders("video")}
     with pytest.raises(ConfigError, match="audio, image, text, video"):
         list_encoders("smell")
 
@@ -100,7 +106,8 @@ def test_listing_is_fast_and_imports_no_model_library() -> None:
 
 
 def test_defaults_load_and_loading_is_cached() -> None:
-    assert DEFAULT_ENCODERS == {"image": "efficientnet-lite0", "audio": "logmel", "text": "minilm"}
+    assert DEFAULT_ENCODERS == {"image": "efficientnet-lite0", "audio": "logmel", "text": "minilm",
+                                "video": "frames:efficientnet-lite0"}
     for modality, name in DEFAULT_ENCODERS.items():
         encoder = load_encoder(name, modality)
         assert (encoder.name, encoder.modality) == (name, modality)

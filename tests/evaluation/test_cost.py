@@ -108,3 +108,17 @@ def test_the_token_sweep_shows_how_each_architecture_grows() -> None:
     assert grow["hybrid (product)"] > 4.0
     batch = scaling("batch", values=[1, 8], runs=2)
     assert all(row["flops"][0] == row["flops"][1] for row in batch["strategies"].values())  # FLOPs per sample
+
+
+def test_tensor_fusion_grows_multiplicatively_with_the_modalities_and_the_others_do_not() -> None:
+    from fusion.evaluation.scaling import scaling
+
+    result = scaling("modalities", runs=2)
+    assert result["values"] == [2, 3, 4]
+    flops = {label: row["flops"] for label, row in result["strategies"].items()}
+    tensor = flops["early (tensor)"]
+    assert tensor[2] / tensor[1] > 4 and tensor[1] / tensor[0] > 2  # (6 + 1)^M terms in its outer product
+    for label in ("early (product)", "late (mean)"):  # one more modality: one more of the same parts
+        assert flops[label][2] / flops[label][1] < 1.5
+    width = scaling("width", values=[16, 32], runs=2)
+    assert all(row["flops"][1] > row["flops"][0] for row in width["strategies"].values())

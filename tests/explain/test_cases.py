@@ -83,6 +83,16 @@ def test_describe_says_which_digit_is_written_and_which_spoken() -> None:
     assert describe(DIGITS, Sample({"text": "seven"})) == "your files"
 
 
+def test_describe_says_what_a_motion_clip_shows_and_what_its_caption_says() -> None:
+    from fusion.tasks import get_task
+
+    motion = get_task("motion")
+    facts = motion.sample(5).facts
+    text = describe(motion, motion.sample(5))
+    assert f"the clip shows a **{facts['video digit']}** moving **{facts['video direction']}**" in text
+    assert f"the caption says a **{facts['caption digit']}** moving **{facts['caption direction']}**" in text
+
+
 def test_built_in_views_are_what_the_models_see_and_a_heads_picture_is_the_given_image(dataset_task) -> None:
     views = sample_views(DIGITS, DIGITS.sample(0))
     assert np.asarray(views["image"]).shape == (8, 8) and np.asarray(views["audio"]).shape == (32, 60)
@@ -101,3 +111,12 @@ def test_a_case_round_trips_through_a_link_and_a_bad_link_opens_the_default() ->
     assert Preset.from_query(query, ("audio", "image", "text")) == preset
     assert Preset.from_query({"sample": "3", "levels": "audio:7,video:0.5", "removed": "smell"}, ("audio", "image")) == Preset(sample=3)
     assert Preset.from_query({"sample": "x"}, ("audio",)) is None and Preset.from_query({}, ("audio",)) is None
+
+
+def test_a_silent_recording_gets_the_microphone_advice_and_an_upload_does_not() -> None:
+    from fusion.explain.cases import recording_advice
+    from fusion.io import SILENT_CLIP
+
+    assert recording_advice([SILENT_CLIP, "other"], recorded=False) == [SILENT_CLIP, "other"]
+    advised = recording_advice([SILENT_CLIP, "other"], recorded=True)
+    assert advised[0].startswith(SILENT_CLIP) and "microphone" in advised[0] and advised[1] == "other"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Callable
 
 import pytest
@@ -59,8 +60,14 @@ def test_every_explainer_keeps_the_contract_on_every_model_kind(kind, strategy, 
     if explainer == "shapley":  # efficiency, on both scales
         assert sum(result.values_probability.values()) == pytest.approx(result.full_probability - result.empty_probability, abs=1e-6)
         assert sum(result.values_logit.values()) == pytest.approx(result.full_logit - result.empty_logit, abs=1e-5)
+        log_gap = result.full_log_probability - result.empty_log_probability
+        assert sum(result.values_log_probability.values()) == pytest.approx(log_gap, abs=1e-5)
+        assert result.full_log_probability <= 0 and result.empty_log_probability <= 0
+        assert result.full_log_probability == pytest.approx(math.log(result.full_probability), abs=1e-9)
     if explainer == "gradients":  # completeness up to the reported quadrature error
         assert result.total() - (result.logit - result.baseline_logit) == pytest.approx(result.convergence_delta, abs=1e-5)
+        report = result.convergence()  # run to convergence: completeness within tolerance
+        assert report["converged"] and abs(result.total() - result.gap) <= report["tolerance"] + 1e-6
     if explainer == "attention":
         assert all((v >= 0).all() and v.sum() <= 1 + 1e-6 for v in result.tokens.values())  # attention mass
 

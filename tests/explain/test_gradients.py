@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from fusion.explain.gradients import GradientResult, IntegratedGradients
+from fusion.explain.gradients import GradientResult, IntegratedGradients, converged, step_schedule
 from fusion.models.strategies import build_model
 
 MODALITIES = ("audio", "image", "text")
@@ -177,7 +177,7 @@ def test_shares_and_json() -> None:
     data = json.loads(json.dumps(result.to_dict()))
     assert np.asarray(data["attributions"]["audio"]).shape == (32, 60)
     assert len(data["attributions"]["text"]) == len(data["words"]) == 4
-    assert data["steps"] == 25 and data["target"] == result.target
+    assert data["steps"] == 16 and data["convergence"]["converged"] and data["target"] == result.target
 
 
 # --- tiny real FusionModels ---------------------------------------------------------------------
@@ -253,9 +253,81 @@ def test_convergence_delta_is_reported_and_shrinks_with_steps(tiny_config, make_
     model = build_model(tiny_config("tri", "late", combiner="mean")).eval()
     batch = make_inputs(MODALITIES, batch=4, seed=3)
     inputs = {m: batch[m][1:2] for m in MODALITIES}
-    coarse = IntegratedGradients(model, steps=2, method="riemann_trapezoid").attribute(inputs)
-    fine = IntegratedGradients(model, steps=50).attribute(inputs)
+    coarse = IntegratedGradients(model, steps=2, max_steps=2, method="riemann_trapezoid").attribute(inputs)
+    fine = IntegratedGradients(model, steps=50, max_steps=50).attribute(inputs)
     for result in (coarse, fine):
         assert result.convergence_delta == pytest.approx(result.total() - (result.logit - result.baseline_logit), abs=1e-5)
     assert abs(coarse.convergence_delta) > 10 * abs(fine.convergence_delta)
     assert coarse.method == "riemann_trapezoid" and coarse.steps == 2
+
+
+def test_step_schedule_doubles_up_to_the_cap() -> None:
+    assert step_schedule(16, 512) == [16, 32, 64, 128, 256, 512]
+    assert step_schedule(12, 100) == [12, 24, 48, 96, 100]
+    assert step_schedule(25, 25) == [25]
+    assert converged(0.009, 1.0) and not converged(0.011, 1.0)
+    assert converged(0.0009, 0.0) and not converged(0.002, 0.01)
+
+
+def test_steps_adapt_until_the_delta_is_within_tolerance(tiny_config, make_inputs) -> None:
+    model = build_model(tiny_config("tri", "late", combiner="mean")).eval()
+    batch = make_inputs(MODALITIES, batch=4, seed=3)
+    inputs = {m: batch[m][1:2] for m in MODALITIES}
+    result = IntegratedGradients(model, steps=2, method="riemann_trapezoid").attribute(inputs)
+    report = result.convergence()
+    assert report["converged"] and abs(report["delta"]) <= report["tolerance"]
+    assert report["tolerance"] == pytest.approx(max(0.01 * abs(result.gap), 1e-3))
+    assert report["steps"] in step_schedule(2, 512) and report["steps"] > 2
+    # it stopped at the FIRST count that converges: half as many steps do not
+    fewer = IntegratedGradients(model, steps=report["steps"] // 2, max_steps=report["steps"] // 2,
+                                method="riemann_trapezoid").attribute(inputs)
+    assert not fewer.converged and abs(fewer.convergence_delta) > report["tolerance"]
+    # completeness within tolerance
+    assert abs(result.total() - result.gap) <= report["tolerance"] + 1e-6
+
+
+def test_a_run_that_hits_the_cap_says_it_did_not_converge(tiny_config, make_inputs) -> None:
+    model = build_model(tiny_config("tri", "late", combiner="mean")).eval()
+    batch = make_inputs(MODALITIES, batch=4, seed=3)
+    inputs = {m: batch[m][1:2] for m in MODALITIES}
+    result = IntegratedGradients(model, steps=2, max_steps=3, method="riemann_trapezoid").attribute(inputs)
+    assert result.steps == 3 and not result.converged and not result.to_dict()["convergence"]["converged"]
+    with pytest.raises(ValueError, match="max_steps"):
+        IntegratedGradients(model, steps=32, max_steps=16)
+
+
+@pytest.mark.parametrize(("strategy", "operator", "combiner"),
+                         [("early", "concat", None), ("early", "product", None), ("late", None, "mean"),
+                          ("hybrid", "product", None), ("unimodal", None, None)])
+def test_the_text_baseline_is_no_words_through_the_models_own_mask(tiny_config, make_inputs, strategy, operator, combiner) -> None:
+    """f(baseline) is the model's answer to an empty caption (every slot masked), and the path from
+    it is continuous: completeness holds within the tolerance."""
+    model = build_model(tiny_config("tri", strategy, operator=operator, combiner=combiner)).eval()
+    batch = make_inputs(model.modalities, batch=4, seed=5)
+    inputs = {m: batch[m][2:3] for m in model.modalities}
+    result = IntegratedGradients(model).attribute(inputs, present=["text"])
+    empty = {**inputs, "text": torch.zeros_like(inputs["text"])}
+    present = {m: torch.tensor([m == "text"]) for m in model.modalities}
+    with torch.no_grad():
+        no_words = model(empty, present).logits[0, result.target]
+    assert result.baseline_logit == pytest.approx(float(no_words), abs=1e-5)
+    assert result.converged and abs(result.total() - result.gap) <= result.convergence()["tolerance"] + 1e-6
+    assert "no words" in result.baselines["text"]
+
+
+def test_a_soft_key_weight_of_zero_is_exactly_a_masked_key() -> None:
+    from fusion.models.layers import TransformerBlock
+
+    torch.manual_seed(0)
+    block = TransformerBlock(8, 2).eval()
+    x = torch.randn(2, 5, 8)
+    hard = torch.tensor([[True, True, False, True, False], [True, False, False, False, False]])
+    with torch.no_grad():
+        expected, _ = block(x, hard)
+        soft, _ = block(x, hard.float())
+    assert torch.allclose(expected, soft, atol=1e-6)
+    weights = torch.tensor([[1.0, 0.5, 0.0, 1.0, 0.0]] * 2, requires_grad=True)
+    out, attention = block(x, weights)
+    out.sum().backward()
+    assert torch.isfinite(weights.grad).all()  # no NaN gradient from log(0)
+    assert attention[..., 2].abs().max() == 0 and attention[..., 4].abs().max() == 0

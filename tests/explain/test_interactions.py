@@ -133,3 +133,28 @@ def test_a_late_model_with_the_logit_sum_combiner_has_no_nonadditive_share(tiny_
     assert share < 1e-6
     mean_model = build_model(tiny_config(setup, "late", combiner="mean")).eval()
     assert EMAP(mean_model, "image", "audio").attribute(inputs).nonadditive_share > share
+
+
+@pytest.mark.parametrize("setup", ["duo", "tri"])
+def test_the_share_depends_on_the_scale_and_says_which(tiny_config, make_inputs, setup) -> None:
+    """A late mean-of-probabilities model is exactly additive on the probability scale and not on
+    the logit scale; a logit-sum model the reverse. So a share is only read with its scale."""
+    inputs = make_inputs(("audio", "image", "text"), batch=6, seed=1)
+    mean = build_model(tiny_config(setup, "late", combiner="mean")).eval()
+    summed = build_model(tiny_config(setup, "late", combiner="logit_sum")).eval()
+    share = {(name, scale): EMAP(model, "image", "audio", scale=scale).attribute({m: inputs[m] for m in model.modalities})
+             for name, model in (("mean", mean), ("sum", summed)) for scale in ("probability", "log_probability", "logit")}
+    assert share[("mean", "probability")].nonadditive_share < 1e-9 < share[("mean", "logit")].nonadditive_share
+    assert share[("sum", "logit")].nonadditive_share < 1e-9 < share[("sum", "probability")].nonadditive_share
+    assert share[("mean", "log_probability")].to_dict()["scale"] == "log_probability"
+    with pytest.raises(ValueError, match="scale"):
+        EMAP(mean, "image", "audio", scale="odds")
+
+
+def test_the_cli_scales_are_the_explainers() -> None:
+    from fusion.cli.interactions import SCALES as CLI_SCALES
+    from fusion.explain.interactions import SCALES
+
+    from fusion.viz.compare import EMAP_SCALES
+
+    assert CLI_SCALES == SCALES == EMAP_SCALES

@@ -12,6 +12,7 @@ from fusion.errors import InputError
 from fusion.modalities import get_modality
 from fusion.modalities.video import NUM_VIDEO_TOKENS, VIDEO_SHAPE, to_tubes, video_heatmap
 from fusion.video_io import MAX_VIDEO_BYTES, decode_video, even_indices
+from tools import drawn_clips as clips
 
 av = pytest.importorskip("av")
 
@@ -30,18 +31,7 @@ def moving_square(count: int, size=SIZE) -> list[np.ndarray]:
 
 def encode(container: str, codec: str, count: int = 12, pixel_format: str = "yuv420p", rate: int = 10,
            size=SIZE) -> bytes:
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format=container) as out:
-        stream = out.add_stream(codec, rate=rate)
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], pixel_format
-        out.start_encoding()
-        for frame in moving_square(count, size):
-            video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
-            for packet in stream.encode(video_frame if pixel_format != "gray" else video_frame.reformat(format="gray")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return buffer.getvalue()
+    return clips.encode(moving_square(count, size), container, codec, pixel_format, rate, size)
 
 
 @pytest.fixture(scope="module")
@@ -77,16 +67,8 @@ def test_a_path_decodes_like_its_bytes(tmp_path, mp4) -> None:
 
 
 def test_a_light_background_is_inverted_with_a_warning() -> None:
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
-        for frame in moving_square(8, (32, 32)):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(255 - frame, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    clip, warnings = decode_video(buffer.getvalue())
+    light = [255 - frame for frame in moving_square(8, (32, 32))]
+    clip, warnings = decode_video(clips.encode(light, "mp4", "libx264"))
     assert np.median(clip) < 0.2 and any("inverted" in w for w in warnings)
 
 
@@ -161,3 +143,15 @@ def test_tubes_hold_exactly_the_pixels_their_token_map_paints() -> None:
     for t in (0, 5, 31):
         mask = video_heatmap(np.eye(NUM_VIDEO_TOKENS)[t]).astype(bool)
         assert sorted(tubes[t].tolist()) == sorted(clip[0][torch.from_numpy(mask)].tolist())
+
+
+def test_the_clip_shown_in_the_app_decodes_back_to_the_same_frames() -> None:
+    from fusion.video_io import clip_bytes, is_gif
+
+    frames = 0.4 * np.random.default_rng(0).random(VIDEO_SHAPE).astype(np.float32)
+    frames[:, 4:12, 4:12] = 1.0
+    played = clip_bytes(frames)
+    assert played[:4] == b"\x1a\x45\xdf\xa3" and not is_gif(played)  # a WebM (Matroska) file
+    again, warnings = decode_video(played)
+    assert warnings == () and np.abs(again - frames).mean() < 0.03  # 8x8 blocks of each pixel, area-averaged back
+    assert is_gif(encode("gif", "gif", pixel_format="gray"))

@@ -14,6 +14,7 @@ from PIL import Image
 from fusion.data.avdigits import SPLITS, load_task
 from fusion.io import decode_audio, decode_image
 from fusion.userdata import DatasetError, export_avdigits, load_manifest
+from fusion.tasks import get_task
 
 EXPECTED_ROWS = {"train": 1077, "val": 360, "test": 360}
 
@@ -44,12 +45,13 @@ def test_manifest_loads_cleanly(exported, tasks):
     assert manifest.report()["splits"] == EXPECTED_ROWS
     assert manifest.classes == tuple(str(d) for d in range(10))
     assert manifest.modalities == ("audio", "image", "text")
+    assert manifest.group_names == ("accent", "voice")
     assert manifest.skipped == () and not manifest.seeded_split
 
 
 def test_rows_follow_load_task(exported, tasks):
     rows = _rows(exported)
-    assert list(rows[0]) == ["image", "audio", "text", "label", "split"]
+    assert list(rows[0]) == ["image", "audio", "text", "label", "split", "group:accent", "group:voice"]
     start = 0
     for split in SPLITS:
         task, part = tasks[split], rows[start:start + len(tasks[split])]
@@ -57,6 +59,9 @@ def test_rows_follow_load_task(exported, tasks):
         assert {row["split"] for row in part} == {split}
         assert [row["label"] for row in part] == [str(label) for label in task.label]
         assert [row["text"] for row in part] == task.text
+        groups = get_task("digits").groups(split)
+        assert [row["group:accent"] for row in part] == groups["accent"]
+        assert [row["group:voice"] for row in part] == groups["voice"]
         assert part[7]["image"] == f"images/{split}_0007.png"
         assert part[7]["audio"] == f"audio/{split}_0007.wav"
 

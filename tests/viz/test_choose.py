@@ -26,17 +26,38 @@ def analysed():
 def test_built_in_results_become_the_same_rows_and_early_lacks_attention(analysed) -> None:
     results, views, sample = analysed
     items = {name: choose.result_items(name, result, views, DIGITS.classes, sample.label) for name, result in results.items()}
-    assert set(items["early"]) == {(choose.PREDICTION, ""), (C, ""), (G, "audio"), (G, "image"), (G, "text")}
+    assert set(items["early"]) == {(choose.PREDICTION, ""), (C, ""), (C, "log-probability"), (G, ""), (G, "audio"),
+                                   (G, "image"), (G, "text")}
     assert {(A, m) for m in DIGITS.modalities} <= set(items["hybrid"])
     rows = choose.aligned_rows(items)
-    assert rows == [(choose.PREDICTION, ""), (C, ""), (A, "audio"), (A, "image"), (A, "text"),
-                    (G, "audio"), (G, "image"), (G, "text")]
-    assert all(isinstance(item, go.Figure) for item in items["hybrid"].values())
+    assert rows == [(choose.PREDICTION, ""), (C, ""), (C, "log-probability"), (A, "audio"), (A, "image"), (A, "text"),
+                    (G, ""), (G, "audio"), (G, "image"), (G, "text")]
+    assert all(isinstance(item, go.Figure) for row, item in items["hybrid"].items() if row != (G, ""))
+    convergence = results["hybrid"]["integrated_gradients_convergence"]
+    assert f"in {convergence['steps']} steps" in items["hybrid"][(G, "")]  # the convergence, beside the maps
     note = results["early"]["attention_note"]
     assert note in choose.placeholder((A, "audio"), results["early"], first=True)
     assert choose.placeholder((A, "image"), results["early"], first=False) == "No attention map on the image."
     single = choose.single_items(items["early"], results["early"])
     assert single[2] == f"Attention: {note}" and len(single) == len(items["early"]) + 1
+
+
+def test_the_gradients_note_says_when_ig_and_shapley_disagree_from_the_numbers() -> None:
+    from fusion.explain.report import top_modalities
+    from fusion.viz.reading import gradients_note
+
+    shares, shapley = {"audio": 0.96, "image": 0.04}, {"audio": 0.10, "image": 0.30}
+    result = {"integrated_gradients": shares, "shapley": shapley, "top_modality": top_modalities(shapley, shares),
+              "integrated_gradients_convergence": {"delta": 2e-4, "gap": 0.24, "steps": 128, "converged": True}}
+    note = gradients_note(result)
+    assert result["top_modality"] == {"shapley": "image", "integrated_gradients": "audio", "agree": False}
+    assert "disagree" in note and "audio (96%)" in note and "image adds the most" in note and "+0.30" in note
+    assert "converged in 128 steps" in note
+    agreeing = {**result, "top_modality": top_modalities({"audio": 0.5, "image": 0.1}, shares)}
+    assert "both rank audio first" in gradients_note(agreeing) and "disagree" not in gradients_note(agreeing)
+    stuck = {**result, "integrated_gradients_convergence": {"delta": 0.2, "gap": 0.24, "steps": 512, "converged": False}}
+    assert "did NOT converge" in gradients_note(stuck)
+    assert top_modalities({"audio": 0.1}, {"audio": 1.0}) is None
 
 
 def test_a_heads_result_uses_its_token_maps_on_the_same_rows() -> None:

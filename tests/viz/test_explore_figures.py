@@ -22,9 +22,15 @@ def test_image_figure_is_a_gray_8x8_heatmap_with_an_optional_overlay() -> None:
     plain = viz.image_figure(IMAGE)
     assert isinstance(plain, go.Figure) and trace_types(plain) == ["heatmap"]
     assert np.asarray(plain.data[0].z).shape == (8, 8)
-    overlaid = viz.image_figure(IMAGE, overlay=RNG.random((8, 8)))
+    weights = RNG.random((8, 8)) / 64
+    overlaid = viz.image_figure(IMAGE, overlay=weights)
     assert trace_types(overlaid) == ["heatmap", "heatmap"]
-    assert np.asarray(overlaid.data[1].z).min() == 0 and np.asarray(overlaid.data[1].z).max() == pytest.approx(1.0)  # stretched attention
+    # the real weights on a 0..max scale with a colour bar in attention weight (no min-max stretch)
+    np.testing.assert_allclose(np.asarray(overlaid.data[1].z), weights)
+    assert (overlaid.data[1].zmin, overlaid.data[1].zmax) == (0.0, pytest.approx(weights.max()))
+    assert overlaid.data[1].showscale and "attention weight" in overlaid.data[1].colorbar.title.text
+    ratio, entropy = viz.map_spread(weights)
+    assert f"max {ratio:.1f}× uniform, entropy {entropy:.2f}" in overlaid.layout.title.text
     assert plain.layout.height == overlaid.layout.height == viz.HEIGHT
 
 
@@ -32,7 +38,8 @@ def test_spectrogram_figure_draws_frame_weights_as_a_line_over_the_bins() -> Non
     figure = viz.spectrogram_figure(LOGMEL, frame_weights=RNG.random(60))
     assert trace_types(figure) == ["heatmap", "scatter"]
     assert np.asarray(figure.data[0].z).shape == (32, 60)
-    assert len(figure.data[1].y) == 60 and max(figure.data[1].y) == pytest.approx(31)
+    assert len(figure.data[1].y) == 60 and figure.data[1].yaxis == "y2"  # its own axis, in attention weight
+    assert figure.layout.yaxis2.range[0] == 0 and "attention weight" in figure.layout.yaxis2.title.text
     assert trace_types(viz.spectrogram_figure(LOGMEL)) == ["heatmap"]
 
 
@@ -41,6 +48,21 @@ def test_token_figure_has_one_cell_per_word() -> None:
     assert trace_types(figure) == ["heatmap"]
     assert list(figure.data[0].text[0]) == WORDS and len(figure.data[0].z[0]) == 5
     assert len(viz.token_figure(WORDS).data[0].z[0]) == 5
+    assert figure.data[0].zmin == 0 and figure.data[0].zmax == pytest.approx(0.5) and figure.data[0].showscale
+
+
+def test_map_spread_tells_a_flat_map_from_a_peaked_one() -> None:
+    assert viz.map_spread(np.full(64, 1 / 64)) == pytest.approx((1.0, 1.0))
+    one_hot = np.zeros(60)
+    one_hot[7] = 1.0
+    assert viz.map_spread(one_hot) == pytest.approx((60.0, 0.0))
+    # copying a token's weight onto its pixels changes neither number
+    tokens = RNG.random(16)
+    pixels = np.kron(tokens.reshape(4, 4), np.ones((2, 2)))
+    assert viz.map_spread(pixels)[0] == pytest.approx(viz.map_spread(tokens)[0])
+    # a flat map and a peaked map of the same size get visibly different colour ranges relative to their mean
+    flat, peaked = np.full(64, 1 / 64) * (1 + 0.3 * RNG.random(64)), np.r_[np.full(63, 1e-4), 1.0]
+    assert viz.map_spread(flat)[0] < 1.3 < 50 < viz.map_spread(peaked)[0]
 
 
 @pytest.mark.parametrize("label", [None, 3])
@@ -73,10 +95,25 @@ def test_the_waterfall_goes_from_the_prior_through_the_contributions_to_the_pred
     assert "P(7)" in figure.layout.title.text
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_the_log_probability_waterfall_adds_up_and_stays_below_zero(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    empty = -float(rng.uniform(0.5, 3))
+    values = {m: float(rng.uniform(-1, 1)) for m in ("audio", "image")}
+    full = min(-1e-3, empty + sum(values.values()))
+    values["image"] += full - (empty + sum(values.values()))
+    result = {"shapley_log_probability": values, "log_probability_empty": empty, "log_probability_full": full}
+    figure = viz.shapley_waterfall(result, "7", "log_probability")
+    trace = figure.data[0]
+    assert trace.y[0] + sum(trace.y[1:-1]) == pytest.approx(trace.y[-1])
+    assert "log P(7)" in figure.layout.title.text and figure.layout.yaxis.range[0] <= min(np.cumsum(trace.y[:-1]))
+
+
 def test_gradient_figures_are_diverging_and_centred_on_zero() -> None:
     image = viz.gradient_image_figure(RNG.normal(size=(8, 8)), share=0.25)
     assert trace_types(image) == ["heatmap"] and image.data[0].zmid is None
     assert image.data[0].zmin == -image.data[0].zmax and "25%" in image.layout.title.text
+    assert image.data[0].showscale and "attribution" in image.data[0].colorbar.title.text
     audio = viz.gradient_spectrogram_figure(LOGMEL, RNG.normal(size=(32, 60)), share=0.5)
     assert trace_types(audio) == ["heatmap", "heatmap"]
     assert np.asarray(audio.data[1].z).shape == (32, 60) and audio.data[1].zmin == -audio.data[1].zmax

@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from fusion.models.config import ModelConfig
-from fusion.models.layers import TransformerBlock
+from fusion.models.layers import TransformerBlock, and_present
 from fusion.models.inputs import create_tokenizer
 
 Segment = tuple[str, int, int]  # (what, start, stop) along a token axis
@@ -100,12 +100,14 @@ class FusionModel(nn.Module):
     def tokens(self, inputs: dict[str, Tensor], present: dict[str, Tensor]) -> dict[str, tuple[Tensor, Tensor]]:
         """Per modality: tokens ``[B, T, D]`` (with modality embedding) and valid mask ``[B, T]``.
 
-        The valid mask is False everywhere for rows where the modality is absent.
+        The valid mask is False everywhere for rows where the modality is absent. It is bool, or a
+        float weight per token in [0, 1] where a tokenizer was given soft word slots (Integrated
+        Gradients' path from "no words"; 0 acts exactly as False).
         """
         out = {}
         for m in self.modalities:
             tokens, valid = self.tokenizers[m](inputs[m])
-            out[m] = (tokens + self.modality_embedding[m], valid & present[m].unsqueeze(1))
+            out[m] = (tokens + self.modality_embedding[m], and_present(valid, present[m]))
         return out
 
     def complete_present(self, inputs: dict[str, Tensor], present: dict[str, Tensor] | None) -> dict[str, Tensor]:

@@ -1,8 +1,13 @@
 """Late-fusion combiners: per-modality class logits -> one prediction, respecting the present mask.
 
-Each returns ``(logits [B, C], weights [B, M])``. With no modality present, the probability
-combiners return a learned prior; ``logit_sum`` returns its bias, so it stays exactly additive:
-``logits = bias + sum over present m of logits_m``.
+Each returns ``(logits [B, C], weights [B, M])``. The probability combiners return proper
+log-probabilities for every coalition of present modalities: log of the weighted mean of the
+present modalities' probabilities and, with no modality present, the log-softmax of a learned
+prior (before December 2026 the raw prior itself, whose logsumexp was 2.30 on digits, so a
+raw-logit Shapley game split that offset across the modalities). The softmax of every output is
+unchanged. ``logit_sum`` returns its bias with none present, so it stays exactly additive on the
+logit scale: ``logits = bias + sum over present m of logits_m`` (its outputs are logits, not
+log-probabilities; the log-probability Shapley game applies log-softmax to every coalition).
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ class Combiner(nn.Module):
         mixed = (weights.unsqueeze(-1) * probabilities).sum(1)
         logits = torch.log(mixed.clamp_min(1e-12))
         none_present = mask.sum(1, keepdim=True) == 0
-        return torch.where(none_present, self.prior.expand_as(logits), logits), weights
+        prior = torch.log_softmax(self.prior, -1).expand_as(logits)
+        return torch.where(none_present, prior, logits), weights
 
 
 @COMBINERS.register("mean")
