@@ -44,19 +44,13 @@ def train_head(
     progress: bool = True,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-<<<<<<< HEAD
-    overwrite: bool = True,
-) -> tuple[TrainResult, dict[str, Any], Path]:
-    """Train head ``name`` on ``dataset``; save it to ``out/<task>/<name>/`` with test metrics and
-    ``dataset.json``, all at once (an existing head is replaced only with ``overwrite``).
-    Returns (result, metrics, folder)."""
-=======
     run: Run = SINGLE,
+    overwrite: bool = True,
 ) -> tuple[TrainResult, dict[str, Any] | None, Path | None]:
     """Train head ``name`` on ``dataset``; save it to ``out/<task>/<name>/`` with test metrics and
-    ``dataset.json``. Returns (result, metrics, folder); under torchrun (``run``) only rank 0
-    evaluates and saves, the others get (result, None, None)."""
->>>>>>> main
+    ``dataset.json``, all at once (an existing head is replaced only with ``overwrite``). Returns
+    (result, metrics, folder); under torchrun (``run``) only rank 0 evaluates and saves, the others
+    get (result, None, None)."""
     config = head_config(dataset, name, operator, combiner)
     start = time.perf_counter()
     result = train_model(config, head_settings(seed, epochs), on_epoch, should_stop, progress,
