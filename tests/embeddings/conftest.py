@@ -57,3 +57,22 @@ def small_embedded(small_dataset, session_cache):
     from fusion.embeddings.runs import load_dataset
 
     return load_dataset(small_dataset, CHEAP, cache=EmbeddingCache(session_cache), progress=False)
+
+
+CHEAP_FLAGS = ["--image-encoder", "pixels", "--audio-encoder", "logmel", "--text-encoder", "words"]
+
+
+def train_heads(dataset: Path, cache: Path, out: Path, strategies: tuple[str, ...], epochs: int) -> Path:
+    """Heads trained by ``train --data`` (the cheap built-in encoders) into the run folder ``out``."""
+    from fusion.cli import main
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv("FUSION_CACHE_DIR", str(cache))
+    try:
+        for strategy in strategies:
+            assert main(["train", "--data", str(dataset), "--strategy", strategy, *CHEAP_FLAGS,
+                         "--epochs", str(epochs), "--out", str(out)]) == 0
+    finally:
+        patch.undo()
+    return out
+

@@ -12,23 +12,14 @@ from fusion.cli import main
 from fusion.embeddings.cache import EmbeddingCache
 from fusion.tasks.dataset import task_from_checkpoints
 from tests.cli.test_commands import run_main
-
-CHEAP_FLAGS = ["--image-encoder", "pixels", "--audio-encoder", "logmel", "--text-encoder", "words"]
-
+from tests.embeddings.conftest import train_heads
 
 @pytest.fixture(scope="module")
 def trained_root(small_dataset, session_cache, tmp_path_factory):
-    """Heads trained with `train --data` into a run folder ``<user dir>/cli-run`` (TASK/NAME/)."""
-    out = tmp_path_factory.mktemp("user") / "cli-run"
-    patch = pytest.MonkeyPatch()
-    patch.setenv("FUSION_CACHE_DIR", str(session_cache))
-    try:
-        for strategy in ("audio", "hybrid", "image"):  # a unimodal head first: it reads one encoder only
-            assert main(["train", "--data", str(small_dataset), "--strategy", strategy, *CHEAP_FLAGS,
-                         "--epochs", "2", "--out", str(out)]) == 0
-    finally:
-        patch.undo()
-    return out
+    """Heads trained with `train --data` into a run folder ``<user dir>/cli-run`` (TASK/NAME/); a
+    unimodal head first: it reads one encoder only."""
+    return train_heads(small_dataset, session_cache, tmp_path_factory.mktemp("user") / "cli-run",
+                       ("audio", "hybrid", "image"), 2)
 
 
 @pytest.fixture(autouse=True)

@@ -11,23 +11,11 @@ import pytest
 
 from fusion.tasks.dataset import task_from_checkpoints
 from tests.cli.test_commands import assert_one_line_error, run_main
-
-CHEAP_FLAGS = ["--image-encoder", "pixels", "--audio-encoder", "logmel", "--text-encoder", "words"]
-
+from tests.embeddings.conftest import train_heads
 
 @pytest.fixture(scope="module")
 def heads(small_dataset, session_cache, tmp_path_factory):
-    out = tmp_path_factory.mktemp("user") / "groups-run"
-    patch = pytest.MonkeyPatch()
-    patch.setenv("FUSION_CACHE_DIR", str(session_cache))
-    try:
-        from fusion.cli import main
-
-        assert main(["train", "--data", str(small_dataset), "--strategy", "early", *CHEAP_FLAGS,
-                     "--epochs", "1", "--out", str(out)]) == 0
-    finally:
-        patch.undo()
-    return out
+    return train_heads(small_dataset, session_cache, tmp_path_factory.mktemp("user") / "groups-run", ("early",), 1)
 
 
 @pytest.fixture(autouse=True)
