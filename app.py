@@ -13,6 +13,7 @@ import streamlit as st
 from fusion.paths import ASSETS
 from fusion.tasks import list_tasks
 from fusion.threads import use_app_threads
+from ui.session import run_name_label, session_files
 from ui.state import SOURCE_KEY, TASK_KEY, restore_sidebar_from_link, source_choices, source_note
 
 use_app_threads()  # in this run's thread: tiny models, shared cores
@@ -35,6 +36,7 @@ pages = [
 # files of pages/ ("app", "compare", ...) until this script has run (seconds on a cold server).
 # client.showSidebarNavigation = false in .streamlit/config.toml turns that list off.
 page = st.navigation(pages, position="hidden")
+session_files()  # in a public demo (FUSION_DEMO=1): this session's runs and uploads, removed when it ends
 
 task_names = [t.name for t in list_tasks()]
 restore_sidebar_from_link(task_names)  # a shared link opens its task and models
@@ -46,7 +48,8 @@ with st.sidebar:
         help="digits: which digit (image + audio + text). match: is the spoken digit the written one? (image + audio). "
         "Other names: your datasets, with heads trained on the Your data page or with `train --data`.",
     )
-    source = st.selectbox("Models", source_choices(task), key=SOURCE_KEY, help="the shipped checkpoints, or one of your training runs")
+    source = st.selectbox("Models", source_choices(task), key=SOURCE_KEY, format_func=run_name_label,
+                          help="the shipped checkpoints, or one of your training runs")
     if note := source_note(task, source):
         st.caption(note)
 

@@ -14,7 +14,9 @@ from fusion.models.strategies import COMBINERS
 from fusion.training.loop import TrainSettings
 from fusion.training.jobs import FAILED, FINISHED, TrainingJob
 from fusion.viz.training import training_curves_figure
+from ui.session import demo_limits, session_job_running
 from ui.state import cached_models, current_task, is_dataset_task, show_error
+from ui.text import plain
 
 JOB_KEY = "train_job"
 
@@ -44,9 +46,9 @@ def progress_panel() -> None:
                   help="stop after the current epoch; the best epoch so far is saved")
         return
     if state.status == FAILED:
-        st.error(f"Training failed: {state.message}")
+        st.error(plain(f"Training failed: {state.message}"))
     elif state.saved:
-        (st.success if state.status == FINISHED else st.warning)(state.message)
+        (st.success if state.status == FINISHED else st.warning)(plain(state.message))
         st.markdown(f"Run **`{job.run_name}`** is now selectable in the sidebar's **Models** select "
                     f"(task `{state.task}`).")
         if not st.session_state.get("train_refreshed"):
@@ -55,7 +57,7 @@ def progress_panel() -> None:
             st.session_state["train_refreshed"] = True
             st.rerun(scope="app")
     else:
-        st.warning(state.message)
+        st.warning(plain(state.message))
 
 
 st.title("Train a model")
@@ -66,9 +68,10 @@ if is_dataset_task(task):
     st.stop()
 st.caption(f"Task `{task}` (change it in the sidebar). Training runs in the background; you can leave this page "
            "and come back. Checkpoints go to your user folder, never into the shipped models.")
+demo_limits()
 
 job: TrainingJob | None = st.session_state.get(JOB_KEY)
-running = job is not None and not job.done
+running = (job is not None and not job.done) or session_job_running()
 
 names = model_names(task)
 strategy_options = [*names]

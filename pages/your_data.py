@@ -4,31 +4,38 @@ fusion.userdata, fusion.embeddings and fusion.training.jobs; the widgets in ui/y
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
+from fusion.deployment import deployment
 from fusion.models.config import FUSION_STRATEGIES
+from fusion.names import safe_name
 from fusion.training.jobs import TrainingJob
 from fusion.userdata.manifest import cached_manifest
+from ui.session import demo_limits, session_job_running
 from ui.state import show_error
-from ui.your_data import FOLDER_KEY, JOB_KEY, K, SWITCH_KEY, choose_encoder, encoder_rows, progress_panel, unpack
+from ui.text import plain
+from ui.your_data import FOLDER_KEY, JOB_KEY, K, SWITCH_KEY, choose_encoder, chosen_folder, encoder_rows, progress_panel
+from ui.your_data import unpack, uploader_key
 
 if st.session_state.pop(SWITCH_KEY, False):
     st.switch_page("pages/explore.py")
+settings = deployment()
 st.title("Your data")
 st.caption("Fuse your own images, audio and text with frozen pretrained encoders: a folder with a manifest.csv "
            "(see the README), or a zip of one. `python -m fusion export-avdigits DIR` writes an example.")
+demo_limits(settings)
 left, right = st.columns(2)
-with left:
-    st.text_input("Dataset folder on this machine", key=FOLDER_KEY, placeholder="/path/to/folder with manifest.csv")
-with right:
-    upload = st.file_uploader("…or upload a zip of one", type=["zip"], key=f"{K}zip")
-    if upload is not None and st.button("Unpack", key=f"{K}unpack"):
-        unpack(upload)
-folder = (st.session_state.get(FOLDER_KEY) or "").strip()
-if not folder:
-    st.info("Point at a dataset folder or upload a zip to begin.")
+if not settings.demo:  # a public demo opens no server paths
+    left.text_input("Dataset folder on this machine", key=FOLDER_KEY, placeholder="/path/to/folder with manifest.csv",
+                    help=f"a folder under {settings.data_root} (FUSION_DATA_ROOT)")
+with right if not settings.demo else left:
+    upload = st.file_uploader("…or upload a zip of one" if not settings.demo else "Upload a zip of a dataset folder",
+                              type=["zip"], key=uploader_key())
+    if upload is not None:
+        st.button("Unpack", key=f"{K}unpack", on_click=unpack, args=(upload,))
+folder = chosen_folder()
+if folder is None:
+    st.info("Upload a zip to begin." if settings.demo else "Point at a dataset folder or upload a zip to begin.")
     st.stop()
 try:
     manifest = cached_manifest(folder)  # read again only when manifest.csv changes
@@ -36,11 +43,11 @@ except Exception as error:  # noqa: BLE001 - a DatasetError says what is wrong w
     show_error(error)
     st.stop()
 report = manifest.report()
-st.markdown(f"**{report['name']}**: {report['rows']} rows ({', '.join(f'{k} {v}' for k, v in report['splits'].items())}), "
+st.markdown(f"**{plain(report['name'])}**: {report['rows']} rows ({plain(', '.join(f'{k} {v}' for k, v in report['splits'].items()))}), "
             f"{len(report['classes'])} classes, modalities: {', '.join(report['modalities'])}"
             + (" · split made with seed 0" if report["seeded_split"] else ""))
 for warning in report["warnings"]:
-    st.warning(warning)
+    st.warning(plain(warning))
 if report["skipped"]:
     with st.expander(f"{len(report['skipped'])} rows skipped"):
         st.dataframe(report["skipped"], hide_index=True)
@@ -60,9 +67,9 @@ cols = st.columns([3, 1, 2])
 names = cols[0].multiselect("Models", choices, default=choices, key=f"{K}names",
                             help="fusion strategies, and unimodal baselines (one modality each)")
 epochs = cols[1].number_input("Epochs", 1, 200, 30, key=f"{K}epochs")
-run = cols[2].text_input("Run name", value=re.sub(r"[^A-Za-z0-9_.-]+", "_", manifest.name).strip("._")[:40] + "-run",
-                         key=f"{K}run", help="a plain folder name under your user folder")
-running = st.session_state.get(JOB_KEY) is not None and not st.session_state[JOB_KEY].done
+run = cols[2].text_input("Run name", value=safe_name(manifest.name, length=40) + "-run", key=f"{K}run",
+                         help="a plain folder name: letters, digits, '_', '.', '-'; an existing run is never overwritten")
+running = (st.session_state.get(JOB_KEY) is not None and not st.session_state[JOB_KEY].done) or session_job_running()
 if st.button("Encode and train", type="primary", disabled=running or not names, key=f"{K}start"):
     try:
         st.session_state[JOB_KEY] = TrainingJob.for_dataset(folder, encoders, names, run, epochs=int(epochs)).start()

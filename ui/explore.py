@@ -21,6 +21,7 @@ from fusion.models.config import FUSION_STRATEGIES
 from fusion.tasks import Sample, Task
 from fusion.viz import choose
 from ui.state import TASK_KEY, choice, show_error, task_models, task_spec
+from ui.text import plain
 
 K = "explore_"  # widget key prefix
 PRESET_KEY, SWITCH_KEY = f"{K}preset", "learn_open_explore"
@@ -134,7 +135,7 @@ def choose_case(task: Task, source: str) -> tuple[str, int | None, tuple]:
                 file = st.file_uploader(modality, type=list(spec.upload_types), key=upload_key(modality),
                                         on_change=check_upload, args=(modality,))
                 if refused := st.session_state.get(key("refused"), {}).get(modality):
-                    st.error(refused)
+                    st.error(plain(refused))  # it names the file
                 if modality == "audio" and file is None:
                     file = st.audio_input("or record", key=key("mic"), sample_rate=SAMPLE_RATE)
                     st.session_state[key("recorded")] = file is not None
@@ -219,7 +220,7 @@ def sample_warnings(sample: Sample) -> list[str]:
 
 def show_errors(errors: dict[str, str]) -> None:
     for modality, message in errors.items():
-        st.error(upload_error(modality, message))
+        st.error(plain(upload_error(modality, message)))  # it may quote a file's name
 
 
 # ---------------------------------------------------------------------------- the sample

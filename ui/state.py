@@ -13,6 +13,7 @@ from fusion.models.catalog import SHIPPED, run_model_names, source_models
 from fusion.models.presets import model_names
 from fusion.models.strategies import FusionModel
 from fusion.tasks import Task, built_in_tasks, get_task
+from ui.text import plain
 
 TASK_KEY, SOURCE_KEY = "task", "source"
 T = TypeVar("T")
@@ -84,11 +85,12 @@ def source_note(task: str, source: str) -> str | None:
 
 
 def show_error(error: Exception) -> None:
-    """A FusionError's message is for people; anything else is a bug, shown briefly with its type."""
+    """A FusionError's message is for people; anything else is a bug, shown briefly with its type.
+    Shown as plain text: messages quote names from files and people (``ui.text``)."""
     if isinstance(error, FusionError):
-        st.error(str(error))
+        st.error(plain(str(error)))
     else:
-        st.error(f"Something went wrong ({type(error).__name__}: {error}). The rest of the page still works.")
+        st.error(plain(f"Something went wrong ({type(error).__name__}: {error}). The rest of the page still works."))
 
 
 def section(render: Callable[..., T], *args: Any) -> T | None:

@@ -1,34 +1,85 @@
-"""The Your data page's widgets: unpacking an uploaded zip, choosing an encoder per modality, the
-background job's progress, and opening the trained heads in Explore."""
+"""The Your data page's widgets: the dataset folder (typed, or an uploaded zip unpacked), choosing
+an encoder per modality, the background job's progress, and opening the trained heads in Explore.
+
+Unpacking runs in the Unpack button's callback, before the folder field exists in the run (setting a
+widget's value after it was drawn raises StreamlitWidgetAlreadyInstantiatedError). The upload's
+bytes are then dropped from Streamlit's memory and the uploader starts afresh. Every name from a
+file or a person is shown with ``ui.text.plain``.
+"""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+from fusion.deployment import ZIP_MAX_BYTES, check_data_folder, deployment, session_datasets_dir
 from fusion.encoders import DEFAULT_ENCODERS, list_encoders
-from fusion.paths import datasets_dir
 from fusion.training.jobs import FAILED, FINISHED, TrainingJob
-from fusion.userdata.zips import extract_zip
+from fusion.userdata.manifest import DatasetError
+from fusion.userdata.uploads import unpack_upload
 from fusion.viz.training import training_curves_figure
+from ui.session import session_files
 from ui.state import SOURCE_KEY, TASK_KEY, cached_models, show_error
+from ui.text import plain
 
 K = "data_"
 JOB_KEY = f"{K}job"
-FOLDER_KEY = f"{K}folder"
+FOLDER_KEY = f"{K}folder"  # the folder field (not in demo mode)
+UNPACKED_KEY = f"{K}unpacked"  # the folder of the zip unpacked last (demo mode: the only source)
+UPLOADS_KEY = f"{K}uploads"  # how many zips were unpacked: the uploader's key, so each starts empty
+ERROR_KEY = f"{K}unpack_error"
 SWITCH_KEY = f"{K}open_explore"
 
 
+def uploader_key() -> str:
+    return f"{K}zip_{st.session_state.get(UPLOADS_KEY, 0)}"
+
+
 def unpack(upload) -> None:
-    """Unpack an uploaded zip into its own new folder under the datasets dir (refusing unsafe zips)."""
-    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(upload.name).stem)[:40] or "dataset"
-    dest = datasets_dir() / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    """Unpack button callback: the zip -> its folder (this session's, in demo mode), within quotas."""
+    settings, files = deployment(), session_files()
+    data = upload.getvalue()
     try:
-        st.session_state[FOLDER_KEY] = str(extract_zip(upload.getvalue(), dest, max_total_bytes=500_000_000))
-    except Exception as error:  # noqa: BLE001 - shown; nothing was written
+        if files is not None and not files.take_upload(len(data), settings.upload_bytes):
+            raise DatasetError(f"this session has uploaded {files.uploaded_bytes / 1e6:,.0f} MB; it may upload "
+                               f"{settings.upload_bytes / 1e6:,.0f} MB in all. Reload the page to start afresh.")
+        folder = unpack_upload(data, upload.name, session_datasets_dir(), ZIP_MAX_BYTES, settings.disk_bytes)
+        st.session_state[UNPACKED_KEY] = str(folder)
+        if not settings.demo:
+            st.session_state[FOLDER_KEY] = str(folder)
+    except Exception as error:  # noqa: BLE001 - shown on the page; nothing was written
+        st.session_state[ERROR_KEY] = error
+    finally:
+        forget_upload(upload)
+
+
+def forget_upload(upload) -> None:
+    """Drop the upload's bytes from Streamlit's memory now (not when the session ends)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None:
+        ctx.uploaded_file_mgr.remove_file(ctx.session_id, upload.file_id)
+    st.session_state[UPLOADS_KEY] = st.session_state.get(UPLOADS_KEY, 0) + 1
+
+
+def chosen_folder() -> Path | None:
+    """The dataset folder to open: the unpacked zip in demo mode, else the folder field (checked
+    against the data root); None when there is none yet. Errors are shown, then None."""
+    error = st.session_state.pop(ERROR_KEY, None)
+    if error is not None:
         show_error(error)
+    if deployment().demo:
+        unpacked = st.session_state.get(UNPACKED_KEY)
+        return Path(unpacked) if unpacked and Path(unpacked).is_dir() else None
+    text = (st.session_state.get(FOLDER_KEY) or "").strip()
+    if not text:
+        return None
+    try:
+        return check_data_folder(text)
+    except Exception as error:  # noqa: BLE001 - a ConfigError names the allowed root
+        show_error(error)
+        return None
 
 
 @st.cache_data(show_spinner=False, ttl=30)
@@ -55,7 +106,7 @@ def progress_panel() -> None:
     if job is None:
         return
     state = job.progress()
-    st.progress(state.fraction, text=f"{state.phase}: {state.message} — {state.status}")
+    st.progress(state.fraction, text=plain(f"{state.phase}: {state.message} — {state.status}"))
     if state.phase == "training" and state.records:
         st.plotly_chart(training_curves_figure(state.records, job.total_epochs), key=f"{K}curves")
     if state.results:
@@ -65,9 +116,9 @@ def progress_panel() -> None:
         st.button("Stop", key=f"{K}stop", on_click=job.stop, help="stop after the current epoch")
         return
     if state.status == FAILED:
-        st.error(state.message)
+        st.error(plain(state.message))
         return
-    (st.success if state.status == FINISHED else st.warning)(state.message)  # a stopped run is a warning
+    (st.success if state.status == FINISHED else st.warning)(plain(state.message))  # a stopped run is a warning
     if state.results and st.button("Open in Explore", icon=":material/search:", key=f"{K}open",
                                   on_click=open_in_explore, args=(state.task, job.run_name)):
         st.rerun(scope="app")  # the page's top switches to Explore

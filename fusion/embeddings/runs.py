@@ -45,10 +45,12 @@ def train_head(
     on_epoch: Callable[[EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     run: Run = SINGLE,
+    overwrite: bool = True,
 ) -> tuple[TrainResult, dict[str, Any] | None, Path | None]:
     """Train head ``name`` on ``dataset``; save it to ``out/<task>/<name>/`` with test metrics and
-    ``dataset.json``. Returns (result, metrics, folder); under torchrun (``run``) only rank 0
-    evaluates and saves, the others get (result, None, None)."""
+    ``dataset.json``, all at once (an existing head is replaced only with ``overwrite``). Returns
+    (result, metrics, folder); under torchrun (``run``) only rank 0 evaluates and saves, the others
+    get (result, None, None)."""
     config = head_config(dataset, name, operator, combiner)
     start = time.perf_counter()
     result = train_model(config, head_settings(seed, epochs), on_epoch, should_stop, progress,
@@ -64,6 +66,6 @@ def train_head(
     }
     if result.stopped:
         metrics["stopped"] = True
-    folder = save_checkpoint(result.model, checkpoint_dir(out, config.task, name), metrics)
-    (folder / DATASET_RECORD).write_text(json.dumps(dataset_record(dataset), indent=2) + "\n")
+    record = {DATASET_RECORD: json.dumps(dataset_record(dataset), indent=2) + "\n"}
+    folder = save_checkpoint(result.model, checkpoint_dir(out, config.task, name), metrics, record, overwrite)
     return result, metrics, folder

@@ -7,29 +7,28 @@ default ``user_checkpoints/`` beside ``app.py``; shipped checkpoints are never w
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from fusion.models.checkpoints import CONFIG, checkpoint_dir, load_checkpoint, shipped_root
-from fusion.errors import ConfigError
 from fusion.models.strategies import FusionModel
+from fusion.deployment import visible_run
+from fusion.errors import ConfigError
+from fusion.names import SHIPPED, check_name
 from fusion.paths import user_dir
-
-SHIPPED = "shipped"
-_RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 def check_run_name(name: str) -> str:
-    """A run name is a plain folder name: letters, digits, ``_ . -`` (no paths, no ``..``)."""
-    if not _RUN_NAME.match(name) or name == SHIPPED or ".." in name:
-        raise ConfigError(
-            f"run name {name!r} is not allowed; use 1-64 letters, digits, '_', '.' or '-' (not {SHIPPED!r})"
-        )
-    return name
+    """A run name is a plain folder name (``fusion.names``): no paths, no ``..``, no control characters."""
+    return check_name(name, "run name")
 
 
 def source_root(source: str) -> Path:
-    return shipped_root() if source == SHIPPED else user_dir() / check_run_name(source)
+    """The folder of model source ``source``; in a demo session, only the session's own runs."""
+    if source == SHIPPED:
+        return shipped_root()
+    if not visible_run(check_run_name(source)):
+        raise ConfigError(f"there is no run {source!r} in this session; train one on the Train page")
+    return user_dir() / source
 
 
 def run_model_names(task: str, source: str) -> list[str]:
@@ -51,7 +50,7 @@ def model_sources(task: str) -> list[str]:
     runs = []
     if user_dir().is_dir():
         for run in sorted(user_dir().iterdir()):
-            if run.is_dir() and _RUN_NAME.match(run.name) and any((run / task).glob(f"*/{CONFIG}")):
+            if run.is_dir() and visible_run(run.name) and any((run / task).glob(f"*/{CONFIG}")):
                 runs.append(run.name)
     return [SHIPPED, *runs] if task in BUILT_IN_TASKS else runs
 

@@ -13,6 +13,7 @@ most twice the float32 size of that model. Anything else is one :class:`Checkpoi
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load, save_file
 
+from fusion.atomic import staged_folder
 from fusion.models.config import ModelConfig
 from fusion.errors import CheckpointError, ConfigError
 from fusion.io import read_file, read_json
@@ -42,14 +44,23 @@ def checkpoint_dir(root: Path | str, task: str, name: str) -> Path:
     return Path(root) / task / name
 
 
-def save_checkpoint(model: FusionModel, folder: Path | str, metrics: dict[str, Any] | None = None) -> Path:
+def save_checkpoint(model: FusionModel, folder: Path | str, metrics: dict[str, Any] | None = None,
+                    extra: Mapping[str, str] | None = None, overwrite: bool = True) -> Path:
+    """Write the checkpoint (and ``extra`` {file name: text} beside it) all at once: into a hidden
+    temporary sibling, renamed into place when complete (``fusion.atomic``), so a reader or a crash
+    never meets a half-written folder. An existing checkpoint is replaced only with ``overwrite``
+    (ConfigError otherwise, also when another writer got there first)."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-    save_file(state, str(folder / WEIGHTS))
-    (folder / CONFIG).write_text(model.config.to_json() + "\n")
-    if metrics is not None:
-        (folder / METRICS).write_text(json.dumps(metrics, indent=2) + "\n")
+    files = {CONFIG: model.config.to_json() + "\n", **({METRICS: json.dumps(metrics, indent=2) + "\n"} if metrics is not None else {}),
+             **(extra or {})}
+    try:
+        with staged_folder(folder, replace=overwrite) as staging:
+            save_file(state, str(staging / WEIGHTS))
+            for name, text in files.items():
+                (staging / name).write_text(text)
+    except FileExistsError:
+        raise ConfigError(f"{folder} already holds a checkpoint; choose another run name, or overwrite it") from None
     return folder
 
 

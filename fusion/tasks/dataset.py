@@ -5,7 +5,6 @@ checkpoint carries; their rows come from the embedding cache, so nothing is re-e
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,7 +15,9 @@ from torch import Tensor
 
 from fusion.errors import CheckpointError, ConfigError, InputError
 from fusion.models.config import ModelConfig
+from fusion.deployment import visible_run
 from fusion.models.inputs import encodings_input
+from fusion.names import is_plain_name, safe_name
 from fusion.paths import user_dir
 from fusion.tasks.base import DATASET, Task
 from fusion.tasks.samples import Sample
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
     from fusion.embeddings.extract import EmbeddedDataset
 
 DATASET_RECORD = "dataset.json"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def dataset_task_name(folder_name: str) -> str:
     """A dataset folder's name as a task name: a plain folder name, never a built-in task's."""
     from fusion.tasks.registry import BUILT_IN_TASKS
 
-    name = (_UNSAFE.sub("_", folder_name).strip("._") or "dataset")[:60]
+    name = safe_name(folder_name)
     return f"{name}-data" if name in BUILT_IN_TASKS else name
 
 
@@ -200,11 +199,11 @@ def _records(source: str | None = None) -> dict[str, dict[str, Any]]:
         return found
     runs = [source] if source else sorted(p.name for p in root.iterdir() if p.is_dir())
     for run in runs:
-        if not _NAME.match(run):
+        if not visible_run(run):
             continue
         for path in sorted((root / run).glob(f"*/*/{DATASET_RECORD}")):
             task = path.parents[1].name
-            if not _NAME.match(task) or task in found:
+            if not is_plain_name(task) or task in found:
                 continue
             try:
                 record = read_dataset_record(path.parent)

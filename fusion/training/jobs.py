@@ -6,9 +6,14 @@ One job type, a list of steps run in order in a daemon thread:
 - ``TrainingJob.for_dataset(folder, encoders, names, run)``: encode the dataset folder (cache
   first), then one step per head (``fusion.embeddings.runs.train_head``).
 
-Each model is saved to ``<user dir>/<run>/<task>/<name>/``, which makes the run a model source.
-Both kinds refuse a run name that is not a plain folder name, any folder inside the shipped
-checkpoints, an existing model unless ``overwrite``, and a folder that another live job is writing.
+Each model is saved to ``<user dir>/<run>/<task>/<name>/``, which makes the run a model source; in
+a public demo (``fusion.deployment``) the run's folder carries the session's owner tag, so no session
+sees or overwrites another's. Both kinds refuse a run name that is not a plain folder name
+(``fusion.names``), any folder inside the shipped checkpoints, and an existing model unless
+``overwrite``. While a job runs it holds the run's lock (``fusion.models.run_lock``: another job, in
+this process or another, gets a clear error) and each model is written all at once (a temporary
+folder, then a rename). In demo mode a session runs at most one job and the server
+``FUSION_DEMO_MAX_JOBS``.
 
 ``progress()`` is safe to read at any time; ``stop()`` stops after the current epoch: the model
 being trained is saved with its best epoch (its metrics say ``"stopped": true``), later steps are
@@ -27,9 +32,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fusion.errors import ConfigError, FusionError
-from fusion.models.catalog import check_run_name
+from fusion.deployment import current_owner, deployment, owned_run_name
 from fusion.models.checkpoints import CONFIG, checkpoint_dir, save_checkpoint, shipped_root
 from fusion.models.config import ModelConfig
+from fusion.models.run_lock import RunLock
 from fusion.paths import user_dir
 from fusion.training.loop import EpochRecord, TrainSettings, train_model
 
@@ -40,8 +46,20 @@ if TYPE_CHECKING:
 PENDING, RUNNING, FINISHED, STOPPED, FAILED = "pending", "running", "finished", "stopped", "failed"
 ENCODING, TRAINING = "encoding", "training"
 
-_claimed: set[Path] = set()  # model folders a live job in this process is writing
-_claimed_lock = threading.Lock()
+_live: set[TrainingJob] = set()  # the jobs started in this process and not yet ended
+_live_lock = threading.Lock()
+
+
+def live_jobs(owner: str | None = None) -> list[TrainingJob]:
+    """The running jobs of this process (of one session's ``owner`` tag, when given)."""
+    with _live_lock:
+        return [job for job in _live if owner is None or job.owner == owner]
+
+
+def stop_jobs(owner: str) -> None:
+    """Ask every running job of session ``owner`` to stop (its session ended)."""
+    for job in live_jobs(owner):
+        job.stop()
 
 
 @dataclass
@@ -72,10 +90,12 @@ class TrainingJob:
     """Build one with ``for_model`` or ``for_dataset``; then ``start()``, ``progress()``, ``stop()``, ``join()``."""
 
     def __init__(self, run_name: str, task: str, names: Sequence[str], epochs: int, overwrite: bool = False) -> None:
-        self.run_name, self.task = check_run_name(run_name), task
+        self.owner = current_owner()
+        self.run_name, self.task = owned_run_name(run_name, self.owner), task
         if not names:
             raise ConfigError("choose at least one model to train")
         self.out = user_dir() / self.run_name
+        self._run_lock = RunLock(self.out)
         self.targets = {name: checkpoint_dir(self.out, task, name).resolve() for name in names}
         self.overwrite, self.total_epochs = overwrite, epochs
         self._check_targets()
@@ -122,17 +142,30 @@ class TrainingJob:
 
     # ---- control -------------------------------------------------------------------------------
     def start(self) -> TrainingJob:
-        """Claim the job's model folders and start; ConfigError when another live job writes one."""
-        with _claimed_lock:
-            busy = [name for name, folder in self.targets.items() if folder in _claimed]
-            if busy:
-                raise ConfigError(f"another training job is already writing run {self.run_name!r} "
-                                  f"({', '.join(busy)}); wait for it to end or choose another run name")
-            self._check_targets()  # a model may have been saved since this job was made
-            _claimed.update(self.targets.values())
+        """Lock the run and start; ConfigError when another job writes it or a demo limit is reached."""
+        with _live_lock:
+            self._check_limits()
+            self._run_lock.acquire()
+            try:
+                self._check_targets()  # a model may have been saved since this job was made
+            except BaseException:
+                self._run_lock.release()
+                raise
+            _live.add(self)
         self._update(status=RUNNING, message="starting")
         self._thread.start()
         return self
+
+    def _check_limits(self) -> None:
+        settings = deployment()
+        if not settings.demo:
+            return
+        if self.owner is not None and sum(job.owner == self.owner for job in _live) >= settings.jobs_per_session:
+            raise ConfigError(f"this demo runs at most {settings.jobs_per_session} training job per session; "
+                              "wait for yours to end or stop it")
+        if len(_live) >= settings.max_jobs:
+            raise ConfigError(f"this demo server already runs {len(_live)} training jobs, its limit; try again "
+                              "in a few minutes")
 
     def stop(self) -> None:
         """Stop after the current epoch, or after encoding (the model being trained is saved)."""
@@ -183,7 +216,8 @@ class TrainingJob:
         metrics = {**evaluate(result.model), "task": config.task, **result.summary(),
                    "epochs_run": len(result.history), "train_seconds": round(time.perf_counter() - start, 1),
                    "run": self.run_name, "stopped": result.stopped}
-        self._saved(config.name, metrics, save_checkpoint(result.model, self.targets[config.name], metrics))
+        folder = save_checkpoint(result.model, self.targets[config.name], metrics, overwrite=self.overwrite)
+        self._saved(config.name, metrics, folder)
 
     def _encode(self, manifest: Manifest, encoders: Mapping[str, str | None], seed: int) -> None:
         from fusion.embeddings.extract import embed_manifest
@@ -195,7 +229,8 @@ class TrainingJob:
         from fusion.embeddings.runs import train_head
 
         _, metrics, folder = train_head(self._dataset, name, self.out, seed=seed, epochs=epochs, progress=False,
-                                        on_epoch=self._on_epoch, should_stop=self._stop.is_set)
+                                        on_epoch=self._on_epoch, should_stop=self._stop.is_set,
+                                        overwrite=self.overwrite)
         self._saved(name, metrics, folder)
 
     # ---- the worker ----------------------------------------------------------------------------
@@ -215,8 +250,9 @@ class TrainingJob:
         except Exception as error:  # noqa: BLE001 - shown to the person who started the job
             self._update(status=FAILED, message=f"{type(error).__name__}: {error}")
         finally:
-            with _claimed_lock:
-                _claimed.difference_update(self.targets.values())
+            with _live_lock:
+                _live.discard(self)
+                self._run_lock.release()
 
     def _outcome(self) -> dict[str, Any]:
         state = self.progress()

@@ -1,16 +1,15 @@
-"""Write a folder all at once: build it in a hidden sibling, rename it into place when complete.
+"""Write a dataset folder all at once (``fusion.atomic``), only into a new or empty folder.
 
 A crash or a refusal half-way leaves ``dest`` as it was, never a half-written dataset.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from fusion import atomic
 from fusion.userdata.manifest import DatasetError
 
 
@@ -28,15 +27,9 @@ def staged_folder(dest: Path) -> Iterator[Path]:
     """Yield an empty temporary sibling of ``dest``; on success it becomes ``dest``, on an
     exception it is removed and ``dest`` is untouched."""
     check_free(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private (0o700); the dataset is an ordinary folder
     try:
-        yield staging
-        check_free(dest)  # nobody wrote there meanwhile
-        if dest.is_dir():
-            dest.rmdir()
-        staging.rename(dest)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        with atomic.staged_folder(dest) as staging:
+            yield staging
+    except FileExistsError:
+        check_free(dest)  # somebody wrote there meanwhile: say what is there
         raise

@@ -36,6 +36,10 @@ class _Entry:
         return "/".join(self.parts)
 
 
+def _megabytes(count: int) -> str:
+    return f"{count / 1e6:,.0f} MB" if count >= 10_000_000 else f"{count / 1e6:.2g} MB"
+
+
 def _refuse(info: zipfile.ZipInfo, problem: str) -> DatasetError:
     return DatasetError(f"refused the zip: entry {info.orig_filename!r} {problem}; nothing was "
                         "extracted.")
@@ -86,8 +90,8 @@ def _plan(infos: list[zipfile.ZipInfo], max_total_bytes: int, max_files: int,
                 raise _refuse(clash, "is both a file and a folder in the zip")
     total = sum(entry.info.file_size for entry in files)
     if total > max_total_bytes:
-        raise DatasetError(f"refused the zip: it unpacks to {total / 1e6:,.0f} MB, more than the "
-                           f"{max_total_bytes / 1e6:,.0f} MB limit; nothing was extracted.")
+        raise DatasetError(f"refused the zip: it unpacks to {_megabytes(total)}, more than the "
+                           f"{_megabytes(max_total_bytes)} limit; nothing was extracted.")
     for entry in files:
         size, packed = entry.info.file_size, max(entry.info.compress_size, 1)
         if size > RATIO_MIN_BYTES and size / packed > max_ratio:

@@ -19,7 +19,9 @@ RUN = "mini"
 
 
 @pytest.fixture()
-def folders(tmp_path, session_cache, monkeypatch) -> Path:
+def folders(tmp_path, tmp_path_factory, session_cache, monkeypatch) -> Path:
+    monkeypatch.setenv("FUSION_DATA_ROOT", str(tmp_path_factory.getbasetemp()))  # the folder field opens only these
+    monkeypatch.delenv("FUSION_DEMO", raising=False)
     monkeypatch.setenv("FUSION_USER_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("FUSION_DATASETS_DIR", str(tmp_path / "datasets"))
     monkeypatch.setenv("FUSION_CACHE_DIR", str(session_cache))
@@ -51,6 +53,10 @@ def test_heads_trained_on_the_page_open_in_explore_and_compare(folders, small_da
     train_on_page(at, small_dataset)
     results = at.session_state["data_job"].progress().results
     assert set(results) == {"early", "late", "hybrid", "audio", "image", "text"}
+    saved = {p: p.stat().st_mtime_ns for p in (folders / "runs" / RUN).rglob("*") if p.is_file()}
+    at.button(key="data_start").click().run()  # the same run name again: refused, nothing overwritten
+    assert not at.exception and any("already holds" in e.value for e in at.error)
+    assert {p: p.stat().st_mtime_ns for p in (folders / "runs" / RUN).rglob("*") if p.is_file()} == saved
     assert [t.name for t in list_tasks() if t.kind == DATASET] == ["digits-small"] and model_sources("digits-small") == [RUN]
     at.run()
     assert not at.exception
@@ -99,7 +105,7 @@ def test_a_zip_with_dot_dot_paths_is_refused_and_nothing_is_written(folders) -> 
         archive.writestr("data/manifest.csv", "text,label\nhi,1\nho,2\n")
         archive.writestr("../evil.txt", "gotcha")
     at = your_data_page()
-    at.file_uploader(key="data_zip").set_value(("data.zip", buffer.getvalue(), "application/zip")).run()
+    at.file_uploader(key="data_zip_0").set_value(("data.zip", buffer.getvalue(), "application/zip")).run()
     at.button(key="data_unpack").click().run()
     assert not at.exception
     assert any("../evil.txt" in e.value for e in at.error)

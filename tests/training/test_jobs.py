@@ -115,15 +115,17 @@ def hold(job: TrainingJob) -> threading.Event:
     return release
 
 
-def test_two_live_jobs_on_the_same_model_are_refused(tmp_path, monkeypatch) -> None:
+def test_two_live_jobs_on_the_same_run_are_refused(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("FUSION_USER_DIR", str(tmp_path))
     first = TrainingJob.for_model(tiny(), TrainSettings(epochs=1), "run-c")
     release = hold(first)
     first.start()
     second = TrainingJob.for_model(tiny(), TrainSettings(epochs=1), "run-c", overwrite=True)
-    with pytest.raises(ConfigError, match="already writing run 'run-c'"):
+    with pytest.raises(ConfigError, match=r"run 'run-c' is being written by another training job \(process \d+\)"):
         second.start()
-    other = TrainingJob.for_model(tiny(name="late"), TrainSettings(epochs=1), "run-c").start()  # another model: allowed
+    with pytest.raises(ConfigError, match="being written"):  # the run is locked, not only the model
+        TrainingJob.for_model(tiny(name="late"), TrainSettings(epochs=1), "run-c").start()
+    other = TrainingJob.for_model(tiny(name="late"), TrainSettings(epochs=1), "run-d").start()  # another run: allowed
     assert not first.done
     release.set()
     assert first.join(60) and other.join(60)

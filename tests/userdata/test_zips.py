@@ -124,7 +124,7 @@ def test_too_many_files(tmp_path):
 
 def test_too_many_bytes(tmp_path):
     source = make_zip({"manifest.csv": MANIFEST, "data.bin": bytes(range(256)) * 40})
-    assert_refused(tmp_path, source, "more than the 0 MB limit", max_total_bytes=5000)
+    assert_refused(tmp_path, source, "more than the 0.005 MB limit", max_total_bytes=5000)
 
 
 def test_duplicate_names(tmp_path):
