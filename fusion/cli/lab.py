@@ -15,9 +15,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
 
     command = commands.add_parser("lab", help="train early / late / hybrid on a synthetic task of known PID and "
                                               "compare accuracy, EMAP, Shapley and measured PID with the truth")
-    command.add_argument("--kind", choices=KINDS, help="a pure task: 1 bit of redundancy, uniqueness (image) or synergy")
+    command.add_argument("--kind", choices=KINDS, help="a pure task: log2 3 = 1.585 bits of redundancy, uniqueness (image) or synergy (sum mod 3)")
     command.add_argument("--mix", metavar="R,U,S", help="weights of the three mechanisms instead of --kind, e.g. 1,0,1")
-    command.add_argument("--epochs", type=int, default=None, help="training epochs per model (default 8)")
+    command.add_argument("--epochs", type=int, default=None, help="training epochs per model (default 16)")
     command.add_argument("--seed", type=seed_type, default=0, help="seed of the data draws and the training")
     command.add_argument("--json", action="store_true", help="print one JSON object")
     return command

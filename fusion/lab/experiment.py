@@ -6,7 +6,7 @@ data (as :mod:`fusion.evaluation.task_pid` measures a built-in task) against the
 Inputs are the clean AV-Digits images and clips of the ``digits`` splits (test images and
 speakers unseen in training). The models are the builders' ``match`` configs at a small width,
 trained by the one training loop with a linear probe per side that predicts that side's digit
-(as on ``match``: a parity bit alone is too weak a signal to learn digits from in a few epochs).
+(as on ``match``: a sum mod 3 alone is too weak a signal to learn digits from in a few epochs).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from torch import Tensor
 from fusion.evaluation.accuracy import predict_logits
 from fusion.evaluation.task_pid import atoms, cluster_codes, modality_embeddings
 from fusion.evaluation.pid import decompose_samples
-from fusion.lab.generative import SOURCES, Mix, draw_pairs, truth
+from fusion.lab.generative import CLASSES, SOURCES, Mix, draw_pairs, truth
 from fusion.models.config import FUSION_STRATEGIES, ModelConfig
 
 Progress = Callable[[float, str], None]  # (fraction done in [0, 1], what is happening)
@@ -30,13 +30,14 @@ Progress = Callable[[float, str], None]  # (fraction done in [0, 1], what is hap
 
 @dataclass(frozen=True)
 class LabSettings:
-    epochs: int = 8
+    epochs: int = 16  # early fusion needs them to learn the sum mod 3 (0.70 after 8 epochs, 0.99 after 16; seed 0)
     width: int = 16
     train_rows: int = 1077  # pairs drawn afresh every epoch from the training images and clips
     test_rows: int = 1000  # pairs of test images and unseen speakers' clips
-    clusters: int = 4  # k-means clusters per modality for the measured PID (each side holds one bit)
+    clusters: int = 4  # k-means clusters per modality for the measured PID (each side holds one of 3 digits)
     emap_rows: int = 48  # EMAP grid of N x N test pairs
     shapley_rows: int = 64  # test pairs whose modality Shapley values are averaged
+    probe_weight: float = 5.0  # weight of the per-side digit probes' loss: at 1 the late branches' image clusters blur (measured S 1.26 of 1.585 bits)
     seed: int = 0
 
 
@@ -66,10 +67,11 @@ def lab_split(split: str, mix: Mix, rows: int, seed: int) -> LabSplit:
 
 
 def lab_config(strategy: str, width: int) -> ModelConfig:
-    """The ``match`` builder config of ``strategy`` (image + audio, 2 classes), at ``width``, depth 1."""
+    """The ``match`` builder config of ``strategy`` (image + audio), at ``width``, depth 1, with the
+    lab's three classes."""
     from fusion.models.configs import model_config
 
-    return model_config(f"match-{strategy}", width=width, depth=1, heads=2).replace(task="lab")
+    return model_config(f"match-{strategy}", width=width, depth=1, heads=2).replace(task="lab", num_classes=CLASSES)
 
 
 def train_lab_model(strategy: str, mix: Mix, settings: LabSettings, on_epoch: Callable[[int], None] | None = None):
@@ -82,7 +84,8 @@ def train_lab_model(strategy: str, mix: Mix, settings: LabSettings, on_epoch: Ca
         return pairs.inputs, pairs.labels, pairs.digits
 
     data = TrainingData(epoch, val, probe_classes=10)
-    train = TrainSettings(epochs=settings.epochs, seed=settings.seed, learning_rate=5e-3)
+    train = TrainSettings(epochs=settings.epochs, seed=settings.seed, learning_rate=5e-3,
+                          digit_probe_weight=settings.probe_weight)
     return train_model(lab_config(strategy, settings.width), train, progress=False, data=data,
                        on_epoch=(lambda record: on_epoch(record.epoch)) if on_epoch else None).model
 

@@ -1,21 +1,27 @@
 """The interaction lab's synthetic tasks: AV-Digits rows relabelled so that the label's partial
 information decomposition is known by construction.
 
-A row pairs a handwritten digit (image) with a spoken digit (audio), both 0 or 1
+A row pairs a handwritten digit (image) with a spoken digit (audio), each 0, 1 or 2
 (:data:`LAB_DIGITS`: the rows of the other digits are left out, so that small models learn each
-side's bit in seconds); each side's **bit** is its digit. A row's label comes from one of three mechanisms, drawn with the weights of a
-:class:`Mix` (hidden from the models):
+side's digit in seconds); each side's **symbol** is its digit, and the label has three classes.
+A row's label comes from one of three mechanisms, drawn with the weights of a :class:`Mix` (hidden
+from the models):
 
-- **redundancy**: the clip is drawn with the image's digit, and the label is that shared bit
+- **redundancy**: the clip is drawn with the image's digit, and the label is that shared digit
   (either modality alone tells it);
-- **uniqueness**: the clip is drawn independently, and the label is the image's bit (only the
+- **uniqueness**: the clip is drawn independently, and the label is the image's digit (only the
   image tells it);
-- **synergy**: the clip is drawn independently, and the label is image bit XOR audio bit (neither
-  alone says anything; both together say everything).
+- **synergy**: the clip is drawn independently, and the label is (image digit + audio digit) mod 3
+  (neither alone says anything; both together say everything). Three symbols, not a binary XOR:
+  an additive rule (late fusion: one term per modality, then argmax) gets at most 3 of the 4
+  cells of a XOR (0.75) but only 5 of the 9 cells of the sum mod 3 (0.556; chance 1/3), which
+  tests/lab/test_generative.py checks by linear programming.
 
-The truth is the BROJA decomposition of the exact generative distribution p(image bit, audio bit,
-label) with uniform bits (:func:`truth`). A pure kind is 1 bit of its atom; a mixture is what dit
-computes for that distribution (not simply the weights: a hidden mechanism blurs the label).
+A mix uses the same three mechanisms, so its synergistic part is the sum mod 3 too.
+The truth is the BROJA decomposition of the exact generative distribution p(image digit, audio
+digit, label) with uniform digits (:func:`truth`). A pure kind is log2 3 = 1.585 bits of its atom;
+a mixture is what dit computes for that distribution (not simply the weights: a hidden mechanism
+blurs the label).
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ import numpy as np
 from fusion.errors import ConfigError
 from fusion.evaluation.pid import Decomposition, decompose
 from fusion.lab import KINDS
+
 SOURCES = ("image", "audio")  # the image is the source of unique information
-LAB_DIGITS = (0, 1)
+LAB_DIGITS = (0, 1, 2)  # each side's symbol; also the label's classes
+CLASSES = len(LAB_DIGITS)
 
 
 @dataclass(frozen=True)
@@ -76,13 +84,19 @@ def parse_mix(text: str) -> Mix:
 
 
 def generative_joint(mix: Mix) -> np.ndarray:
-    """The exact p(image bit, audio bit, label) ``[2, 2, 2]`` of the generative process."""
-    joint = np.zeros((2, 2, 2))
-    for a in (0, 1):
-        for b in (0, 1):
-            joint[a, b, a] += mix.redundancy * (a == b) / 2 + mix.uniqueness / 4
-            joint[a, b, a ^ b] += mix.synergy / 4
+    """The exact p(image digit, audio digit, label) ``[3, 3, 3]`` of the generative process."""
+    n = CLASSES
+    joint = np.zeros((n, n, n))
+    for a in range(n):
+        for b in range(n):
+            joint[a, b, a] += mix.redundancy * (a == b) / n + mix.uniqueness / n**2
+            joint[a, b, synergy_label(a, b)] += mix.synergy / n**2
     return joint
+
+
+def synergy_label(image_digit, audio_digit):
+    """The synergy mechanism's label: (image digit + audio digit) mod 3 (ints or arrays)."""
+    return (image_digit + audio_digit) % CLASSES
 
 
 def truth(mix: Mix) -> Decomposition:
@@ -93,24 +107,25 @@ def truth(mix: Mix) -> Decomposition:
 def draw_pairs(image_digits: np.ndarray, audio_digits: np.ndarray, mix: Mix, rows: int,
                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``rows`` lab rows from a split: (image row, audio row, label), the rows indices into the
-    split's images and clips, drawn by the generative process (each bit uniform, then a row of
+    split's images and clips, drawn by the generative process (each digit uniform over :data:`LAB_DIGITS`, then a row of
     that digit uniformly, with repetition)."""
     if rows < 1:
         raise ConfigError(f"a lab split needs at least one row, got {rows}")
     of_digit = {side: [np.flatnonzero(digits == d) for d in LAB_DIGITS]
                 for side, digits in (("image", image_digits), ("audio", audio_digits))}
-    image_bit = rng.integers(0, 2, rows)
+    image_digit = rng.integers(0, CLASSES, rows)
     mechanism = rng.choice(len(KINDS), size=rows, p=np.array(mix.weights))
-    audio_bit = np.where(mechanism == 0, image_bit, rng.integers(0, 2, rows))
-    image, audio = (_rows_of(of_digit[side], bits, rng) for side, bits in (("image", image_bit), ("audio", audio_bit)))
-    label = np.where(mechanism == 2, image_bit ^ audio_bit, image_bit)
+    audio_digit = np.where(mechanism == 0, image_digit, rng.integers(0, CLASSES, rows))
+    image, audio = (_rows_of(of_digit[side], digits, rng)
+                    for side, digits in (("image", image_digit), ("audio", audio_digit)))
+    label = np.where(mechanism == 2, synergy_label(image_digit, audio_digit), image_digit)
     return image, audio, label.astype(np.int64)
 
 
-def _rows_of(pools: list[np.ndarray], bits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """For each bit, a row drawn uniformly from the rows of that digit."""
-    rows = np.empty(len(bits), dtype=np.int64)
+def _rows_of(pools: list[np.ndarray], digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """For each digit, a row drawn uniformly from the rows of that digit."""
+    rows = np.empty(len(digits), dtype=np.int64)
     for value, pool in enumerate(pools):
-        chosen = bits == value
+        chosen = digits == value
         rows[chosen] = rng.choice(pool, size=int(chosen.sum()))
     return rows
