@@ -12,10 +12,12 @@ from the models):
 - **uniqueness**: the clip is drawn independently, and the label is the image's digit (only the
   image tells it);
 - **synergy**: the clip is drawn independently, and the label is (image digit + audio digit) mod 3
-  (neither alone says anything; both together say everything). Three symbols, not a binary XOR:
-  an additive rule (late fusion: one term per modality, then argmax) gets at most 3 of the 4
-  cells of a XOR (0.75) but only 5 of the 9 cells of the sum mod 3 (0.556; chance 1/3), which
-  tests/lab/test_generative.py checks by linear programming.
+  (neither alone says anything; both together say everything). An additive rule (late fusion:
+  one probability vector per modality, averaged, then argmax) can still be right on 7 of its 9
+  cells (0.778; a binary XOR: 3 of 4), checked by linear programming in
+  tests/lab/test_generative.py; but any average of per-modality probabilities puts exactly 1/3 on
+  the true label on average, so its cross-entropy is never below chance's and a trained late model
+  stays near chance (1/3), where on a binary XOR it found the 3-of-4 rule (0.776 measured).
 
 A mix uses the same three mechanisms, so its synergistic part is the sum mod 3 too.
 The truth is the BROJA decomposition of the exact generative distribution p(image digit, audio

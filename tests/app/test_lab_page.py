@@ -31,7 +31,7 @@ def test_lab_trains_and_draws_the_truth_beside_the_measurement() -> None:
     figure = json.loads(charts[0].proto.spec)
     truth = next(trace for trace in figure["data"] if trace["name"] == "truth")
     assert truth["x"] == ["redundancy", "unique image", "unique audio", "synergy"]
-    assert truth["y"] == [0.0, 0.0, 0.0, 1.0]
+    assert truth["y"] == [0.0, 0.0, 0.0, 1.585]  # log2 3 bits: the sum mod 3 of two uniform digits
     assert figure["layout"]["yaxis"]["title"]["text"] == "information (bits)"
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -48,14 +49,15 @@ def test_pid_on_match_shows_synergy_and_nothing_else():
 
 
 def test_lab_meets_its_targets_on_synergy():
-    """The real command at its default settings (about 40 s of CPU on 2 idle cores; minutes on a loaded machine)."""
+    """The real command at its default settings (about 26 s of CPU; minutes on a loaded machine)."""
     completed = run_module("lab", "--kind", "synergy", "--json")
     assert completed.returncode == 0, completed.stderr
     result = json.loads(completed.stdout)
     truth, measured, strategies = result["truth"], result["measured"], result["strategies"]
-    assert truth["synergy"] == pytest.approx(1.0, abs=1e-4)
+    assert truth["synergy"] == pytest.approx(math.log2(3), abs=1e-3)  # (image digit + audio digit) mod 3
     assert abs(measured["synergy"] - truth["synergy"]) <= 0.2 and abs(measured["redundancy"] - truth["redundancy"]) <= 0.2
     assert strategies["early"]["accuracy"] >= 0.9
-    # late fusion adds one term per modality: on XOR its best is 3 of 4 cells (0.75), up to sampling error
-    assert strategies["late"]["accuracy"] <= 0.8
+    # chance is 1/3; the best additive rule would get 7/9 (tests/lab/test_generative.py), but an
+    # averaging model's loss cannot beat chance's, and trained late fusion stays near chance
+    assert strategies["late"]["accuracy"] <= 0.6
     assert strategies["late"]["emap_nonadditive_share"] < 0.05 < strategies["early"]["emap_nonadditive_share"]
