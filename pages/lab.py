@@ -13,11 +13,11 @@ from ui.state import section
 
 st.title("Interaction lab: which information does a task hold?")
 st.markdown(
-    "Each row pairs a handwritten **0 or 1** (image) with a spoken **zero or one** (audio, an unseen speaker at "
-    "test time). The label is made from those two bits so that its information is known exactly: "
-    "**redundancy** (both sides show the label), **uniqueness** (only the image does), **synergy** "
-    "(label = image bit XOR audio bit: neither side alone says anything). A mix draws each row's mechanism "
-    "at random with the weights below; the models are not told which."
+    "Each row pairs a handwritten **0, 1 or 2** (image) with a spoken **zero, one or two** (audio, an unseen "
+    "speaker at test time). The label (3 classes) is made from those two digits so that its information is "
+    "known exactly: **redundancy** (both sides show the label), **uniqueness** (only the image does), "
+    "**synergy** (label = (image digit + audio digit) mod 3: neither side alone says anything). A mix draws "
+    "each row's mechanism at random with the weights below; the models are not told which."
 )
 mix = task_choice()
 settings = settings_choice()
@@ -42,6 +42,8 @@ right.plotly_chart(lab_emap(strategies), key="lab_emap")
 left.plotly_chart(shapley_bars(strategies), key="lab_shapley")
 right.plotly_chart(captured_bars(strategies), key="lab_captured")
 st.markdown(
-    "Late fusion adds one term per modality, so on the synergy task (XOR) its best is 3 of 4 cells (e.g. predict *image OR audio*); "
-    "early and hybrid fusion see both bits at once. EMAP's non-additive share tells the same from the logits."
+    "Late fusion averages one probability vector per modality: on the synergy task (sum mod 3) that average puts "
+    "1/3 on the true label on average whatever each side says, so its loss never beats a constant guess and it "
+    "stays near chance (1/3); early and hybrid fusion see both digits at once. EMAP's non-additive share tells "
+    "the same from the logits."
 )

@@ -18,8 +18,8 @@ PAIRS = (256, 512, 1077, 2048)  # training pairs per epoch
 
 def task_choice() -> Mix:
     """A pure kind, or a mix from three sliders (weights of the hidden mechanisms)."""
-    kind = choice("Task", [*KINDS, MIX], key="lab_kind", help="what the label needs: one side's bit that both sides "
-                  "show (redundancy), the image's own bit (uniqueness), image bit XOR audio bit (synergy), or a mix")
+    kind = choice("Task", [*KINDS, MIX], key="lab_kind", help="what the label needs: the digit both sides show "
+                  "(redundancy), the image's own digit (uniqueness), (image digit + audio digit) mod 3 (synergy), or a mix")
     if kind != MIX:
         return pure(kind)
     columns = st.columns(3)
