@@ -26,6 +26,7 @@ from fusion.lab.generative import CLASSES, SOURCES, Mix, draw_pairs, truth
 from fusion.models.config import FUSION_STRATEGIES, ModelConfig
 
 Progress = Callable[[float, str], None]  # (fraction done in [0, 1], what is happening)
+LAB_OPERATOR = {"early": "product"}  # strategy -> fusion operator, where the lab pins one (lab_config)
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,13 @@ def lab_split(split: str, mix: Mix, rows: int, seed: int) -> LabSplit:
 
 def lab_config(strategy: str, width: int) -> ModelConfig:
     """The ``match`` builder config of ``strategy`` (image + audio), at ``width``, depth 1, with the
-    lab's three classes."""
+    lab's three classes. Early fusion keeps the vector ``product`` operator (:data:`LAB_OPERATOR`):
+    the joint transformer (``concat``, the shipped default since Dec 2026) at this size learned the
+    sum mod 3 to 0.485 only in the lab's 16 epochs (seed 0), where ``product`` reaches 0.997."""
     from fusion.models.configs import model_config
 
-    return model_config(f"match-{strategy}", width=width, depth=1, heads=2).replace(task="lab", num_classes=CLASSES)
+    config = model_config(f"match-{strategy}", LAB_OPERATOR.get(strategy), width=width, depth=1, heads=2)
+    return config.replace(task="lab", num_classes=CLASSES)
 
 
 def train_lab_model(strategy: str, mix: Mix, settings: LabSettings, on_epoch: Callable[[int], None] | None = None):
