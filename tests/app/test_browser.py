@@ -39,7 +39,8 @@ def test_explore_side_by_side_renders_three_strategies_without_errors(tmp_path: 
         # the sidebar never listed the raw file names of pages/ ("app", "compare", ...) while starting
         assert page.evaluate("window.__streamlitNavSeen") is False
         links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').all_inner_texts()
-        assert [text.split("\n")[-1] for text in links][:3] == ["Explore", "Compare", "Learn"]
+        assert [text.split("\n")[-1] for text in links] == [
+            "Explore", "Compare", "Reliance", "Learn", "Lab", "Train", "Your data", "Shipped models"]
         predictions = page.locator("[data-testid=stMarkdownContainer]").filter(has_text=" predicts ").all_inner_texts()
         assert {text.split()[0] for text in predictions} >= {"early", "late", "hybrid"}
         assert page.locator(".js-plotly-plot").count() >= 12  # 3 inputs + per strategy: probs, Shapley, maps

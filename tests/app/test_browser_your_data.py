@@ -25,7 +25,8 @@ def test_a_dataset_task_is_explored_side_by_side_in_the_browser(small_dataset, s
     dataset = load_dataset(small_dataset, CHEAP, cache=EmbeddingCache(session_cache), progress=False)
     for name in ("early", "late", "hybrid"):
         train_head(dataset, name, tmp_path / "runs" / "browser", epochs=1, progress=False)
-    env = {"FUSION_USER_DIR": str(tmp_path / "runs"), "FUSION_CACHE_DIR": str(session_cache)}
+    env = {"FUSION_USER_DIR": str(tmp_path / "runs"), "FUSION_CACHE_DIR": str(session_cache),
+           "FUSION_DATA_ROOT": str(small_dataset.parent)}  # the folder field opens folders under it only
     with running_app(env=env) as (url, _), chromium_page() as page:
         open_dataset_side_by_side(page, url, "digits-small")
         # every head's IG chart is drawn (Plotly draws after the page settles: wait, bounded, on a busy machine)
@@ -35,7 +36,7 @@ def test_a_dataset_task_is_explored_side_by_side_in_the_browser(small_dataset, s
         assert page.locator(ERRORS).count() == 0
 
         page.get_by_role("link", name="Your data").click()
-        page.get_by_label("Dataset folder on this machine").fill(str(small_dataset))
+        page.get_by_role("textbox", name="Dataset folder on this machine").fill(str(small_dataset))
         page.keyboard.press("Enter")
         page.wait_for_selector("text=460 rows", timeout=60_000)
         assert page.locator(ERRORS).count() == 0

@@ -23,19 +23,27 @@ def analysed():
     return {name: explain_model(model, sample).to_dict(maps=True) for name, model in models.items()}, input_views(sample), sample
 
 
-def test_built_in_results_become_the_same_rows_and_early_lacks_attention(analysed) -> None:
+def test_built_in_results_become_the_same_rows(analysed) -> None:
     results, views, sample = analysed
     items = {name: choose.result_items(name, result, views, DIGITS.classes, sample.label) for name, result in results.items()}
-    assert set(items["early"]) == {(choose.PREDICTION, ""), (C, ""), (C, "log-probability"), (G, ""), (G, "audio"),
-                                   (G, "image"), (G, "text")}
-    assert {(A, m) for m in DIGITS.modalities} <= set(items["hybrid"])
+    for name in items:  # every shipped digits strategy has attention (early: one joint transformer)
+        assert {(A, m) for m in DIGITS.modalities} <= set(items[name]), name
     rows = choose.aligned_rows(items)
     assert rows == [(choose.PREDICTION, ""), (C, ""), (C, "log-probability"), (A, "audio"), (A, "image"), (A, "text"),
                     (G, ""), (G, "audio"), (G, "image"), (G, "text")]
     assert all(isinstance(item, go.Figure) for row, item in items["hybrid"].items() if row != (G, ""))
     convergence = results["hybrid"]["integrated_gradients_convergence"]
     assert f"in {convergence['steps']} steps" in items["hybrid"][(G, "")]  # the convergence, beside the maps
-    note = results["early"]["attention_note"]
+
+
+def test_a_model_without_attention_gets_a_placeholder_on_the_attention_rows(analysed) -> None:
+    """As a vector-operator early model (e.g. product, motion's shipped early) reports it."""
+    results, views, sample = analysed
+    note = "this early model fuses with the product operator, which has no attention"
+    results = {**results, "early": {**results["early"], "attention": {}, "attention_note": note}}
+    items = {name: choose.result_items(name, result, views, DIGITS.classes, sample.label) for name, result in results.items()}
+    assert not {row for row in items["early"] if row[0] == A}
+    assert (A, "audio") in choose.aligned_rows(items)  # the row stays, with a placeholder for early
     assert note in choose.placeholder((A, "audio"), results["early"], first=True)
     assert choose.placeholder((A, "image"), results["early"], first=False) == "No attention map on the image."
     single = choose.single_items(items["early"], results["early"])
