@@ -35,14 +35,15 @@ def test_a_motion_test_row_shows_the_clip_the_strip_and_video_explanations() -> 
     assert [p.split("**")[1] for p in predictions(at)] == ["early", "late", "hybrid"]
     assert sum(t.startswith("frames' contributions to P(") for t in shown) == 3  # temporal Shapley, every model
     assert sum(t.startswith("IG on video") for t in shown) == 3
-    # attention on the frames: the late model's own video network, the hybrid's text -> video cross-attention;
-    # the shipped early model (product operator) has none and says so in its column
-    assert sum(t.startswith("video network's own attention") for t in shown) == 1
-    assert sum(t.startswith("text → video cross-attention") for t in shown) == 1
-    assert any("No attention map on the video" in c.value for c in at.caption)
-    for ticks in strip_ticks(at, "text → video"):
-        shares = [float(t.split(": ")[1].rstrip("%")) for t in ticks]
-        assert len(shares) == 8 and sum(shares) == pytest.approx(100, abs=8)  # rounded per-frame shares of the mass
+    # attention on the frames, each strategy its own: the early model's joint attention (video tubes and
+    # words in one transformer), the late model's own video network, the hybrid's text -> video cross-attention
+    for title in ("joint attention on the frames", "video network's own attention", "text → video cross-attention"):
+        assert sum(t.startswith(title) for t in shown) == 1, title
+    assert not any("No attention map on the video" in c.value for c in at.caption)
+    for prefix in ("joint attention", "text → video"):
+        for ticks in strip_ticks(at, prefix):
+            shares = [float(t.split(": ")[1].rstrip("%")) for t in ticks]
+            assert len(shares) == 8 and sum(shares) == pytest.approx(100, abs=8)  # rounded per-frame shares of the mass
 
 
 def test_an_uploaded_clip_made_elsewhere_is_analysed_with_its_caption() -> None:

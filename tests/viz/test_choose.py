@@ -37,7 +37,7 @@ def test_built_in_results_become_the_same_rows(analysed) -> None:
 
 
 def test_a_model_without_attention_gets_a_placeholder_on_the_attention_rows(analysed) -> None:
-    """As a vector-operator early model (e.g. product, motion's shipped early) reports it."""
+    """As a vector-operator early model (e.g. ``--operator product``) reports it."""
     results, views, sample = analysed
     note = "this early model fuses with the product operator, which has no attention"
     results = {**results, "early": {**results["early"], "attention": {}, "attention_note": note}}
