@@ -15,8 +15,8 @@ corruption, the rows ``evaluate`` reads) and each modality with an attention map
   after the clip or digital silence, text padding; images have none).
 
 Tokens are removed the model's own way (``ModalitySpec.delete_tokens``): audio tokens and words
-are masked (the same mask as padding), image patches set to the blank baseline (images have no
-token mask). Only tokens with content are candidates, for the map and for chance alike; ``k`` is
+are masked (the same mask as padding), image and video patches set to their blank (black)
+baseline (neither has a token mask). Only tokens with content are candidates, for the map and for chance alike; ``k`` is
 at most half of a sample's candidates, and a sample with fewer than two is skipped for that
 modality (``n`` counts the samples used).
 """

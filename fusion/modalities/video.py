@@ -75,6 +75,15 @@ class VideoSpec(ModalitySpec):
     def tokenizer(self, width: int, vocabulary: Sequence[str] = ()) -> nn.Module:
         return VideoTokenizer(width)
 
+    def real_tokens(self, model_input: Tensor) -> Tensor:
+        return torch.ones(model_input.shape[0], NUM_VIDEO_TOKENS, dtype=torch.bool)
+
+    def delete_tokens(self, model_input: Tensor, tokens: Tensor) -> Tensor:
+        """Deleted patches become the baseline: black (0) pixels in their frame (video has no token mask)."""
+        cells = tokens.reshape(-1, VIDEO_FRAMES, *PATCH_GRID)
+        pixels = cells.repeat_interleave(PATCH_SIZE, 2).repeat_interleave(PATCH_SIZE, 3)
+        return torch.where(pixels, torch.zeros((), dtype=model_input.dtype), model_input)
+
     def view(self, value: Any) -> list:
         return np.asarray(value, dtype=float).reshape(VIDEO_SHAPE).tolist()
 

@@ -145,6 +145,20 @@ def test_tubes_hold_exactly_the_pixels_their_token_map_paints() -> None:
         assert sorted(tubes[t].tolist()) == sorted(clip[0][torch.from_numpy(mask)].tolist())
 
 
+def test_deleting_a_token_blacks_out_exactly_its_patch_of_its_frame() -> None:
+    """What the faithfulness deletion test removes: every token is real; a deleted one becomes the
+    IG baseline (black pixels) on the pixels its token map paints, and nothing else changes."""
+    spec = get_modality("video")
+    clip = torch.rand(2, *VIDEO_SHAPE) + 0.1  # no pixel already black
+    assert spec.real_tokens(clip).shape == (2, NUM_VIDEO_TOKENS) and spec.real_tokens(clip).all()
+    tokens = torch.zeros(2, NUM_VIDEO_TOKENS, dtype=torch.bool)
+    tokens[0, 5] = tokens[1, 31] = True
+    deleted = spec.delete_tokens(clip, tokens)
+    for row, t in ((0, 5), (1, 31)):
+        mask = torch.from_numpy(video_heatmap(np.eye(NUM_VIDEO_TOKENS)[t]).astype(bool))
+        assert torch.all(deleted[row][mask] == 0) and torch.equal(deleted[row][~mask], clip[row][~mask])
+
+
 def test_the_clip_shown_in_the_app_decodes_back_to_the_same_frames() -> None:
     from fusion.video_io import clip_bytes, is_gif
 
