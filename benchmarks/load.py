@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from tools.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
+from tools.app_server import CHROMIUM, CHROMIUM_ARGS, GRADIENTS_SECTION, ROOT, running_app
 
 TASK = "digits"
 STRATEGIES = ("early", "late", "hybrid")
@@ -95,6 +95,8 @@ async def one_session(browser, url: str, row: int, strategy: str | None, timeout
         await page.goto(f"{url}/?{urlencode({'task': TASK, 'sample': row, **view})}")
         for name in shown:
             await page.wait_for_selector(f"text={name}: probabilities", timeout=timeout_ms)
+        await _settled(page, timeout_ms)
+        await page.get_by_text(GRADIENTS_SECTION).first.click()  # open the section: every analysis, IG included
         await page.wait_for_function(f"{PLOTS}.filter(t => t.startsWith('IG on')).length >= {3 * len(shown)}",
                                      timeout=timeout_ms)  # Integrated Gradients on each modality
         await _settled(page, timeout_ms)

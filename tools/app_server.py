@@ -116,3 +116,14 @@ def open_dataset_side_by_side(page, url: str, task: str, timeout_ms: int = 60_00
         page.wait_for_selector(f"text={name}: probabilities", timeout=timeout_ms)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
     page.wait_for_timeout(500)  # let Plotly finish drawing
+
+
+GRADIENTS_SECTION = "Integrated Gradients: gradient attribution"  # the start of Explore's closed IG section
+
+
+def open_gradients(page, count: int, timeout_ms: int = 60_000) -> None:
+    """Open Explore's Integrated Gradients section and wait until ``count`` IG charts are drawn."""
+    page.get_by_text(GRADIENTS_SECTION).first.click()
+    page.wait_for_function(
+        f"[...document.querySelectorAll('.gtitle')].filter(t => t.textContent.startsWith('IG on')).length >= {count}",
+        timeout=timeout_ms)

@@ -43,21 +43,20 @@ def input_figures(views: Mapping[str, Any], text: str | None = None, built_in: b
 
 
 def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any], classes: Sequence[str],
-                 label: int | None = None) -> dict[Row, Item]:
-    """One model's figures by row: probabilities, Shapley contributions, then attention and
-    Integrated Gradients per modality (built-in maps or a head's token maps)."""
+                 label: int | None = None, scale: str = "probability") -> dict[Row, Item]:
+    """One model's figures by row: probabilities, Shapley contributions on ``scale`` (probability
+    or log_probability), then attention and, when the result has them, Integrated Gradients per
+    modality (built-in maps or a head's token maps)."""
     if "note" in result:
         return {(PREDICTION, ""): result["note"]}
     predicted = result["predicted"]
     items: dict[Row, Item] = {
         (PREDICTION, ""): viz.probabilities_figure(result["probabilities"], predicted, classes, label,
                                                    title=f"{name}: probabilities"),
-        (CONTRIBUTIONS, ""): viz.shapley_waterfall(result, classes[result["target"]]),
+        (CONTRIBUTIONS, ""): viz.shapley_waterfall(result, classes[result["target"]], scale),
     }
     if "temporal_shapley" in result:
         items[(CONTRIBUTIONS, "video")] = video.temporal_shapley_figure(result["temporal_shapley"], classes[result["target"]])
-    if "shapley_log_probability" in result:
-        items[(CONTRIBUTIONS, "log-probability")] = viz.shapley_waterfall(result, classes[result["target"]], "log_probability")
     note = gradients_note(result)
     if note:
         items[(GRADIENTS, "")] = note
@@ -65,7 +64,7 @@ def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any],
         for (kind, modality), item in head_result_figures(result, views.get("image")).items():
             items[(ATTENTION if kind == "attention" else GRADIENTS, modality)] = item
         return items
-    attention, maps, shares = result["attention"], result.get("integrated_gradients_maps", {}), result["integrated_gradients"]
+    attention, maps, shares = result["attention"], result.get("integrated_gradients_maps", {}), result.get("integrated_gradients", {})
     baselines = result.get("integrated_gradients_baselines", {})
     if "image" in attention:
         items[(ATTENTION, "image")] = viz.image_figure(views["image"], attention["image"], title="attention on the image")
@@ -128,7 +127,7 @@ def single_items(items: Mapping[Row, Item], result: Mapping[str, Any]) -> list[I
     would be."""
     ordered = [items[row] for row in sorted(items, key=row_order)]
     note = result.get("attention_note")
-    if note and "note" not in result:
+    if note and "note" not in result and any(row[0] != GRADIENTS for row in items):
         ordered.insert(min(2, len(ordered)), f"Attention: {note}")
     return ordered
 

@@ -35,6 +35,7 @@ def explore(runs, monkeypatch, task: str) -> AppTest:
     monkeypatch.setenv("FUSION_CACHE_DIR", str(runs[1]))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["task"], at.session_state["source"] = task, RUN
+    at.session_state["explore_gradients"] = True  # Integrated Gradients' section open
     return at.run()
 
 

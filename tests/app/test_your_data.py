@@ -65,6 +65,8 @@ def test_heads_trained_on_the_page_open_in_explore_and_compare(folders, small_da
     assert at.session_state["task"] == "digits-small" and at.session_state["source"] == RUN
     assert at.title[0].value == "Explore"
     explore = at
+    explore.session_state["explore_gradients"] = True  # open Integrated Gradients' section
+    explore.switch_page("pages/explore.py").run()  # AppTest reruns its own page unless told: stay on Explore
     predicted = [m.value for m in explore.markdown if " predicts " in m.value]
     assert predicted and any(f"**{d}**" in predicted[0] for d in "0123456789")
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in explore.get("plotly_chart")]
