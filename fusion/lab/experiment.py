@@ -110,7 +110,8 @@ def mean_shapley(model, split: LabSplit, rows: int) -> dict[str, float]:
     return {m: round(v, 4) for m, v in totals.items()}
 
 
-def measured_pid(test: LabSplit, settings: LabSettings, coders: dict | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+def measured_pid(test: LabSplit, settings: LabSettings,
+                 coders: dict | None = None) -> tuple[dict, dict[str, np.ndarray]]:
     """The task's PID from data: per side, k-means codes of a unimodal encoder's embeddings (encoder
     and centres fitted on the training split's rows, the number of clusters chosen on the validation
     rows unless ``settings.clusters`` fixes it: :func:`fusion.lab.unimodal.fit_coder`, or ``coders``
