@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from fusion.video_io import even_indices
 
 from fusion.viz.explore import (ATTENTION, ATTENTION_BAR, ATTRIBUTION_BAR, DIVERGING, DOWN, HEIGHT, UP, _gradient_hover,
-                                _layout, _symmetric, attention_scale, attention_title, colour_bar, map_spread)
+                                _layout, _symmetric, attention_scale, attention_title, map_spread)
 
 GAP = 1  # pixels between frames in the strip
 STRIP_HEIGHT = 200
@@ -163,14 +163,27 @@ def _png(picture: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _picture_strip_figure(frames: np.ndarray, title: str) -> tuple[go.Figure, int, int]:
-    """(figure, frame width, frame height in the strip's pixels) with ``frames`` drawn in a row."""
+def _picture_strip_figure(frames: np.ndarray, title: str, overlay: bool = False) -> tuple[go.Figure, int, int]:
+    """(figure, frame width, frame height in the strip's pixels) with ``frames`` drawn in a row,
+    kept at their aspect and pinned to the bottom of the plot, so that in a narrow column the ticks,
+    the axis title and (with an ``overlay``) the horizontal colour bar sit right under the frames."""
     picture = picture_strip(frames)
     height, width = picture.shape[0], (picture.shape[1] - (len(frames) - 1) * PICTURE_GAP) // len(frames)
     figure = go.Figure(go.Image(source=_png(picture), hoverinfo="skip", name="frames"))
-    figure.update_xaxes(showgrid=False, zeroline=False, range=[-0.5, picture.shape[1] - 0.5])
-    figure.update_yaxes(scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
-    return _layout(figure, title, height=STRIP_HEIGHT), width, height
+    figure.update_xaxes(showgrid=False, zeroline=False, range=[-0.5, picture.shape[1] - 0.5], constrain="domain",
+                        tickangle=0, tickfont_size=10, title_font_size=11)
+    figure.update_yaxes(scaleanchor="x", showticklabels=False, ticks="", showgrid=False, zeroline=False, constrain="domain",
+                        constraintoward="bottom")
+    if not overlay:
+        return _layout(figure, title, height=STRIP_HEIGHT), width, height
+    return _layout(figure, title, height=HEIGHT).update_layout(margin_b=95), width, height
+
+
+def _strip_colour_bar(title: str) -> dict[str, Any]:
+    """A horizontal colour bar with its unit, under the strip (a vertical one would be taller than it)."""
+    return {"title": {"text": title, "side": "bottom", "font": {"size": 11}}, "orientation": "h", "thickness": 8,
+            "len": 0.6, "x": 0.5, "xanchor": "center", "yref": "container", "y": 0.02, "yanchor": "bottom",
+            "tickfont": {"size": 10}}
 
 
 def _centre(t: float, width: int) -> float:
@@ -204,17 +217,17 @@ def frame_tokens_figure(clip: Sequence | np.ndarray, values: Sequence[float], ti
     if signed:
         limit = _symmetric(weights)
         ticks = [f"{t + 1}: {v:+.2f}" for t, v in enumerate(weights)]
-        colours = dict(colorscale=DIVERGING, zmin=-limit, zmax=limit, opacity=0.6, colorbar=colour_bar(ATTRIBUTION_BAR),
+        colours = dict(colorscale=DIVERGING, zmin=-limit, zmax=limit, opacity=0.7, colorbar=_strip_colour_bar(ATTRIBUTION_BAR),
                        hovertemplate=_gradient_hover(baseline), name="IG")
     else:
         low, high = attention_scale(weights)
         title = attention_title(title, weights)
         ticks = [f"{t + 1}: {s:.0%}" for t, s in enumerate(frame_shares(weights[:, None, None]))]
-        colours = dict(colorscale=ATTENTION, zmin=low, zmax=high, colorbar=colour_bar(ATTENTION_BAR), name="attention",
+        colours = dict(colorscale=ATTENTION, zmin=low, zmax=high, colorbar=_strip_colour_bar(ATTENTION_BAR), name="attention",
                        hovertemplate="attention weight %{z:.4f}<extra></extra>")
-    figure, width, height = _picture_strip_figure(frames, title)
+    figure, width, height = _picture_strip_figure(frames, title, overlay=True)
     _per_frame_overlay(figure, weights, width, height, **colours)
-    figure.update_xaxes(tickvals=[_centre(t, width) for t in range(len(frames))], ticktext=ticks, title_font_size=11,
+    figure.update_xaxes(tickvals=[_centre(t, width) for t in range(len(frames))], ticktext=ticks,
                         title_text="frame token: " + ("attribution (logit)" if signed else "share of the attention"))
     return figure
 
@@ -229,12 +242,12 @@ def segments_strip_figure(clip: Sequence | np.ndarray, temporal: Mapping[str, An
     frames = token_frames(clip, per_frame.size)
     limit = max(float(np.abs(values).max()), 1e-6)
     unit = temporal.get("unit", "frames")
-    figure, width, height = _picture_strip_figure(frames, f"frames' contributions to P({class_name}) (Shapley)")
-    _per_frame_overlay(figure, per_frame, width, height, colorscale=DIVERGING, zmin=-limit, zmax=limit, opacity=0.6,
-                       colorbar=colour_bar(f"ΔP({class_name}) (Shapley; ±max)"), name="Shapley value",
+    figure, width, height = _picture_strip_figure(frames, f"frames' contributions to P({class_name}) (Shapley)", overlay=True)
+    _per_frame_overlay(figure, per_frame, width, height, colorscale=DIVERGING, zmin=-limit, zmax=limit, opacity=0.7,
+                       colorbar=_strip_colour_bar(f"ΔP({class_name}) (Shapley; ±max)"), name="Shapley value",
                        hovertemplate="ΔP %{z:+.3f}<extra></extra>")
-    labels = [f"{unit} {a + 1}–{b}: {v:+.2f}" if b - a > 1 else f"{unit[:-1]} {b}: {v:+.2f}" for (a, b), v in zip(segments, values)]
-    figure.update_xaxes(tickvals=[_centre((a + b - 1) / 2, width) for a, b in segments], ticktext=labels, title_font_size=11,
-                        title_text=f"P = {temporal['value_empty']:.2f} with {temporal['baseline']} → "
-                                   f"{temporal['value_full']:.2f} with the clip")
+    labels = [f"{a + 1}–{b}: {v:+.2f}" if b - a > 1 else f"{b}: {v:+.2f}" for (a, b), v in zip(segments, values)]
+    figure.update_xaxes(tickvals=[_centre((a + b - 1) / 2, width) for a, b in segments], ticktext=labels,
+                        title_text=f"{unit}: ΔP · P = {temporal['value_empty']:.2f} with {temporal['baseline']} → "
+                                   f"{temporal['value_full']:.2f}")
     return figure

@@ -169,8 +169,7 @@ def test_segment_shapley_values_colour_their_frames() -> None:
                 "value_full": 0.75, "value_empty": 0.5, "baseline": "the mean embedding"}
     figure = segments_strip_figure(CLIP, temporal, "up")
     assert overlay_values(figure) == pytest.approx([0.1, 0.1, -0.05, -0.05, 0.2, 0.2, 0.0, 0.0])
-    assert list(figure.layout.xaxis.ticktext) == ["tokens 1–2: +0.10", "tokens 3–4: -0.05", "tokens 5–6: +0.20",
-                                                  "tokens 7–8: +0.00"]
+    assert list(figure.layout.xaxis.ticktext) == ["1–2: +0.10", "3–4: -0.05", "5–6: +0.20", "7–8: +0.00"]
     assert figure.data[1].colorbar.title.text == "ΔP(up) (Shapley; ±max)" and figure.data[1].zmax == pytest.approx(0.2)
     assert figure.layout.title.text == "frames' contributions to P(up) (Shapley)"
-    assert figure.layout.xaxis.title.text == "P = 0.50 with the mean embedding → 0.75 with the clip"
+    assert figure.layout.xaxis.title.text == "tokens: ΔP · P = 0.50 with the mean embedding → 0.75"
