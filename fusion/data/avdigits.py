@@ -119,26 +119,50 @@ def _decode(path: pathlib.Path) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class _ClipBank:
-    """Every clip of a root decoded once: padded waves [M, MAX_AUDIO_SAMPLES] and lengths [M]."""
+    """Every clip of a root decoded once, in ``_clip_names`` order: padded waves [M, MAX_AUDIO_SAMPLES]
+    and lengths [M]."""
 
-    row: dict[str, int]
     waves: np.ndarray
     lengths: np.ndarray
 
 
 @functools.lru_cache(maxsize=4)
-def _clip_bank(root: pathlib.Path) -> _ClipBank:
-    paths = sorted((root / "audio").glob("*.flac"))
-    if not paths:
+def _clip_names(root: pathlib.Path) -> tuple[str, ...]:
+    """The names of a root's clips, sorted: a clip's position is its row in the bank."""
+    names = tuple(path.stem for path in sorted((root / "audio").glob("*.flac")))
+    if not names:
         raise FileNotFoundError(f"no clips in {root / 'audio'}; rebuild with "
                                 "`python tools/build_avdigits.py`")
-    waves = np.zeros((len(paths), MAX_AUDIO_SAMPLES), dtype=np.float32)
-    lengths = np.zeros(len(paths), dtype=np.int64)
-    for i, path in enumerate(paths):
-        wave = _decode(path)
+    return names
+
+
+@functools.lru_cache(maxsize=4)
+def _clip_bank(root: pathlib.Path) -> _ClipBank:
+    names = _clip_names(root)
+    waves = np.zeros((len(names), MAX_AUDIO_SAMPLES), dtype=np.float32)
+    lengths = np.zeros(len(names), dtype=np.int64)
+    for i, name in enumerate(names):
+        wave = _decode(root / "audio" / f"{name}.flac")
         waves[i, :len(wave)], lengths[i] = wave, len(wave)
-    row = {path.stem: i for i, path in enumerate(paths)}
-    return _ClipBank(row, _read_only(waves), _read_only(lengths))
+    return _ClipBank(_read_only(waves), _read_only(lengths))
+
+
+_FEW_CLIPS = 16  # up to this many rows are decoded alone: one Explore sample need not decode all 720 clips
+
+
+def _clip_waves(root: pathlib.Path, clip_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Padded waves [N, MAX_AUDIO_SAMPLES] and lengths [N] of the clips at ``clip_rows``: the same
+    values from the bank of every clip (a split) or decoded one by one (a few rows)."""
+    if len(clip_rows) > _FEW_CLIPS:
+        bank = _clip_bank(root)
+        return bank.waves[clip_rows], bank.lengths[clip_rows].copy()
+    names = _clip_names(root)
+    waves = np.zeros((len(clip_rows), MAX_AUDIO_SAMPLES), dtype=np.float32)
+    lengths = np.zeros(len(clip_rows), dtype=np.int64)
+    for i, row in enumerate(clip_rows):
+        wave = _decode(root / "audio" / f"{names[row]}.flac")
+        waves[i, :len(wave)], lengths[i] = wave, len(wave)
+    return waves, lengths
 
 
 def load_clip(clip: str, root=None) -> np.ndarray:
@@ -187,9 +211,9 @@ def _split_rows(root: pathlib.Path, task: str, split: str) -> _SplitRows:
     index = table["index"][rows]
     image_index = index if task == "digits" else table["image_index"][rows]
     label = table["digit" if task == "digits" else "label"][rows]
-    bank = _clip_bank(root)
+    bank_row = {name: i for i, name in enumerate(_clip_names(root))}
     clip_names = table["clip"][rows]
-    clip_rows = np.array([bank.row[name] for name in clip_names], dtype=np.int64)
+    clip_rows = np.array([bank_row[name] for name in clip_names], dtype=np.int64)
     parsed = np.array([_CLIP_NAME.fullmatch(name).groups() for name in clip_names], dtype=np.int64).reshape(-1, 2)
     return _SplitRows(*(_read_only(np.array(a)) for a in (index, image_index, label, clip_rows, parsed[:, 0], parsed[:, 1])))
 
@@ -223,10 +247,9 @@ def load_task(task: str, split: str, corruption: Mapping[str, float] | None = No
     if take.size and (take.min() < 0 or take.max() >= len(table.index)):
         raise ValueError(f"rows must lie in 0..{len(table.index) - 1} for the {task} {split} split")
     index, image_index = table.index[take].copy(), table.image_index[take]
-    bank = _clip_bank(root)
     samples = _table(root, "samples.csv")
     image = _images(root)[image_index].astype(np.float32) / PIXEL_MAX
-    audio, audio_length = bank.waves[table.clip_rows[take]], bank.lengths[table.clip_rows[take]].copy()
+    audio, audio_length = _clip_waves(root, table.clip_rows[take])
     text = list(samples["caption"][image_index])
     pca = _train_image_pca(root) if levels.get("image") and image_kind == "pca" else None
     image, audio, text = apply_corruption(image, audio, audio_length, text, index, levels, seed,

@@ -28,11 +28,23 @@ class TransformerBlock(nn.Module):
         query = self.norm_q(x)
         keys = query if context is None else self.norm_kv(context)
         out, weights = self.attn(
-            query, keys, keys, key_padding_mask=key_padding(key_valid), need_weights=True, average_attn_weights=False
+            query, keys, keys, attn_mask=self._score_mask(key_padding(key_valid), query.shape[1]),
+            need_weights=True, average_attn_weights=False,
         )
         x = x + self.dropout(out)
         x = x + self.dropout(self.mlp(self.norm_mlp(x)))
         return x, weights
+
+    def _score_mask(self, padding: Tensor, queries: int) -> Tensor:
+        """The key mask as the additive score mask ``[B * heads, Tq, Tk]`` that torch builds from a
+        ``key_padding_mask`` itself (-inf on masked keys, log-weights as they are), so the scores
+        are bitwise the same. Passed this way because torch checks a ``key_padding_mask``'s shape
+        with ``torch._check_with``, whose first call imports sympy: 1.5 s on the app's first page."""
+        if padding.dtype == torch.bool:
+            padding = torch.zeros_like(padding, dtype=torch.float32).masked_fill_(padding, float("-inf"))
+        batch, keys = padding.shape
+        heads = self.attn.num_heads
+        return padding.view(batch, 1, 1, keys).expand(batch, heads, queries, keys).reshape(batch * heads, queries, keys)
 
 
 def key_padding(valid: Tensor) -> Tensor:

@@ -50,23 +50,26 @@ def demo_config(strategy: str):
 def train_demo(out: Path | str | None = None, seed: int = 0, progress: bool = True) -> list[dict[str, Any]]:
     """Train the demonstration's three models on ``DEMO_TASK`` and save them under ``out``
     (default: the shipped checkpoints' root) with their test metrics on it."""
+    return [train_demo_model(strategy, out, seed, progress) for strategy in FUSION_STRATEGIES]
+
+
+def train_demo_model(strategy: str, out: Path | str | None = None, seed: int = 0,
+                     progress: bool = True) -> dict[str, Any]:
+    """Train and save one of the demonstration's models; its test metrics."""
     from fusion.evaluation.accuracy import evaluate
     from fusion.models.checkpoints import checkpoint_dir, save_checkpoint, shipped_root
     from fusion.training.loop import TrainingData, TrainSettings, train_model
 
     root = Path(out) if out is not None else shipped_root()
-    rows = []
-    for strategy in FUSION_STRATEGIES:
-        config = demo_config(strategy)
-        settings = TrainSettings(seed=seed, **DEMO_SETTINGS)
-        start, cpu = time.perf_counter(), time.process_time()
-        result = train_model(config, settings, progress=progress, data=TrainingData(**DEMO_TASK.training_data(config, settings)))
-        seconds, cpu = round(time.perf_counter() - start, 1), round(time.process_time() - cpu, 1)
-        metrics = {**evaluate(result.model, task=DEMO_TASK), "task": DEMO_TASK.name, "best_epoch": result.best_epoch,
-                   "train_seconds": seconds, "train_cpu_seconds": cpu}
-        save_checkpoint(result.model, checkpoint_dir(root, DEMO_TASK.name, strategy), metrics)
-        rows.append(metrics)
-    return rows
+    config = demo_config(strategy)
+    settings = TrainSettings(seed=seed, **DEMO_SETTINGS)
+    start, cpu = time.perf_counter(), time.process_time()
+    result = train_model(config, settings, progress=progress, data=TrainingData(**DEMO_TASK.training_data(config, settings)))
+    seconds, cpu = round(time.perf_counter() - start, 1), round(time.process_time() - cpu, 1)
+    metrics = {**evaluate(result.model, task=DEMO_TASK), "task": DEMO_TASK.name, "best_epoch": result.best_epoch,
+               "train_seconds": seconds, "train_cpu_seconds": cpu}
+    save_checkpoint(result.model, checkpoint_dir(root, DEMO_TASK.name, strategy), metrics)
+    return metrics
 
 
 def demo_models(strategy: str = "all", root: Path | str | None = None) -> dict[str, Any]:

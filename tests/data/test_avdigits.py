@@ -204,3 +204,13 @@ def test_bad_clip_names_raise():
         load_clip("../images")
     with pytest.raises(ValueError, match="no clip"):
         load_clip("s99_d1")
+
+
+def test_a_few_rows_decode_only_their_clips_and_equal_the_split() -> None:
+    """Explore's one sample decodes its own clip, not the bank of all 720; the values are the same."""
+    avdigits._clip_bank.cache_clear()
+    few = load_task("digits", "test", rows=[3, 14])
+    assert avdigits._clip_bank.cache_info().currsize == 0
+    whole = load_task("digits", "test")
+    for field in ("audio", "audio_length", "image", "label", "index"):
+        assert np.array_equal(getattr(few, field), getattr(whole, field)[[3, 14]]), field
