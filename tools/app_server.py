@@ -124,6 +124,8 @@ def open_dataset_side_by_side(page, url: str, task: str, timeout_ms: int = 60_00
     for name in STRATEGY_NAMES:
         page.wait_for_selector(f"text={name}: probabilities", timeout=timeout_ms)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
+    # the built-in page's elements linger, faded, until the new task's run has replaced them all
+    page.wait_for_function("document.querySelectorAll('[data-stale=\"true\"]').length === 0", timeout=timeout_ms)
     page.wait_for_timeout(500)  # let Plotly finish drawing
 
 

@@ -155,16 +155,22 @@ def encodable(sample: Sample, encoders: Mapping[str, str]) -> tuple[Sample, dict
 
 def sample_views(task: Task, sample: Sample) -> dict[str, Any]:
     """What to draw of the sample: a built-in task's preprocessed views (``input_views``: what the
-    models see); for a dataset task, the given picture as RGB (its token maps are drawn over it)."""
+    models see); for a dataset task, the given picture as RGB and the clip's frames as the frozen
+    encoders decode them (``decode_video_rgb``): the heads' token maps are drawn over them."""
     if task.is_built_in:
         from fusion.explain.analysis import input_views
 
         return input_views(sample)
-    if "image" not in sample.values:
-        return {}
-    from fusion.io import decode_image_rgb
+    views: dict[str, Any] = {}
+    if "image" in sample.values:
+        from fusion.io import decode_image_rgb
 
-    return {"image": decode_image_rgb(sample.get("image"))}
+        views["image"] = decode_image_rgb(sample.get("image"))
+    if "video" in sample.values:
+        from fusion.video_io import decode_video_rgb
+
+        views["video"] = decode_video_rgb(sample.get("video"))
+    return views
 
 
 def recording_advice(warnings: Sequence[str], recorded: bool) -> list[str]:
