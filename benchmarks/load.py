@@ -12,7 +12,7 @@ Prints, per phase and overall, the median and maximum render time of the session
 the click or navigation to the drawn page), and the server's RSS before, at peak and after; with
 ``--runs R`` (each a fresh server), the median over the runs of each figure.
 
-Usage: python -m benchmarks.load [--sessions 20] [--runs 1] [--demo] [--single] [--timeout S]
+Usage: python -m benchmarks.load [--sessions 20] [--runs 1] [--demo] [--single [--strategy S]] [--timeout S]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from tools.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
+from tools.app_server import CHROMIUM, CHROMIUM_ARGS, GRADIENTS_SECTION, ROOT, running_app
 
 TASK = "digits"
 STRATEGIES = ("early", "late", "hybrid")
@@ -95,6 +95,8 @@ async def one_session(browser, url: str, row: int, strategy: str | None, timeout
         await page.goto(f"{url}/?{urlencode({'task': TASK, 'sample': row, **view})}")
         for name in shown:
             await page.wait_for_selector(f"text={name}: probabilities", timeout=timeout_ms)
+        await _settled(page, timeout_ms)
+        await page.get_by_text(GRADIENTS_SECTION).first.click()  # open the section: every analysis, IG included
         await page.wait_for_function(f"{PLOTS}.filter(t => t.startsWith('IG on')).length >= {3 * len(shown)}",
                                      timeout=timeout_ms)  # Integrated Gradients on each modality
         await _settled(page, timeout_ms)
@@ -161,10 +163,15 @@ class LoadRun:
         return [s for r in self.sessions for p, s in r.seconds.items() if phase in (None, p)]
 
 
-def run_sessions(n: int, timeout_s: float = 600.0, demo: bool = False, side_by_side: bool = True) -> LoadRun:
+def run_sessions(n: int, timeout_s: float = 600.0, demo: bool = False, side_by_side: bool = True,
+                 strategy: str | None = None) -> LoadRun:
     """``n`` concurrent sessions on a fresh server (its user folders in a temporary directory), each
-    on its own test row; side by side, or session i showing strategy i mod 3 alone (lighter)."""
-    cases = [((7 * i) % 360, None if side_by_side else STRATEGIES[i % len(STRATEGIES)]) for i in range(n)]
+    on its own test row; side by side, or (lighter) session i showing strategy i mod 3 alone, or
+    every session the one model ``strategy`` (one shared model object explaining different rows at once)."""
+    def shown(i: int) -> str | None:
+        return None if side_by_side else strategy or STRATEGIES[i % len(STRATEGIES)]
+
+    cases = [((7 * i) % 360, shown(i)) for i in range(n)]
     with tempfile.TemporaryDirectory() as tmp:
         env = {"FUSION_USER_DIR": f"{tmp}/runs", "FUSION_DATASETS_DIR": f"{tmp}/datasets", **({"FUSION_DEMO": "1"} if demo else {})}
         with running_app(env=env, timeout=120) as (url, process):
@@ -232,10 +239,12 @@ def main() -> int:
     parser.add_argument("--demo", action="store_true", help="serve with FUSION_DEMO=1")
     parser.add_argument("--single", action="store_true",
                         help="Explore shows one model per session (strategy i mod 3), not all three side by side")
+    parser.add_argument("--strategy", choices=STRATEGIES,
+                        help="with --single: every session shows this model (one shared model object)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds each page may take")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    runs = [run_sessions(args.sessions, args.timeout, args.demo, not args.single) for _ in range(args.runs)]
+    runs = [run_sessions(args.sessions, args.timeout, args.demo, not args.single, args.strategy) for _ in range(args.runs)]
     rows = sorted({s.row for r in runs for s in r.sessions})
     accuracy, predicted = truth(rows)
     wrong = [p for r in runs for p in problems(r, accuracy, predicted)]
@@ -243,7 +252,7 @@ def main() -> int:
     if args.json:
         print(json.dumps(figures))
     else:
-        view = "one model each" if args.single else "side by side"
+        view = "side by side" if not args.single else f"all {args.strategy}" if args.strategy else "one model each"
         print(f"{figures['sessions']} concurrent sessions, {figures['runs']} run(s), {figures['cpus']} CPUs "
               f"(Explore {view} with IG, an image upload, Compare):")
         for phase in (*PHASES, "all"):

@@ -47,7 +47,7 @@ def page() -> None:
     with st.expander("How to read these charts", icon=":material/help:"):
         st.markdown("\n\n".join(READING[k] for k in ("probabilities", "contributions", "attention", "gradients")))
     results = ui.show_results(task, source, case, sample, views)
-    ui.download(task, index, sample, results)
+    ui.download(task, source, case, sample, results)
 
 
 try:

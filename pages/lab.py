@@ -34,7 +34,7 @@ st.caption(f"{result['kind']}: {result['n']} test pairs, {result['settings']['ep
 control = {"shuffled-label control": result["measured"]["control"]}
 st.plotly_chart(pid_comparison({"truth": result["truth"], "measured": result["measured"], **control},
                                "The task's PID: truth vs measured from data"), key="lab_pid")
-st.caption("Measured: k-means codes of the late model's per-modality embeddings, plug-in joint on the test pairs. "
+st.caption("Measured: k-means codes of unimodal encoders (one per side, trained on its digit), plug-in joint on the test pairs. "
            "The control shuffles the labels (truth 0 bits): what it shows is estimation bias.")
 left, right = st.columns(2)
 left.plotly_chart(lab_accuracy(strategies), key="lab_accuracy")

@@ -10,12 +10,11 @@ from fusion.deployment import deployment
 from fusion.models.config import FUSION_STRATEGIES
 from fusion.names import safe_name
 from fusion.training.jobs import TrainingJob
-from fusion.userdata.manifest import cached_manifest
 from ui.session import demo_limits, session_job_running
 from ui.state import show_error
 from ui.text import plain
 from ui.your_data import FOLDER_KEY, JOB_KEY, K, SWITCH_KEY, choose_encoder, chosen_folder, encoder_rows, progress_panel
-from ui.your_data import unpack, uploader_key
+from ui.your_data import read_manifest, unpack, uploader_key
 
 if st.session_state.pop(SWITCH_KEY, False):
     st.switch_page("pages/explore.py")
@@ -38,7 +37,7 @@ if folder is None:
     st.info("Upload a zip to begin." if settings.demo else "Point at a dataset folder or upload a zip to begin.")
     st.stop()
 try:
-    manifest = cached_manifest(folder)  # read again only when manifest.csv changes
+    manifest = read_manifest(folder)  # read again only when manifest.csv changes, with a progress bar
 except Exception as error:  # noqa: BLE001 - a DatasetError says what is wrong with the folder
     show_error(error)
     st.stop()

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,12 +46,15 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float) -> N
 
 
 @contextlib.contextmanager
-def running_app(env: dict[str, str] | None = None, timeout: float = 60.0) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Yield (base URL, process) of a fresh `streamlit run app.py` on 127.0.0.1; stop it afterwards."""
+def running_app(env: dict[str, str] | None = None, timeout: float = 60.0,
+                options: Sequence[str] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Yield (base URL, process) of a fresh `streamlit run app.py` on 127.0.0.1 (``options``: more
+    server options, e.g. ``--server.disconnectedSessionTTL 1``); stop it afterwards."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        *options,
     ]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -68,17 +71,23 @@ def running_app(env: dict[str, str] | None = None, timeout: float = 60.0) -> Ite
 
 
 @contextlib.contextmanager
-def chromium_page(width: int = 1500, height: int = 1100) -> Iterator[object]:
-    """A Playwright page in Debian's Chromium."""
+def chromium() -> Iterator[object]:
+    """A Playwright browser, Debian's Chromium; each ``new_context()`` of it is its own visitor."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            yield page
+            yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def chromium_page(width: int = 1500, height: int = 1100) -> Iterator[object]:
+    """A Playwright page in Debian's Chromium."""
+    with chromium() as browser:
+        yield browser.new_page(viewport={"width": width, "height": height})
 
 
 STRATEGY_NAMES = ("early", "late", "hybrid")
@@ -115,4 +124,17 @@ def open_dataset_side_by_side(page, url: str, task: str, timeout_ms: int = 60_00
     for name in STRATEGY_NAMES:
         page.wait_for_selector(f"text={name}: probabilities", timeout=timeout_ms)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
+    # the built-in page's elements linger, faded, until the new task's run has replaced them all
+    page.wait_for_function("document.querySelectorAll('[data-stale=\"true\"]').length === 0", timeout=timeout_ms)
     page.wait_for_timeout(500)  # let Plotly finish drawing
+
+
+GRADIENTS_SECTION = "Integrated Gradients: gradient attribution"  # the start of Explore's closed IG section
+
+
+def open_gradients(page, count: int, timeout_ms: int = 60_000) -> None:
+    """Open Explore's Integrated Gradients section and wait until ``count`` IG charts are drawn."""
+    page.get_by_text(GRADIENTS_SECTION).first.click()
+    page.wait_for_function(
+        f"[...document.querySelectorAll('.gtitle')].filter(t => t.textContent.startsWith('IG on')).length >= {count}",
+        timeout=timeout_ms)

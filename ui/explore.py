@@ -62,6 +62,8 @@ def apply_preset(task: Task) -> None:
         st.session_state[level_key(task.name, ROW, modality)] = level
     for modality, removed in preset.removed_flags(task.modalities).items():
         st.session_state[key(f"remove_{modality}")] = removed
+    if preset.target is not None and 0 <= preset.target < len(task.classes):
+        st.session_state[target_key(task.name)] = preset.target
 
 
 # ------------------------------------------------------------------------------ cached work
@@ -98,10 +100,12 @@ def unfamiliar(task: str, source: str, index: int | None, files: tuple, levels: 
 
 
 @st.cache_data(show_spinner="Analysing…", max_entries=256)
-def analyse(task: str, source: str, name: str, index: int | None, files: tuple, levels: tuple, removed: tuple) -> dict:
-    """The one adapter from ``explain_model`` to the page's plain dict."""
+def analyse(task: str, source: str, name: str, index: int | None, files: tuple, levels: tuple, removed: tuple,
+            target: int | None = None, gradients: bool = False) -> dict:
+    """The one adapter from ``explain_model`` to the page's plain dict (``target`` None: the
+    predicted class; Integrated Gradients only when their section is open)."""
     sample = prepare(task, source, index, files, levels, removed)[0]
-    return explain_model(task_models(task, source)[name], sample).to_dict(maps=True)
+    return explain_model(task_models(task, source)[name], sample, target, gradients=gradients).to_dict(maps=True)
 
 
 def faithfulness_line(task: str, source: str, name: str, modality: str) -> str:
@@ -201,15 +205,24 @@ def share(task: Task, source: str, kind: str, index: int | None, levels: tuple, 
     query = {"task": task.name, "source": source}
     if kind == ROW and index is not None:
         strategy = st.session_state.get(key("strategy"))
-        query.update(Preset(index, strategy, st.session_state.get(key("view"), SIDE_BY_SIDE), dict(levels), removed).to_query())
+        target = st.session_state.get(target_key(task.name))
+        query.update(Preset(index, strategy, st.session_state.get(key("view"), SIDE_BY_SIDE), dict(levels), removed,
+                            None if target in (None, AUTO) else int(target)).to_query())
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
 
 
-def download(task: Task, index: int | None, sample: Sample, results: dict[str, dict]) -> None:
-    """The analysis shown, as the JSON that ``python -m fusion explain --json`` prints."""
-    payload = report_payload(task, index, sample.label, results)
-    st.download_button("Download this analysis (JSON)", json.dumps(payload, indent=1), file_name=f"{task.name}-analysis.json",
+def download(task: Task, source: str, case: tuple, sample: Sample, results: dict[str, dict]) -> None:
+    """The analysis shown, as the JSON that ``python -m fusion explain --json [--target C]`` prints:
+    with Integrated Gradients, computed on the click when their section is closed."""
+    targets = {name: result.get("target") for name, result in results.items()}
+
+    def payload() -> str:
+        full = {name: result if "integrated_gradients" in result or "note" in result
+                else analyse(task.name, source, name, *case, targets[name], True) for name, result in results.items()}
+        return json.dumps(report_payload(task, case[0], sample.label, full), indent=1)
+
+    st.download_button("Download this analysis (JSON)", payload, file_name=f"{task.name}-analysis.json",
                        mime="application/json", icon=":material/download:", key=key("download"))
 
 
@@ -285,25 +298,76 @@ def headline(name: str, result: dict, classes: tuple) -> str:
     return f"**{name}** predicts **{classes[p]}** ({result['probabilities'][p]:.0%})"
 
 
+def target_key(task: str) -> str:
+    return key(f"target_{task}")
+
+
+AUTO = "auto"
+SCALES = {"probability": "probability", "log-probability": "log_probability"}
+GRADIENTS_TITLE = "Integrated Gradients: gradient attribution along a path from a baseline (open to compute)"
+
+
+def target_choice(task: Task, source: str, case: tuple, sample: Sample, first: str) -> int | None:
+    """The one class every column's contributions explain: the true class by default, else the
+    first model's prediction; a selector picks another."""
+    auto = sample.label
+    if auto is None:
+        auto = analyse(task.name, source, first, *case).get("predicted")
+    fallback = "true class" if sample.label is not None else f"{first}'s prediction"
+    options = [AUTO, *range(len(task.classes))]
+    if st.session_state.get(target_key(task.name)) not in options:
+        st.session_state[target_key(task.name)] = AUTO
+    picked = st.selectbox(
+        "Contributions explain the class", options, key=target_key(task.name),
+        format_func=lambda o: f"{fallback}: {task.class_name(auto)}" if o == AUTO else task.class_name(o),
+        help="Shapley values, Integrated Gradients and the deletion test all explain this class, in every column, "
+             "so the columns can be compared.")
+    return auto if picked == AUTO else int(picked)
+
+
 def show_results(task: Task, source: str, case: tuple, sample: Sample, views: dict) -> dict[str, dict]:
-    """Every chosen model's analysis: side by side, the same kind of chart on the same row; returns
-    the analyses shown."""
+    """Every chosen model's analysis: side by side, the same kind of chart on the same row, every
+    column explaining the same class; Integrated Gradients in their own section, computed when it
+    is opened. Returns the analyses shown."""
     chosen = model_choice(list(task_models(task.name, source)))
+    controls = st.columns(2)
+    with controls[0]:
+        target = target_choice(task, source, case, sample, chosen[0])
+    with controls[1]:
+        scale = SCALES[choice("Contributions on the scale of", list(SCALES), key("scale"))]
+    with_gradients = bool(st.session_state.get(key("gradients")))
     results: dict[str, dict] = {}
     for name, col in zip(chosen, st.columns(len(chosen))):
         with col:
             try:
-                results[name] = analyse(task.name, source, name, *case)
+                results[name] = analyse(task.name, source, name, *case, target, with_gradients)
                 st.markdown(headline(name, results[name], task.classes))
             except Exception as error:  # noqa: BLE001 - shown, the other columns stay alive
                 show_error(error)
-    items = {name: choose.result_items(name, result, views, task.classes, sample.label) for name, result in results.items()}
+    items = {name: choose.result_items(name, result, views, task.classes, sample.label, scale)
+             for name, result in results.items()}
+    gradients = {name: {row: item for row, item in each.items() if row[0] == choose.GRADIENTS} for name, each in items.items()}
+    others = {name: {row: item for row, item in each.items() if row[0] != choose.GRADIENTS} for name, each in items.items()}
+    draw_rows(task, source, chosen, results, others, "maps")
+    with st.expander(GRADIENTS_TITLE, on_change="rerun", key=key("gradients")):
+        if with_gradients:
+            draw_rows(task, source, chosen, results, gradients, "gradients")
+        else:
+            st.caption("Closed, nothing is computed: open it for each model's gradient attributions, their convergence "
+                       "and whether they agree with the Shapley values.")
+    return results
+
+
+def draw_rows(task: Task, source: str, chosen: list[str], results: dict[str, dict], items: dict[str, dict],
+              section: str) -> None:
+    """One model's items two to a row, or every model's side by side, row-aligned (``section``: a
+    part of the page, in the charts' keys)."""
     if len(chosen) == 1:
         for name, result in results.items():
-            grid(name, choose.single_items(items[name], result))
-            for modality in result.get("attention", {}):
+            grid(f"{name}_{section}", choose.single_items(items[name], result))
+            for modality in result.get("attention", {}) if any(r[0] == choose.ATTENTION for r in items[name]) else ():
                 st.caption(f"{modality} attention: {faithfulness_line(task.name, source, name, modality)}")
-        return results
+        return
     said: set[tuple[str, str]] = set()  # (model, kind) whose first placeholder was drawn
     for row in choose.aligned_rows(items):
         height = choose.row_height([items[n].get(row) for n in items])
@@ -317,7 +381,6 @@ def show_results(task: Task, source: str, case: tuple, sample: Sample, views: di
                     draw(item, f"{name}_{row[0]}_{row[1]}")
                     if row[0] == choose.ATTENTION:
                         st.caption(faithfulness_line(task.name, source, name, row[1]))
-    return results
 
 
 def grid(name: str, items: list[Any]) -> None:

@@ -17,7 +17,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from fusion.deployment import ZIP_MAX_BYTES, check_data_folder, deployment, session_datasets_dir
 from fusion.encoders import DEFAULT_ENCODERS, list_encoders
 from fusion.training.jobs import FAILED, FINISHED, TrainingJob
-from fusion.userdata.manifest import DatasetError
+from fusion.userdata.manifest import DatasetError, Manifest, cached_manifest
 from fusion.userdata.uploads import unpack_upload
 from fusion.viz.training import training_curves_figure
 from ui.session import session_files
@@ -80,6 +80,20 @@ def chosen_folder() -> Path | None:
     except Exception as error:  # noqa: BLE001 - a ConfigError names the allowed root
         show_error(error)
         return None
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The folder's manifest, read again only when manifest.csv changes; while its rows are checked
+    (seconds for a large folder), a progress bar says how far along it is."""
+    bar = st.empty()
+
+    def show(line: int, lines: int) -> None:
+        bar.progress(min(1.0, line / lines), text=f"reading the manifest: line {line:,} of {lines:,}")
+
+    try:
+        return cached_manifest(folder, on_progress=show)
+    finally:
+        bar.empty()
 
 
 @st.cache_data(show_spinner=False, ttl=30)

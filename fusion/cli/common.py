@@ -9,6 +9,7 @@ function that needs it, so ``python -m fusion --help`` builds the parser without
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -67,6 +68,18 @@ def add_device_option(command: argparse.ArgumentParser) -> None:
     """``--device``; under torchrun it also picks the backend (gloo on the CPU, nccl on CUDA)."""
     command.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                          help="auto (default): CUDA when present, else the CPU; under torchrun, cuda means nccl, cpu gloo")
+
+
+def out_lock(out: Path, writes: bool = True) -> contextlib.AbstractContextManager:
+    """The run lock (``fusion.models.run_lock``, ``.OUT.lock`` beside the folder) that a training
+    command holds on its ``--out`` folder while it runs, so that two commands, or a command and the
+    app's job on the same run, never write one folder at once; the second gets a ConfigError naming
+    the holder's pid. A process that writes nothing (a torchrun rank other than 0) takes none."""
+    from fusion.models.run_lock import RunLock
+
+    if not writes:
+        return contextlib.nullcontext()
+    return RunLock(out.resolve(), what="--out", shown=str(out), advice="give another --out")
 
 
 MAX_READ_BYTES = 1024 * 1024  # a typed-in modality's file (a caption) is far smaller

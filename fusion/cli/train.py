@@ -3,7 +3,9 @@ folder (``--data``; encoded once through the embedding cache).
 
 Under ``torchrun --nproc-per-node N -m fusion train ...`` the N processes train one model together
 (``fusion.training.distributed``): with ``--data`` each first encodes its shard of the folder into
-the shared cache; rank 0 alone evaluates, writes the checkpoints and prints.
+the shared cache; rank 0 alone evaluates, writes the checkpoints and prints. The process that
+writes (rank 0) holds the run lock on ``--out`` from start to end (``fusion.cli.common.out_lock``):
+a second command on the same folder stops at once with one line naming the first one's pid.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from fusion.cli.common import add_device_option, add_encoder_options, chosen_encoders, seed_type, strategy_names
+from fusion.cli.common import add_device_option, add_encoder_options, chosen_encoders, out_lock, seed_type, strategy_names
 from fusion.errors import ConfigError
 
 DEFAULT_OUT = Path("runs")
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out {args.out} is a file; give a folder (it will hold TASK/NAME/)")
     if args.epochs is not None and args.epochs < 1:
         raise ConfigError("--epochs must be at least 1")
-    with process_group(args.device) as where:
+    with process_group(args.device) as where, out_lock(args.out, writes=where.is_main):
         return train_heads(args, where) if args.data is not None else train_built_in(args, where)
 
 

@@ -1,11 +1,12 @@
-"""``train-all``: retrain every shipped model (all built-in tasks and strategies)."""
+"""``train-all``: retrain every shipped model (all built-in tasks and strategies), holding the run
+lock on the checkpoint root while it writes (``fusion.cli.common.out_lock``)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from fusion.cli.common import seed_type
+from fusion.cli.common import out_lock, seed_type
 
 
 def add_parser(commands) -> argparse.ArgumentParser:
@@ -28,8 +29,11 @@ def _jobs_type(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from fusion.models.checkpoints import shipped_root
     from fusion.training.shipped import retrain_shipped
 
-    for row in retrain_shipped(args.out, seed=args.seed, jobs=args.jobs):
-        print(f"{row['task']:>7} {row['strategy']:>7}  accuracy {row['accuracy']:.3f}  ({row['train_seconds']} s)")
+    out = args.out if args.out is not None else shipped_root()
+    with out_lock(out):  # the workers write under it; this process holds the lock for them all
+        for row in retrain_shipped(out, seed=args.seed, jobs=args.jobs):
+            print(f"{row['task']:>7} {row['strategy']:>7}  accuracy {row['accuracy']:.3f}  ({row['train_seconds']} s)")
     return 0

@@ -3,6 +3,13 @@
 Every file goes through the same ``fusion.io`` decoding as an upload; a file that cannot be
 decoded drops its row, with the reason added to the manifest's skip report. Only cache misses are
 decoded and encoded, so re-running (or training another strategy) never re-encodes.
+
+A folder is encoded on ``ENCODE_THREADS`` PyTorch intra-op threads, whoever asks (``python -m
+fusion encode``, ``train --data`` or the Your data page's job, which otherwise inherits the app's
+count): the two paths used to differ (the CLI torch's default of one per core, the page one), and
+on this shared 2-core machine the CLI was then 2-6x slower, its threads spinning for busy cores
+(``python -m benchmarks.your_data_encode``). More cores are used with more processes (``torchrun
+... -m fusion encode``), each on its shard.
 """
 
 from __future__ import annotations
@@ -20,9 +27,11 @@ from fusion.embeddings.cache import EmbeddingCache, as_stored, content_hash
 from fusion.encoders import Encoder, load_encoder
 from fusion.encoders.base import Encoding
 from fusion.errors import ConfigError, InputError
+from fusion.threads import fixed_threads
 from fusion.userdata.manifest import Manifest, SkippedRow
 
 ENCODE_BATCH = 16
+ENCODE_THREADS = 1  # intra-op threads while encoding a folder (module docstring)
 Progress = Callable[[str, int, int], None]  # (modality, done, total)
 
 
@@ -172,7 +181,9 @@ def encode_shard(
         positions = [i for i in range(rank, len(manifest.rows), world_size) if _value(manifest.rows[i], m) is not None]
         counts: Counter = Counter()
         failed: dict[int, str] = {}
-        _encode_column(manifest, m, load_encoder(name, m), cache, positions, failed, progress, None, False, counts)
+        encoder = load_encoder(name, m)
+        with fixed_threads(ENCODE_THREADS):
+            _encode_column(manifest, m, encoder, cache, positions, failed, progress, None, False, counts)
         report[m] = {"rows": len(positions), "cached": counts["cached"], "encoded": counts["encoded"],
                      "failed": len(failed)}
     return report
@@ -232,9 +243,10 @@ def embed_manifest(
     loaded = {m: load_encoder(name, m) for m, name in names.items()}
     encodings: dict[str, list[Encoding | None]] = {}
     failed: dict[int, str] = {}
-    for m, encoder in loaded.items():
-        positions = [i for i, row in enumerate(manifest.rows) if _value(row, m) is not None]
-        encodings[m] = _encode_column(manifest, m, encoder, cache, positions, failed, progress, on_progress)
+    with fixed_threads(ENCODE_THREADS):
+        for m, encoder in loaded.items():
+            positions = [i for i, row in enumerate(manifest.rows) if _value(row, m) is not None]
+            encodings[m] = _encode_column(manifest, m, encoder, cache, positions, failed, progress, on_progress)
     if failed:
         lines = {row.line for row in manifest.rows}
         keep_rows = [i for i, row in enumerate(manifest.rows) if row.line not in failed]

@@ -29,9 +29,11 @@ IG_STEPS = 16
 HEAD_IG_STEPS = 12
 
 
-def explain_model(model: FusionModel, sample: Sample, target: int | None = None, ig_steps: int | None = None) -> Explanation:
+def explain_model(model: FusionModel, sample: Sample, target: int | None = None, ig_steps: int | None = None,
+                  gradients: bool = True) -> Explanation:
     """One model's analysis of ``sample`` (built-in model or head alike); ``target`` defaults to the
-    predicted class.
+    predicted class. ``gradients=False`` leaves Integrated Gradients out (the slowest part: Explore
+    computes them when their section is opened).
 
     Shapley values are over the sample's present modalities (absent ones stay absent in every
     coalition) for the target class's probability; ``value_full - value_empty`` equals their sum.
@@ -67,10 +69,21 @@ def explain_model(model: FusionModel, sample: Sample, target: int | None = None,
         target=target,
         shapley=ModalityShapley(model).attribute(inputs, target, players),
         attention=AttentionMaps(model).attribute(inputs, players),
-        gradients=IntegratedGradients(model, steps=steps).attribute(inputs, target, players),
+        gradients=IntegratedGradients(model, steps=steps).attribute(inputs, target, players) if gradients else None,
         layouts=layouts,
+        text_words=input_words(config, inputs) if "text" in players and not config.encoders else (),
         temporal=TemporalShapley(model).attribute(inputs, target, players) if VIDEO in players else None,
     )
+
+
+def input_words(config: Any, inputs: Mapping[str, torch.Tensor]) -> tuple[str, ...]:
+    """The words of a built-in model's text input, in token order (what its text maps are drawn on)."""
+    from fusion.modalities.text import decode_tokens
+
+    ids = inputs["text"][0]
+    if config.vocabulary:
+        return tuple(decode_tokens(ids, config.vocabulary))
+    return tuple(str(int(i)) for i in ids if int(i) != 0)
 
 
 def report_payload(task: Any, index: int | None, label: int | None, reports: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

@@ -21,23 +21,25 @@ from fusion.tasks import Sample, Task, decode_files
 ROW, FILES = "a test sample", "my own files"  # where the sample comes from
 SIDE_BY_SIDE, SINGLE = "side by side", "single"
 VIEWS = (SIDE_BY_SIDE, SINGLE)  # the first is the default
-PRESET_KEYS = frozenset({"sample", "strategy", "view", "corruption", "removed"})
+PRESET_KEYS = frozenset({"sample", "strategy", "view", "corruption", "removed", "target"})
 
 
 # ------------------------------------------------------------------------------ Learn -> Explore
 @dataclass(frozen=True)
 class Preset:
-    """A case the Learn page opens in Explore: test sample, strategy, view, corruption, removed."""
+    """A case the Learn page opens in Explore: test sample, strategy, view, corruption, removed,
+    and the class the contributions explain (``target``; None: the true class)."""
 
     sample: int = 0
     strategy: str | None = None
     view: str = SIDE_BY_SIDE
     corruption: Mapping[str, float] = field(default_factory=dict)
     removed: tuple[str, ...] = ()
+    target: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"sample": self.sample, "strategy": self.strategy, "view": self.view,
-                "corruption": dict(self.corruption), "removed": list(self.removed)}
+                "corruption": dict(self.corruption), "removed": list(self.removed), "target": self.target}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Preset:
@@ -48,9 +50,10 @@ class Preset:
         view = data.get("view", SIDE_BY_SIDE)
         if view not in VIEWS:
             raise ValueError(f"unknown view {view!r}; choose one of: {', '.join(VIEWS)}")
+        target = data.get("target")
         return cls(int(data.get("sample", 0)), data.get("strategy"), view,
                    {m: float(level) for m, level in dict(data.get("corruption") or {}).items()},
-                   tuple(sorted(data.get("removed") or ())))
+                   tuple(sorted(data.get("removed") or ())), None if target is None else int(target))
 
     def to_query(self) -> dict[str, str]:
         """The preset as URL query parameters (strings), so a link reopens the same case."""
@@ -61,6 +64,8 @@ class Preset:
             query["levels"] = ",".join(f"{m}:{level:g}" for m, level in sorted(self.corruption.items()))
         if self.removed:
             query["removed"] = ",".join(self.removed)
+        if self.target is not None:
+            query["target"] = str(self.target)
         return query
 
     @classmethod
@@ -77,8 +82,10 @@ class Preset:
                 if modality in known and 0.0 <= float(level) <= 1.0:
                     levels[modality] = float(level)
             removed = [m for m in str(query.get("removed", "")).split(",") if m in known]
+            target = int(query["target"]) if query.get("target") else None
             return cls.from_dict({"sample": max(0, int(query["sample"])), "strategy": query.get("strategy") or None,
-                                  "view": query.get("view", SIDE_BY_SIDE), "corruption": levels, "removed": removed})
+                                  "view": query.get("view", SIDE_BY_SIDE), "corruption": levels, "removed": removed,
+                                  "target": target if target is None or target >= 0 else None})
         except (TypeError, ValueError):
             return None
 
@@ -148,16 +155,22 @@ def encodable(sample: Sample, encoders: Mapping[str, str]) -> tuple[Sample, dict
 
 def sample_views(task: Task, sample: Sample) -> dict[str, Any]:
     """What to draw of the sample: a built-in task's preprocessed views (``input_views``: what the
-    models see); for a dataset task, the given picture as RGB (its token maps are drawn over it)."""
+    models see); for a dataset task, the given picture as RGB and the clip's frames as the frozen
+    encoders decode them (``decode_video_rgb``): the heads' token maps are drawn over them."""
     if task.is_built_in:
         from fusion.explain.analysis import input_views
 
         return input_views(sample)
-    if "image" not in sample.values:
-        return {}
-    from fusion.io import decode_image_rgb
+    views: dict[str, Any] = {}
+    if "image" in sample.values:
+        from fusion.io import decode_image_rgb
 
-    return {"image": decode_image_rgb(sample.get("image"))}
+        views["image"] = decode_image_rgb(sample.get("image"))
+    if "video" in sample.values:
+        from fusion.video_io import decode_video_rgb
+
+        views["video"] = decode_video_rgb(sample.get("video"))
+    return views
 
 
 def recording_advice(warnings: Sequence[str], recorded: bool) -> list[str]:

@@ -52,7 +52,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from captum.attr import IntegratedGradients as CaptumIntegratedGradients
 from torch import Tensor
 
 from fusion.explain.base import Explainer, select_modalities
@@ -272,7 +271,7 @@ class IntegratedGradients(Explainer):
 
         gap = float(ends[0, target] - ends[1, target])
         for steps in step_schedule(self.steps, self.max_steps):
-            attributions, delta = CaptumIntegratedGradients(forward).attribute(
+            attributions, delta = _captum_integrated_gradients(forward).attribute(
                 starts,
                 baselines=bases,
                 target=target,
@@ -318,3 +317,11 @@ class IntegratedGradients(Explainer):
             tolerance=self.tolerance,
             absolute_tolerance=self.absolute_tolerance,
         )
+
+
+def _captum_integrated_gradients(forward):
+    """captum's IG, imported at the first attribution: ``captum.attr`` takes 0.6 s to import, which
+    an Explore page that does not show gradients need not pay."""
+    from captum.attr import IntegratedGradients as CaptumIntegratedGradients
+
+    return CaptumIntegratedGradients(forward)

@@ -14,8 +14,9 @@ from fusion.explain.temporal import TemporalShapleyResult
 
 @dataclass(frozen=True)
 class Explanation:
-    """``shapley``, ``attention`` and ``gradients`` are None only when there is nothing to explain
-    (``note`` says why: the sample has none of the model's modalities). ``layouts``: for a head
+    """``shapley`` and ``attention`` are None only when there is nothing to explain (``note`` says
+    why: the sample has none of the model's modalities); ``gradients`` also when they were not
+    asked for (``explain_model(..., gradients=False)``: the report then has no IG fields). ``layouts``: for a head
     over frozen encoders, how each modality's tokens map onto the input. ``temporal``: Shapley values
     of the clip's frame (or a head's video token) segments, when the model reads the sample's video."""
 
@@ -29,6 +30,7 @@ class Explanation:
     layouts: dict[str, dict[str, Any]] = field(default_factory=dict)
     note: str | None = None
     temporal: TemporalShapleyResult | None = None  # a clip's frame segments (built-in video models)
+    text_words: tuple[str, ...] = ()  # a built-in model's words (heads: ``layouts``)
 
     @property
     def words(self) -> list[str]:
@@ -36,11 +38,11 @@ class Explanation:
         if self.layouts:
             text = self.layouts.get("text", {})
             return list(text.get("labels", [])) if text.get("kind") == "words" else []
-        return list(self.gradients.words) if self.gradients is not None else []
+        return list(self.text_words or (self.gradients.words if self.gradients is not None else ()))
 
     def to_dict(self, maps: bool = False) -> dict[str, Any]:
         """The JSON report; ``maps=True`` adds ``integrated_gradients_maps`` (what the app draws)."""
-        if self.shapley is None or self.attention is None or self.gradients is None:
+        if self.shapley is None or self.attention is None:
             return {"note": self.note}
         shapley, attention, gradients = self.shapley, self.attention, self.gradients
         out = {
@@ -61,12 +63,13 @@ class Explanation:
             "attention": {m: attention.maps[m].tolist() for m in attention.maps},
             "attention_source": dict(attention.source),
             "attention_note": attention.note,
-            "integrated_gradients": gradients.shares,
-            "integrated_gradients_convergence": gradients.convergence(),
-            "integrated_gradients_baselines": dict(gradients.baselines),
             "words": self.words,
         }
-        out["top_modality"] = top_modalities(shapley.values_probability, gradients.shares)
+        if gradients is not None:
+            out["integrated_gradients"] = gradients.shares
+            out["integrated_gradients_convergence"] = gradients.convergence()
+            out["integrated_gradients_baselines"] = dict(gradients.baselines)
+            out["top_modality"] = top_modalities(shapley.values_probability, gradients.shares)
         if shapley.standard_error_probability is not None:
             out["shapley_standard_error"] = shapley.standard_error_probability
             out["shapley_log_probability_standard_error"] = shapley.standard_error_log_probability
@@ -74,7 +77,7 @@ class Explanation:
             out["layouts"] = self.layouts
         if self.temporal is not None:
             out["temporal_shapley"] = self.temporal.to_dict()
-        if maps:
+        if maps and gradients is not None:
             out["integrated_gradients_maps"] = {m: a.tolist() for m, a in gradients.attributions.items()}
         return out
 

@@ -31,10 +31,15 @@ def lock_holder(run: Path) -> int | None:
 
 
 class RunLock:
-    """``with RunLock(run):`` or ``acquire()`` / ``release()``; one holder at a time."""
+    """``with RunLock(run):`` or ``acquire()`` / ``release()``; one holder at a time. A refusal
+    reads ``<what> <shown> is being written ...; wait for it to end or <advice>`` (the app names
+    the run, the command line its ``--out`` folder)."""
 
-    def __init__(self, run: Path | str, what: str = "run") -> None:
+    def __init__(self, run: Path | str, what: str = "run", shown: str | None = None,
+                 advice: str = "choose another run name") -> None:
         self.run, self.what = Path(run), what
+        self.shown = shown if shown is not None else repr(self.run.name)
+        self.advice = advice
         self.path = lock_path(self.run)
         self._fd: int | None = None
 
@@ -44,18 +49,22 @@ class RunLock:
 
     def acquire(self) -> RunLock:
         if self.held:
-            raise ConfigError(f"{self.what} {self.run.name!r} is already locked by this job")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+            raise ConfigError(f"{self.what} {self.shown} is already locked by this job")
         for _ in range(20):  # each retry follows a holder removing the file between our open and lock
-            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+            except OSError as error:
+                raise ConfigError(f"cannot lock {self.what} {self.shown}: {error.strerror} ({self.path}); "
+                                  "its parent folder must be writable") from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
                 pid = lock_holder(self.run)
                 who = f"process {pid}" if pid is not None else "another process"
-                raise ConfigError(f"{self.what} {self.run.name!r} is being written by another training job "
-                                  f"({who}); wait for it to end or choose another run name") from None
+                raise ConfigError(f"{self.what} {self.shown} is being written by another training job "
+                                  f"({who}); wait for it to end or {self.advice}") from None
             try:
                 same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
             except FileNotFoundError:
@@ -67,7 +76,7 @@ class RunLock:
             os.write(fd, f"{os.getpid()}\n".encode("ascii"))
             self._fd = fd
             return self
-        raise ConfigError(f"could not lock {self.what} {self.run.name!r}; try again")
+        raise ConfigError(f"could not lock {self.what} {self.shown}; try again")
 
     def release(self) -> None:
         fd, self._fd = self._fd, None

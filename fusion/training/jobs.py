@@ -118,15 +118,17 @@ class TrainingJob:
     def for_dataset(cls, folder: Path | str, encoders: Mapping[str, str | None], names: Sequence[str],
                     run_name: str, seed: int = 0, epochs: int | None = None, overwrite: bool = False) -> TrainingJob:
         """Encode dataset ``folder`` (one encoder per modality), then train heads ``names`` on it."""
+        from fusion.embeddings.extract import resolve_encoders
         from fusion.embeddings.heads import head_settings
         from fusion.tasks.dataset import dataset_task_name
-        from fusion.userdata.manifest import load_manifest
+        from fusion.userdata.manifest import cached_manifest
 
         names = list(dict.fromkeys(names))
-        manifest = load_manifest(folder, seed=seed)
+        manifest = cached_manifest(folder, seed=seed)  # the page read it for its report: not again on the click
         task = dataset_task_name(manifest.name)
         job = cls(run_name, task, names, head_settings(seed, epochs).epochs, overwrite)
-        job.steps.append(Step(ENCODING, "", partial(job._encode, manifest, encoders, seed)))
+        names_used = ", ".join(resolve_encoders(manifest, encoders).values())
+        job.steps.append(Step(ENCODING, names_used, partial(job._encode, manifest, encoders, seed)))
         job.steps += [Step(TRAINING, name, partial(job._train_head, name, seed, epochs)) for name in names]
         return job
 
@@ -241,7 +243,8 @@ class TrainingJob:
                 if self._stop.is_set():
                     break
                 k += step.phase == TRAINING
-                message = f"training {step.item} ({k} of {trains})" if step.phase == TRAINING else "reading the manifest"
+                message = (f"training {step.item} ({k} of {trains})" if step.phase == TRAINING
+                           else f"loading the encoders ({step.item})")  # then each row: ``_on_encode``
                 self._update(phase=step.phase, current=step.item, records=[], fraction=0.0, message=message)
                 step.work()
             self._update(**self._outcome())

@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -38,30 +37,16 @@ from fusion.models.config import ModelConfig
 from fusion.tasks.splits import TensorSplit, tensor_split
 from fusion.evaluation.accuracy import score
 from fusion.models.strategies import FusionModel, build_model
+from fusion.threads import fixed_threads
 from fusion.training.distributed import SINGLE, Run, split_on, to_device
 
 
 TRAINING_THREADS = 1  # intra-op threads while training: the same weights on every machine
-_threads_lock = threading.Lock()
-_threads_state = {"users": 0, "saved": 0}
 
 
-@contextlib.contextmanager
-def training_threads(count: int = TRAINING_THREADS) -> Iterator[None]:
-    """Run the block with ``count`` PyTorch intra-op threads (process-wide), restoring the previous
-    count when the last of the blocks running at once (in any thread) ends."""
-    with _threads_lock:
-        if _threads_state["users"] == 0:
-            _threads_state["saved"] = torch.get_num_threads()
-        _threads_state["users"] += 1
-        torch.set_num_threads(count)  # also in this thread: OpenMP keeps a count per thread
-    try:
-        yield
-    finally:
-        with _threads_lock:
-            _threads_state["users"] -= 1
-            if _threads_state["users"] == 0:
-                torch.set_num_threads(_threads_state["saved"])
+def training_threads(count: int = TRAINING_THREADS) -> contextlib.AbstractContextManager[None]:
+    """Run the block with ``count`` PyTorch intra-op threads (``fusion.threads.fixed_threads``)."""
+    return fixed_threads(count)
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,10 @@ import io
 import os
 import re
 import stat
+import threading
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -58,6 +59,7 @@ GROUP_COLUMN = "group"  # "group" or "group:NAME"
 GROUP_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 MAX_GROUP_COLUMNS = 8
 MAX_GROUP_CHARS = 100
+PROGRESS_EVERY = 500  # rows between load_manifest's progress calls
 
 
 class DatasetError(FusionError):
@@ -444,11 +446,13 @@ def _checked(folder: Path, modalities: tuple[str, ...], rows: list[ManifestRow],
 
 
 def load_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15,
-                  test_fraction: float = 0.15) -> Manifest:
+                  test_fraction: float = 0.15, on_progress: Callable[[int, int], None] | None = None) -> Manifest:
     """Read and check ``folder/manifest.csv`` (see the module docstring for the format).
 
     Rows with a problem are skipped (``Manifest.skipped`` says why); DatasetError for a problem
     with the whole dataset. Without a split column, rows are split per class, seeded by ``seed``.
+    ``on_progress(line, lines)`` is called every ``PROGRESS_EVERY`` rows and at the end (checking
+    each row's files is what takes the time: 12 s for 100,000 rows on a busy 2-core machine).
     """
     _check_settings(seed, val_fraction, test_fraction)
     folder = Path(folder)
@@ -462,7 +466,9 @@ def load_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15,
     if not path.is_file():
         raise DatasetError(f"no {MANIFEST_NAME} in {str(folder)!r}; add one with a header such as "
                            "'image,audio,text,label' and one row per sample.")
-    records = iter(_records(_read_text(path)))
+    text = _read_text(path)
+    lines = max(1, text.count("\n") + (not text.endswith("\n")))
+    records = iter(_records(text))
     first = next(records, None)
     if first is None:
         raise DatasetError(f"{MANIFEST_NAME} is empty; its first line must be a header such as "
@@ -482,6 +488,10 @@ def load_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15,
             continue
         parsed = _parse_row(str(folder), columns, cells, line, real_dirs, group_columns)
         (rows if isinstance(parsed, ManifestRow) else skipped).append(parsed)
+        if on_progress is not None and count % PROGRESS_EVERY == 0:
+            on_progress(min(line, lines), lines)
+    if on_progress is not None:
+        on_progress(lines, lines)
     seeded = "split" not in columns
     carved = 0
     if seeded:
@@ -502,18 +512,27 @@ def carve_validation(rows: list[ManifestRow], seed: int, val_fraction: float) ->
     return rows, sum(row.split == "val" for row in carved.values())
 
 
+_progress = threading.local()  # the on_progress of the cached_manifest call now reading, per thread
+
+
 @functools.lru_cache(maxsize=8)
 def _manifest_of(folder: str, mtime_ns: int, size: int, seed: int, val_fraction: float, test_fraction: float) -> Manifest:
-    return load_manifest(folder, seed, val_fraction, test_fraction)
+    return load_manifest(folder, seed, val_fraction, test_fraction, getattr(_progress, "callback", None))
 
 
-def cached_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15, test_fraction: float = 0.15) -> Manifest:
+def cached_manifest(folder: Path | str, seed: int = 0, val_fraction: float = 0.15, test_fraction: float = 0.15,
+                    on_progress: Callable[[int, int], None] | None = None) -> Manifest:
     """:func:`load_manifest`, read again only when ``manifest.csv`` changes (its path, mtime and
     size), for a page that reruns on every click over a folder of 100,000 rows. The files the rows
-    name are checked when the manifest is read, not on every rerun."""
+    name are checked when the manifest is read, not on every rerun; ``on_progress`` is called only
+    when it is read."""
     path = os.path.realpath(folder)
     try:
         info = os.stat(os.path.join(path, MANIFEST_NAME))
     except OSError:
         return load_manifest(folder, seed, val_fraction, test_fraction)  # its own error says what is wrong
-    return _manifest_of(path, info.st_mtime_ns, info.st_size, seed, val_fraction, test_fraction)
+    _progress.callback = on_progress
+    try:
+        return _manifest_of(path, info.st_mtime_ns, info.st_size, seed, val_fraction, test_fraction)
+    finally:
+        _progress.callback = None

@@ -27,9 +27,15 @@ Item = go.Figure | str
 
 def input_figures(views: Mapping[str, Any], text: str | None = None, built_in: bool = True) -> dict[str, go.Figure]:
     """What the models see, per modality that has a picture of it: built-in tasks draw their
-    preprocessed views (``input_views``); a head's picture is the given image (``{"image": RGB}``)."""
+    preprocessed views (``input_views``); a head's are the given image and the clip's frames that
+    ``frames:`` encoders read (``sample_views``: ``{"image": RGB, "video": RGB frames}``)."""
     if not built_in:
-        return {"image": picture_figure(views["image"])} if "image" in views else {}
+        figures = {"image": picture_figure(views["image"])} if "image" in views else {}
+        if "video" in views:
+            from fusion.encoders.frames import FRAMES
+
+            figures["video"] = video.clip_strip_figure(views["video"], FRAMES)
+        return figures
     figures = {}
     if "image" in views:
         figures["image"] = viz.image_figure(views["image"])
@@ -43,29 +49,28 @@ def input_figures(views: Mapping[str, Any], text: str | None = None, built_in: b
 
 
 def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any], classes: Sequence[str],
-                 label: int | None = None) -> dict[Row, Item]:
-    """One model's figures by row: probabilities, Shapley contributions, then attention and
-    Integrated Gradients per modality (built-in maps or a head's token maps)."""
+                 label: int | None = None, scale: str = "probability") -> dict[Row, Item]:
+    """One model's figures by row: probabilities, Shapley contributions on ``scale`` (probability
+    or log_probability), then attention and, when the result has them, Integrated Gradients per
+    modality (built-in maps or a head's token maps)."""
     if "note" in result:
         return {(PREDICTION, ""): result["note"]}
     predicted = result["predicted"]
     items: dict[Row, Item] = {
         (PREDICTION, ""): viz.probabilities_figure(result["probabilities"], predicted, classes, label,
                                                    title=f"{name}: probabilities"),
-        (CONTRIBUTIONS, ""): viz.shapley_waterfall(result, classes[result["target"]]),
+        (CONTRIBUTIONS, ""): viz.shapley_waterfall(result, classes[result["target"]], scale),
     }
     if "temporal_shapley" in result:
-        items[(CONTRIBUTIONS, "video")] = video.temporal_shapley_figure(result["temporal_shapley"], classes[result["target"]])
-    if "shapley_log_probability" in result:
-        items[(CONTRIBUTIONS, "log-probability")] = viz.shapley_waterfall(result, classes[result["target"]], "log_probability")
+        items[(CONTRIBUTIONS, "video")] = temporal_figure(result, views, classes[result["target"]])
     note = gradients_note(result)
     if note:
         items[(GRADIENTS, "")] = note
     if "layouts" in result:
-        for (kind, modality), item in head_result_figures(result, views.get("image")).items():
+        for (kind, modality), item in head_result_figures(result, views).items():
             items[(ATTENTION if kind == "attention" else GRADIENTS, modality)] = item
         return items
-    attention, maps, shares = result["attention"], result.get("integrated_gradients_maps", {}), result["integrated_gradients"]
+    attention, maps, shares = result["attention"], result.get("integrated_gradients_maps", {}), result.get("integrated_gradients", {})
     baselines = result.get("integrated_gradients_baselines", {})
     if "image" in attention:
         items[(ATTENTION, "image")] = viz.image_figure(views["image"], attention["image"], title="attention on the image")
@@ -86,6 +91,15 @@ def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any],
     if "text" in maps:
         items[(GRADIENTS, "text")] = viz.gradient_words_figure(result["words"], maps["text"], shares.get("text"), baselines.get("text"))
     return items
+
+
+def temporal_figure(result: Mapping[str, Any], views: Mapping[str, Any], class_name: str) -> go.Figure:
+    """The frames' Shapley values: bars for a built-in model; over the clip's frames for a head over
+    frame tokens when the clip is at hand."""
+    frames = result.get("layouts", {}).get("video", {}).get("kind") == "frames"
+    if frames and "video" in views:
+        return video.segments_strip_figure(views["video"], result["temporal_shapley"], class_name)
+    return video.temporal_shapley_figure(result["temporal_shapley"], class_name)
 
 
 def video_attention_title(result: Mapping[str, Any]) -> str:
@@ -128,7 +142,7 @@ def single_items(items: Mapping[Row, Item], result: Mapping[str, Any]) -> list[I
     would be."""
     ordered = [items[row] for row in sorted(items, key=row_order)]
     note = result.get("attention_note")
-    if note and "note" not in result:
+    if note and "note" not in result and any(row[0] != GRADIENTS for row in items):
         ordered.insert(min(2, len(ordered)), f"Attention: {note}")
     return ordered
 

@@ -1,5 +1,6 @@
 """Figures for heads over frozen encoders: per-token weights drawn on the encoder's token layout
-(an image's patch grid over the picture, audio tokens along time, text tokens in order).
+(an image's patch grid over the picture, audio tokens along time, text tokens in order, a clip's
+frame tokens over its frames: ``fusion.viz.video.frame_tokens_figure``).
 
 Takes the ``layouts`` and per-token lists of a head's ``fusion.explain.analysis.explain_model`` result.
 """
@@ -41,15 +42,19 @@ def _grid_over_image(figure: go.Figure, z: np.ndarray, image: np.ndarray | None,
 
 def token_weights_figure(
     values: Sequence[float], layout: Mapping[str, Any], title: str, image: np.ndarray | None = None, signed: bool = False,
-    baseline: str | None = None,
+    baseline: str | None = None, clip: np.ndarray | None = None,
 ) -> go.Figure | None:
     """Per-token ``values`` (attention when not ``signed``, attributions when ``signed``, whose
-    hover names the IG ``baseline``) on the token layout; None for a pooled embedding (one value:
-    nothing to draw on the input)."""
+    hover names the IG ``baseline``) on the token layout, time-ordered tokens of a ``clip`` (decoded
+    RGB frames) over its frames; None for a pooled embedding (one value: nothing to draw on the input)."""
     values = np.asarray(values, dtype=float)
     kind = layout.get("kind", "single")
     if kind == "single" or values.size == 0:
         return None
+    if kind == "frames" and clip is not None:
+        from fusion.viz.video import frame_tokens_figure
+
+        return frame_tokens_figure(clip, values, title, signed, baseline)
     if signed:
         colours = dict(colorscale=DIVERGING, zmin=-_symmetric(values), zmax=_symmetric(values), colorbar=colour_bar(ATTRIBUTION_BAR),
                        hovertemplate=_gradient_hover(baseline))
@@ -76,21 +81,24 @@ def token_weights_figure(
     return _layout(figure, title)
 
 
-def head_result_figures(result: Mapping[str, Any], image: np.ndarray | None = None) -> dict[tuple[str, str], go.Figure | str]:
+def head_result_figures(result: Mapping[str, Any], views: Mapping[str, Any] | None = None) -> dict[tuple[str, str], go.Figure | str]:
     """Attention and Integrated Gradients figures of one head's analysis, keyed by ("attention" or
-    "gradients", modality); a pooled embedding's IG is a sentence (it has no map)."""
+    "gradients", modality), drawn over the sample's ``views`` (``fusion.explain.cases.sample_views``:
+    the picture, the clip's frames); a pooled embedding's IG is a sentence (it has no map)."""
     items: dict[tuple[str, str], go.Figure | str] = {}
+    views = views or {}
     for m, layout in result.get("layouts", {}).items():
-        picture = image if m == "image" else None
+        picture = views.get("image") if m == "image" else None
+        clip = views.get("video") if m == "video" else None
         if m in result.get("attention", {}):
-            figure = token_weights_figure(result["attention"][m], layout, f"attention on the {m} tokens", picture)
+            figure = token_weights_figure(result["attention"][m], layout, f"attention on the {m} tokens", picture, clip=clip)
             if figure is not None:
                 items[("attention", m)] = figure
         share = result.get("integrated_gradients", {}).get(m)
         attribution = result.get("integrated_gradients_maps", {}).get(m)
         baseline = result.get("integrated_gradients_baselines", {}).get(m)
         figure = None if attribution is None else token_weights_figure(attribution, layout, _gradient_title(m, share), picture,
-                                                                      signed=True, baseline=baseline)
+                                                                      signed=True, baseline=baseline, clip=clip)
         if figure is not None:
             items[("gradients", m)] = figure
         elif share is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.app.test_browser import ERRORS
-from tools.app_server import CHROMIUM, STRATEGY_NAMES, chromium_page, running_app
+from tools.app_server import CHROMIUM, STRATEGY_NAMES, chromium_page, open_gradients, running_app
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists() and not os.environ.get("CI"),
@@ -32,6 +32,8 @@ def test_explore_on_motion_draws_the_frame_strip_without_errors(tmp_path: Path) 
         page.wait_for_timeout(800)  # let Plotly finish drawing
         assert page.locator("video").count() == 1
         assert page.locator("text=/^frames' contributions to P/").count() == 3
+        open_gradients(page, 3, TIMEOUT_MS)
+        page.wait_for_timeout(800)
         assert page.locator("text=/^IG on video/").count() == 3
         assert page.locator(ERRORS).count() == 0
         shots.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import pytest
 from fusion.embeddings.cache import EmbeddingCache
 from fusion.embeddings.runs import load_dataset, train_head
 from tests.app.test_browser import ERRORS
-from tools.app_server import CHROMIUM, chromium_page, open_dataset_side_by_side, running_app
+from tools.app_server import CHROMIUM, chromium_page, open_dataset_side_by_side, open_gradients, running_app
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists() and not os.environ.get("CI"),
@@ -29,9 +29,8 @@ def test_a_dataset_task_is_explored_side_by_side_in_the_browser(small_dataset, s
            "FUSION_DATA_ROOT": str(small_dataset.parent)}  # the folder field opens folders under it only
     with running_app(env=env) as (url, _), chromium_page() as page:
         open_dataset_side_by_side(page, url, "digits-small")
-        # every head's IG chart is drawn (Plotly draws after the page settles: wait, bounded, on a busy machine)
-        page.wait_for_function("[...document.querySelectorAll('.gtitle')].filter(t => t.textContent.startsWith('IG on image')).length >= 3",
-                               timeout=60_000)
+        # every head's IG chart is drawn once their section is opened (Plotly draws after the page settles)
+        open_gradients(page, 3)
         assert page.locator("text=IG on image").count() >= 3
         assert page.locator(ERRORS).count() == 0
 

@@ -81,14 +81,45 @@ def test_first_run_shows_a_built_in_sample_and_all_three_strategies_side_by_side
     rows = result_rows(at)[1:]  # after the inputs' row
     assert all(len(kinds) == 1 for kinds, _ in rows), rows  # the same kind of chart on the same row
     assert [next(iter(kinds)) for kinds, _ in rows] == [
-        "probabilities", "contributions", "contributions", "attention over audio frames", "attention on the image",
-        "attention on the words", "IG on audio", "IG on image", "IG on text"]  # contributions: P, then log P
-    assert [placeholders for _, placeholders in rows] == [0] * 9  # early (the joint transformer) has attention too
-    assert sum("IG converged in" in c.value for c in at.caption) == 3  # each model's IG convergence, beside its maps
+        "probabilities", "contributions", "attention over audio frames", "attention on the image",
+        "attention on the words"]
+    assert [placeholders for _, placeholders in rows] == [0] * 5  # early (the joint transformer) has attention too
     # each of the 3 x 3 attention maps has its deletion test's line (measured by Compare or the command)
     assert sum("faithfulness not measured yet" in c.value or "random deletion" in c.value for c in at.caption) == 9
-    assert any(t.startswith("IG on image") for t in titles(at))
     assert len(at.get("audio")) == 1
+    # Integrated Gradients: a closed section, computed only when opened
+    assert not any(t.startswith("IG on") for t in titles(at))
+    assert at.expander[-1].label.startswith("Integrated Gradients")
+    at.session_state["explore_gradients"] = True
+    at.run()
+    assert not at.exception
+    assert sum("IG converged in" in c.value for c in at.caption) == 3  # each model's IG convergence, beside its maps
+    assert sorted(t.split(" — ")[0] for t in titles(at) if t.startswith("IG on")) == sorted(
+        f"IG on {m}" for m in ("audio", "image", "text") for _ in range(3))
+
+
+def waterfalls(at: AppTest) -> list[str]:
+    """The class each contributions chart explains, from its axis title."""
+    return [spec["layout"]["yaxis"]["title"]["text"] for spec in charts(at)
+            if any(trace["type"] == "waterfall" for trace in spec["data"])]
+
+
+def test_every_column_explains_one_class_the_true_one_by_default_and_a_selector_picks_another() -> None:
+    at = explore()
+    true = at.session_state["explore_index"]  # test row 0
+    from fusion.tasks import get_task
+
+    label = get_task("digits").sample(true).label
+    axes = waterfalls(at)
+    assert len(axes) == 3 and len(set(axes)) == 1 and get_task("digits").class_name(label) in axes[0]
+    other = (label + 1) % 10
+    at.selectbox(key="explore_target_digits").set_value(other).run()
+    assert not at.exception
+    axes = waterfalls(at)
+    assert len(set(axes)) == 1 and get_task("digits").class_name(other) in axes[0]
+    assert dict(at.query_params)["target"] == str(other)  # the shared link keeps the class
+    at.segmented_control(key="explore_scale").set_value("log-probability").run()
+    assert all(axis.startswith("log") for axis in waterfalls(at)), waterfalls(at)
 
 
 def test_clicking_the_chosen_view_keeps_it_and_the_single_view_shows_one_strategy() -> None:
@@ -99,10 +130,14 @@ def test_clicking_the_chosen_view_keeps_it_and_the_single_view_shows_one_strateg
     at.segmented_control(key="explore_view").set_value("single").run()
     assert not at.exception
     assert len(predictions(at)) == 1 and predictions(at)[0].startswith("**early** predicts")
-    # inputs (image, spectrogram, tokens) + probabilities, 2 waterfalls (P, log P), 3 attention maps, 3 IG maps
-    assert len(charts(at)) == 12
+    # inputs (image, spectrogram, tokens) + probabilities, a waterfall, 3 attention maps (IG: a closed section)
+    assert len(charts(at)) == 8
     assert any(trace["type"] == "waterfall" for spec in charts(at) for trace in spec["data"])
     assert sum(c.value.startswith(f"{m} attention: ") for c in at.caption for m in ("audio", "image", "text")) == 3
+    at.session_state["explore_gradients"] = True  # the single view's IG section opens too
+    at.run()
+    assert not at.exception and not at.error
+    assert len(charts(at)) == 11  # and its three IG maps
 
 
 def test_switching_strategy_changes_the_analysis_and_browsing_moves_the_sample() -> None:

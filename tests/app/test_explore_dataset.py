@@ -35,7 +35,7 @@ def explore(runs, session_cache, monkeypatch):
 
     def run(**state) -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-        for key, value in {"task": TASK, "source": RUN, **state}.items():
+        for key, value in {"task": TASK, "source": RUN, "explore_gradients": True, **state}.items():  # IG's section open
             at.session_state[key] = value
         return at.run()
 

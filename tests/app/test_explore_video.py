@@ -27,7 +27,7 @@ def yes_probability(at, model: str) -> float:
 
 
 def test_a_motion_test_row_shows_the_clip_the_strip_and_video_explanations() -> None:
-    at = explore(task="motion")
+    at = explore(task="motion", explore_gradients=True)  # Integrated Gradients' section open
     assert not at.exception and not at.error, [e.value for e in at.error]
     shown = titles(at)
     assert sum(t.startswith(STRIP) for t in shown) == 1

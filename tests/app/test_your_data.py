@@ -65,6 +65,8 @@ def test_heads_trained_on_the_page_open_in_explore_and_compare(folders, small_da
     assert at.session_state["task"] == "digits-small" and at.session_state["source"] == RUN
     assert at.title[0].value == "Explore"
     explore = at
+    explore.session_state["explore_gradients"] = True  # open Integrated Gradients' section
+    explore.switch_page("pages/explore.py").run()  # AppTest reruns its own page unless told: stay on Explore
     predicted = [m.value for m in explore.markdown if " predicts " in m.value]
     assert predicted and any(f"**{d}**" in predicted[0] for d in "0123456789")
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in explore.get("plotly_chart")]
@@ -112,3 +114,26 @@ def test_a_zip_with_dot_dot_paths_is_refused_and_nothing_is_written(folders) -> 
     assert not (folders / "evil.txt").exists()
     datasets = folders / "datasets"
     assert not datasets.exists() or not any(datasets.rglob("*")), "a refused zip leaves nothing behind"
+
+
+def test_reading_the_manifest_shows_its_progress_then_the_report(folders, small_dataset, monkeypatch) -> None:
+    """While the page reads a folder's manifest (seconds for a large one) a progress bar counts its
+    lines; when it is read, the bar goes and the report is shown."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    import fusion.userdata.manifest as manifest_module
+
+    monkeypatch.setattr(manifest_module, "PROGRESS_EVERY", 5)
+    manifest_module._manifest_of.cache_clear()  # read now, not from an earlier test
+    shown: list[tuple[float, str]] = []
+    real = DeltaGenerator.progress
+    monkeypatch.setattr(DeltaGenerator, "progress", lambda self, value, text=None: shown.append((value, text)) or real(self, value, text))
+    at = your_data_page()
+    at.text_input(key="data_folder").input(str(small_dataset)).run()
+    assert not at.exception and not at.error
+    lines = sum(1 for _ in (small_dataset / "manifest.csv").open())
+    assert len(shown) >= 3 and [v for v, _ in shown] == sorted(v for v, _ in shown) and shown[-1][0] == 1.0
+    assert all(text.startswith("reading the manifest: line ") for _, text in shown)
+    assert shown[-1][1] == f"reading the manifest: line {lines:,} of {lines:,}"
+    assert not at.get("progress")  # gone once read
+    assert any(m.value.startswith("**digits-small**") for m in at.markdown)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from fusion.models.checkpoints import checkpoint_dir, read_config, read_metrics, shipped_root
+from fusion.models.run_lock import lock_path
 from fusion.cli import main
 from fusion.tasks.splits import caption_vocabulary
 from fusion.models.presets import SHIPPED, default_config
@@ -165,6 +166,7 @@ def test_train_writes_a_checkpoint_that_evaluate_reproduces(capsys, tmp_path: Pa
     metrics = read_metrics(folder)
     assert metrics["best_epoch"] == 1
     assert metrics["strategy"] == "text" and metrics["n"] == 360
+    assert not lock_path(tmp_path).exists()  # the run lock on --out was held, then released and removed
 
     code, out, _ = run_main(["evaluate", "--checkpoint", str(tmp_path), "--task", "digits", "--strategy", "text", "--json"], capsys)
     assert code == 0

@@ -104,6 +104,16 @@ def test_export_refuses_a_folder_that_is_not_empty(tmp_path, capsys) -> None:
     assert code == 2 and "empty" in err and (tmp_path / "keep.txt").read_text() == "mine"
 
 
+def test_export_rows_writes_a_tiny_folder(tmp_path, capsys) -> None:
+    code, out, _ = run_main(["export-avdigits", str(tmp_path / "tiny"), "--rows", "3"], capsys)
+    assert code == 0 and "wrote" in out
+    import csv
+
+    with open(tmp_path / "tiny" / "manifest.csv", newline="") as handle:
+        splits = [row["split"] for row in csv.DictReader(handle)]
+    assert sorted(splits) == sorted(["train", "val", "test"] * 3)
+
+
 def test_the_cache_is_not_touched_by_evaluate(trained_root, session_cache, capsys) -> None:
     before = sorted(p.name for p in EmbeddingCache(session_cache).root.rglob("*.safetensors"))
     run_main(["evaluate", "--checkpoint", str(trained_root), "--json"], capsys)

@@ -19,7 +19,8 @@ def dataset_job(folder, names, run, **options) -> TrainingJob:
 def test_a_job_encodes_trains_and_reports_each_head(small_dataset, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("FUSION_USER_DIR", str(tmp_path))
     job = dataset_job(small_dataset, ["late", "text"], "job-run", epochs=2)
-    assert [(s.phase, s.item) for s in job.steps] == [(ENCODING, ""), ("training", "late"), ("training", "text")]
+    encoding = ", ".join(CHEAP[m] for m in sorted(CHEAP))
+    assert [(s.phase, s.item) for s in job.steps] == [(ENCODING, encoding), ("training", "late"), ("training", "text")]
     assert job.start().join(120)
     state = job.progress()
     assert state.status == FINISHED, state.message
@@ -105,3 +106,28 @@ def test_two_live_jobs_writing_a_head_are_refused(small_dataset, tmp_path, monke
     assert not first.done
     release.set()
     assert first.join(120) and first.progress().status == FINISHED
+
+
+def test_the_pages_job_encodes_on_the_same_threads_as_the_cli(small_dataset, tmp_path, monkeypatch) -> None:
+    """The page's job thread would inherit the app's thread count (``use_app_threads``) and the CLI
+    has torch's default: both encode on ``ENCODE_THREADS`` instead, and the count is restored."""
+    import torch
+
+    from fusion.embeddings import extract
+    from fusion.embeddings.cache import EmbeddingCache
+    from fusion.userdata.manifest import load_manifest
+
+    monkeypatch.setenv("FUSION_USER_DIR", str(tmp_path))
+    monkeypatch.setenv("FUSION_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(extract, "ENCODE_THREADS", 2)  # unlike the app's 1, so the test can tell them apart
+    seen = []
+    real = extract.encode_items
+    monkeypatch.setattr(extract, "encode_items", lambda *a, **k: seen.append(torch.get_num_threads()) or real(*a, **k))
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)  # what app.py sets
+    try:
+        assert dataset_job(small_dataset, ["text"], "threads", epochs=1).start().join(120)
+        extract.encode_shard(load_manifest(small_dataset), CHEAP, EmbeddingCache(tmp_path / "cli-cache"), progress=False)
+        assert seen == [2] * 6 and torch.get_num_threads() == 1  # 3 modalities each way; the app's count is back
+    finally:
+        torch.set_num_threads(previous)

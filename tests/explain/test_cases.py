@@ -101,6 +101,15 @@ def test_built_in_views_are_what_the_models_see_and_a_heads_picture_is_the_given
     assert sample_views(dataset_task, Sample({"text": "a cat"})) == {}
 
 
+def test_a_dataset_clips_view_is_the_rgb_frames_the_frozen_encoders_decode(dataset_task) -> None:
+    from fusion.video_io import ENCODER_FRAMES, decode_video_rgb
+    from tools import drawn_clips as clips
+
+    raw = clips.encode(clips.digit_clip(3, "up", 32, 12), "webm", "libvpx")
+    frames = sample_views(dataset_task, Sample({"video": raw, "text": "a three"}))["video"]
+    assert frames.shape == (ENCODER_FRAMES, 32, 32, 3) and np.array_equal(frames, decode_video_rgb(raw))
+
+
 
 def test_a_case_round_trips_through_a_link_and_a_bad_link_opens_the_default() -> None:
     from fusion.explain.cases import Preset

@@ -1,28 +1,24 @@
 """Every file of the fuzz corpus (tools/make_fuzz_corpus.py, generated here) through every decoder
-and loader: only FusionErrors or a successful decode, no hang, bounded time and memory.
+and loader: only FusionErrors or a successful decode, no hang, bounded memory.
 
-The calls run in two subprocesses (tests/fuzz/fuzz_runner.py), in parallel, each with its address
-space capped, so a runaway allocation fails the test instead of the machine.
+The calls run in two subprocesses in parallel (``tools.fuzz_runner.run_corpus``), each with its
+address space capped, so a runaway allocation fails the test instead of the machine. Nothing here is
+timed: a call still running after ``HANG_SECONDS`` (120 s) counts as a hang, a guard that a loaded
+machine cannot trip; how long the calls take is ``python -m benchmarks.fuzz``'s to report.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from tools.fuzz_runner import HANG_SECONDS, run_corpus
 from tools.make_fuzz_corpus import make_corpus
 
-REPO = Path(__file__).resolve().parents[2]
-RUNNER = Path(__file__).with_name("fuzz_runner.py")
-GROUPS = (("images", "text", "manifests"), ("audio", "zips", "checkpoints"))  # about equal halves
-MAX_CALL_SECONDS = 8.0  # the slowest (the 36 Mpx PNG) takes 1 s on an idle core, 2.5 s on busy ones
 MAX_GROWTH_BYTES = 2**30  # what a worker may grow beyond its imports (the 36 Mpx PNG: ~350 MB)
+pytestmark = pytest.mark.timeout(30 * 60)  # the records fixture runs every call: a hang guard only
 
 
 @pytest.fixture(scope="module")
@@ -34,19 +30,7 @@ def corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def records(corpus: Path, tmp_path_factory) -> list[dict]:
-    logs = tmp_path_factory.mktemp("fuzz-logs")
-
-    def run(groups: tuple[str, ...]) -> list[dict]:
-        log = logs / f"{groups[0]}.jsonl"
-        result = subprocess.run([sys.executable, str(RUNNER), str(corpus), str(log), *groups], cwd=REPO,
-                                capture_output=True, text=True, timeout=240)
-        lines = log.read_text().splitlines() if log.exists() else []
-        assert result.returncode == 0, (f"the worker for {groups} died after {len(lines)} calls "
-                                        f"(last: {lines[-1] if lines else None}): {result.stderr[-3000:]}")
-        return [json.loads(line) for line in lines]
-
-    with ThreadPoolExecutor(len(GROUPS)) as pool:
-        return [record for part in pool.map(run, GROUPS) for record in part]
+    return run_corpus(corpus, tmp_path_factory.mktemp("fuzz-logs"))
 
 
 def _listing(records: list[dict], outcome: str) -> str:
@@ -66,10 +50,8 @@ def test_every_file_is_decoded_or_refused_with_a_fusion_error_and_none_crashes(r
     assert not _listing(records, "crash"), "crashes:\n" + _listing(records, "crash")
 
 
-def test_no_call_hangs_or_takes_more_than_a_few_seconds(records: list[dict]) -> None:
-    assert not _listing(records, "hang"), "hangs:\n" + _listing(records, "hang")
-    slow = sorted((r["seconds"], r["path"], r["loader"]) for r in records if r["seconds"] > MAX_CALL_SECONDS)
-    assert not slow, f"slower than {MAX_CALL_SECONDS} s: {slow}"
+def test_no_call_hangs(records: list[dict]) -> None:
+    assert not _listing(records, "hang"), f"still running after {HANG_SECONDS} s:\n" + _listing(records, "hang")
 
 
 def test_memory_stays_bounded(records: list[dict]) -> None:

@@ -64,3 +64,21 @@ def test_torchrun_with_two_gloo_processes_trains_one_head_and_records_world_size
     assert code == 0, err
     [result] = json.loads(stdout)["results"]
     assert result["training"]["world_size"] == 2 and result["accuracy"] == metrics["accuracy"]
+
+
+@pytest.mark.skipif(TORCHRUN is None, reason="torchrun is not installed")
+def test_under_torchrun_rank_0_locks_the_out_folder_and_a_held_lock_stops_the_launch(tmp_path) -> None:
+    from fusion.cli.common import out_lock
+
+    out = tmp_path / "runs"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    with out_lock(out):  # another job writes the folder
+        done = subprocess.run(
+            [TORCHRUN, "--standalone", "--nproc-per-node", "2", "-m", "fusion", "train", "--task", "digits",
+             "--strategy", "text", "--epochs", "1", "--out", str(out), "--device", "cpu"],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode != 0
+    refusals = [line for line in done.stderr.splitlines() if line.startswith("python -m fusion train: error:")]
+    assert refusals == [f"python -m fusion train: error: --out {out} is being written by another training job "
+                        f"(process {os.getpid()}); wait for it to end or give another --out"]  # rank 0 alone tried
+    assert not out.exists()

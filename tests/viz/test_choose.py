@@ -29,11 +29,24 @@ def test_built_in_results_become_the_same_rows(analysed) -> None:
     for name in items:  # every shipped digits strategy has attention (early: one joint transformer)
         assert {(A, m) for m in DIGITS.modalities} <= set(items[name]), name
     rows = choose.aligned_rows(items)
-    assert rows == [(choose.PREDICTION, ""), (C, ""), (C, "log-probability"), (A, "audio"), (A, "image"), (A, "text"),
+    assert rows == [(choose.PREDICTION, ""), (C, ""), (A, "audio"), (A, "image"), (A, "text"),
                     (G, ""), (G, "audio"), (G, "image"), (G, "text")]
     assert all(isinstance(item, go.Figure) for row, item in items["hybrid"].items() if row != (G, ""))
     convergence = results["hybrid"]["integrated_gradients_convergence"]
     assert f"in {convergence['steps']} steps" in items["hybrid"][(G, "")]  # the convergence, beside the maps
+
+
+def test_the_contributions_row_is_on_the_scale_asked_and_an_analysis_without_gradients_has_no_ig_rows(analysed) -> None:
+    results, views, sample = analysed
+    result = results["hybrid"]
+    for scale, axis in (("probability", "P("), ("log_probability", "log P(")):
+        figure = choose.result_items("hybrid", result, views, DIGITS.classes, sample.label, scale)[(C, "")]
+        assert figure.layout.yaxis.title.text.startswith(axis)
+    without = explain_model(load_models("digits", ["hybrid"])["hybrid"], sample, gradients=False).to_dict(maps=True)
+    assert not any(key.startswith("integrated_gradients") for key in without)
+    assert {key: value for key, value in result.items() if key in without} == without  # the rest is the same
+    rows = choose.result_items("hybrid", without, views, DIGITS.classes, sample.label)
+    assert not [row for row in rows if row[0] == G] and (A, "text") in rows
 
 
 def test_a_model_without_attention_gets_a_placeholder_on_the_attention_rows(analysed) -> None:

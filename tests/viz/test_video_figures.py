@@ -7,8 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fusion.viz.video import (GAP, attention_strip_figure, frame_centres, frame_shares, frame_strip_figure,
-                              gradient_strip_figure, strip, temporal_shapley_figure)
+from fusion.encoders.frames import FramesEncoder
+from fusion.encoders.pixels import PixelsEncoder
+from fusion.viz.explore import ATTENTION_BAR, ATTRIBUTION_BAR
+from fusion.viz.video import (GAP, PICTURE_GAP, THUMBNAIL, attention_strip_figure, clip_strip_figure, frame_centres,
+                              frame_shares, frame_strip_figure, frame_tokens_figure, gradient_strip_figure, picture_strip,
+                              segments_strip_figure, strip, temporal_shapley_figure, token_frames)
 
 FRAMES = np.random.default_rng(0).random((8, 16, 16))
 
@@ -99,3 +103,73 @@ def test_each_strategy_draws_its_own_attention_on_the_strip(tiny_config, strateg
     expected = frame_shares(np.asarray(result["attention"]["video"]))
     assert shares == pytest.approx([round(100 * s) for s in expected], abs=0.51)
     assert (choose.CONTRIBUTIONS, "video") in items and (choose.GRADIENTS, "video") in items
+
+
+# ------------------------------------------------------------------ dataset clips (RGB frames)
+CLIP = (np.arange(16)[:, None, None, None] * 16 + np.zeros((16, 24, 32, 3))).astype(np.uint8)  # frame k is grey 16k
+
+
+def test_each_frame_token_is_drawn_over_the_frame_the_frames_encoder_read() -> None:
+    """``frames:`` encodes the frames ``token_frames`` picks: the strip's frame t is token t's input."""
+    picked = token_frames(CLIP, 8)
+    encoder = FramesEncoder(PixelsEncoder())
+    tokens = encoder.encode([CLIP])[0].tokens
+    assert np.allclose(tokens, np.stack([e.pooled for e in encoder.image.encode(list(picked))]))
+    assert [int(f[0, 0, 0]) // 16 for f in picked] == [1, 3, 5, 7, 9, 11, 13, 15]
+    with pytest.raises(ValueError):
+        token_frames(CLIP[0], 8)
+
+
+def test_the_picture_strip_puts_each_thumbnail_in_its_place_with_white_between() -> None:
+    picture = picture_strip(CLIP[:3])
+    width = THUMBNAIL  # 32 px wide frames are the longer side
+    assert picture.shape == (72, 3 * width + 2 * PICTURE_GAP, 3)
+    for t in range(3):
+        assert (picture[:, t * (width + PICTURE_GAP): t * (width + PICTURE_GAP) + width] == 16 * t).all()
+    assert (picture[:, width: width + PICTURE_GAP] == 255).all()
+
+
+def test_the_clip_strip_shows_the_frames_the_encoder_reads() -> None:
+    figure = clip_strip_figure(CLIP, 8)
+    assert figure.data[0].source.startswith("data:image/png;base64,")
+    assert list(figure.layout.xaxis.ticktext) == [f"frame {t}" for t in range(1, 9)]
+    assert figure.layout.xaxis.tickvals[1] == pytest.approx(THUMBNAIL + PICTURE_GAP + (THUMBNAIL - 1) / 2)
+
+
+def overlay_values(figure) -> list[float]:
+    """The value drawn over each frame of a picture strip, left to right."""
+    row = np.asarray(figure.data[1].z[0], dtype=float)
+    starts = np.arange(0, row.size, THUMBNAIL + PICTURE_GAP)
+    assert np.isnan(row).sum() == (len(starts) - 1) * PICTURE_GAP
+    return [float(row[a]) for a in starts]
+
+
+def test_frame_token_attention_colours_each_frame_with_its_weight_and_bar_in_units() -> None:
+    weights = np.array([0.05, 0.05, 0.4, 0.1, 0.1, 0.1, 0.1, 0.1])
+    figure = frame_tokens_figure(CLIP, weights, "attention on the video tokens")
+    assert overlay_values(figure) == pytest.approx(weights.tolist())
+    overlay = figure.data[1]
+    assert (overlay.zmin, overlay.zmax) == (0.0, pytest.approx(0.4)) and overlay.colorbar.title.text == ATTENTION_BAR
+    assert list(figure.layout.xaxis.ticktext) == [f"{t + 1}: {w:.0%}" for t, w in enumerate(weights)]
+    assert figure.layout.title.text.startswith("attention on the video tokens — max 3.2× uniform")
+
+
+def test_frame_token_ig_is_signed_per_frame_on_a_symmetric_logit_scale() -> None:
+    attribution = np.array([0.3, -0.6, 0.0, 0.1])
+    figure = frame_tokens_figure(CLIP, attribution, "IG on video", signed=True, baseline="the mean embedding")
+    assert overlay_values(figure) == pytest.approx(attribution.tolist())
+    overlay = figure.data[1]
+    assert overlay.zmin == -overlay.zmax == pytest.approx(-0.6) and overlay.colorbar.title.text == ATTRIBUTION_BAR
+    assert list(figure.layout.xaxis.ticktext) == ["1: +0.30", "2: -0.60", "3: +0.00", "4: +0.10"]
+    assert "the mean embedding" in overlay.hovertemplate
+
+
+def test_segment_shapley_values_colour_their_frames() -> None:
+    temporal = {"segments": [[0, 2], [2, 4], [4, 6], [6, 8]], "values": [0.1, -0.05, 0.2, 0.0], "unit": "tokens",
+                "value_full": 0.75, "value_empty": 0.5, "baseline": "the mean embedding"}
+    figure = segments_strip_figure(CLIP, temporal, "up")
+    assert overlay_values(figure) == pytest.approx([0.1, 0.1, -0.05, -0.05, 0.2, 0.2, 0.0, 0.0])
+    assert list(figure.layout.xaxis.ticktext) == ["1–2: +0.10", "3–4: -0.05", "5–6: +0.20", "7–8: +0.00"]
+    assert figure.data[1].colorbar.title.text == "ΔP(up) (Shapley; ±max)" and figure.data[1].zmax == pytest.approx(0.2)
+    assert figure.layout.title.text == "frames' contributions to P(up) (Shapley)"
+    assert figure.layout.xaxis.title.text == "tokens: ΔP · P = 0.50 with the mean embedding → 0.75"
