@@ -129,11 +129,11 @@ def open_dataset_side_by_side(page, url: str, task: str, timeout_ms: int = 60_00
     page.wait_for_timeout(500)  # let Plotly finish drawing
 
 
-GRADIENTS_SECTION = "Integrated Gradients: gradient attribution"  # the start of Explore's closed IG section
+GRADIENTS_SECTION = "Integrated Gradients: gradient attribution"  # the start of Explore's IG toggle
 
 
 def open_gradients(page, count: int, timeout_ms: int = 60_000) -> None:
-    """Open Explore's Integrated Gradients section and wait until ``count`` IG charts are drawn."""
+    """Switch on Explore's Integrated Gradients and wait until ``count`` IG charts are drawn."""
     page.get_by_text(GRADIENTS_SECTION).first.click()
     page.wait_for_function(
         f"[...document.querySelectorAll('.gtitle')].filter(t => t.textContent.startsWith('IG on')).length >= {count}",

@@ -302,40 +302,44 @@ def target_key(task: str) -> str:
     return key(f"target_{task}")
 
 
-AUTO = "auto"
+AUTO = -1  # the class of the sample: its true class, else the first model's prediction
 SCALES = {"probability": "probability", "log-probability": "log_probability"}
-GRADIENTS_TITLE = "Integrated Gradients: gradient attribution along a path from a baseline (open to compute)"
+GRADIENTS_TITLE = "Integrated Gradients: gradient attribution along a path from a baseline"
 
 
 def target_choice(task: Task, source: str, case: tuple, sample: Sample, first: str) -> int | None:
     """The one class every column's contributions explain: the true class by default, else the
-    first model's prediction; a selector picks another."""
+    first model's prediction; a selector picks another. The options and their labels stay the same
+    from sample to sample (Streamlit matches a changed label to no option)."""
     auto = sample.label
     if auto is None:
         auto = analyse(task.name, source, first, *case).get("predicted")
-    fallback = "true class" if sample.label is not None else f"{first}'s prediction"
     options = [AUTO, *range(len(task.classes))]
     if st.session_state.get(target_key(task.name)) not in options:
         st.session_state[target_key(task.name)] = AUTO
+    fallback = "the true class" if sample.label is not None else f"{first}'s prediction"
     picked = st.selectbox(
         "Contributions explain the class", options, key=target_key(task.name),
-        format_func=lambda o: f"{fallback}: {task.class_name(auto)}" if o == AUTO else task.class_name(o),
+        format_func=lambda o: "the true class (else the first model's prediction)" if o == AUTO else task.class_name(o),
         help="Shapley values, Integrated Gradients and the deletion test all explain this class, in every column, "
              "so the columns can be compared.")
-    return auto if picked == AUTO else int(picked)
+    if picked == AUTO:
+        st.caption(f"explaining {fallback}: {task.class_name(auto)}")
+        return auto
+    return int(picked)
 
 
 def show_results(task: Task, source: str, case: tuple, sample: Sample, views: dict) -> dict[str, dict]:
     """Every chosen model's analysis: side by side, the same kind of chart on the same row, every
-    column explaining the same class; Integrated Gradients in their own section, computed when it
-    is opened. Returns the analyses shown."""
+    column explaining the same class; Integrated Gradients below a toggle, computed only when it is
+    on. Returns the analyses shown."""
     chosen = model_choice(list(task_models(task.name, source)))
     controls = st.columns(2)
     with controls[0]:
         target = target_choice(task, source, case, sample, chosen[0])
     with controls[1]:
         scale = SCALES[choice("Contributions on the scale of", list(SCALES), key("scale"))]
-    with_gradients = bool(st.session_state.get(key("gradients")))
+    with_gradients = bool(st.session_state.get(key("gradients")))  # its toggle is drawn below the maps
     results: dict[str, dict] = {}
     for name, col in zip(chosen, st.columns(len(chosen))):
         with col:
@@ -349,12 +353,10 @@ def show_results(task: Task, source: str, case: tuple, sample: Sample, views: di
     gradients = {name: {row: item for row, item in each.items() if row[0] == choose.GRADIENTS} for name, each in items.items()}
     others = {name: {row: item for row, item in each.items() if row[0] != choose.GRADIENTS} for name, each in items.items()}
     draw_rows(task, source, chosen, results, others, "maps")
-    with st.expander(GRADIENTS_TITLE, on_change="rerun", key=key("gradients")):
-        if with_gradients:
-            draw_rows(task, source, chosen, results, gradients, "gradients")
-        else:
-            st.caption("Closed, nothing is computed: open it for each model's gradient attributions, their convergence "
-                       "and whether they agree with the Shapley values.")
+    st.toggle(GRADIENTS_TITLE, key=key("gradients"), help="Computed only when shown (the slowest analysis): each "
+              "model's gradient attributions, their convergence and whether they agree with the Shapley values.")
+    if with_gradients:
+        draw_rows(task, source, chosen, results, gradients, "gradients")
     return results
 
 
