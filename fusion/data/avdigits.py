@@ -138,13 +138,18 @@ def _clip_names(root: pathlib.Path) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=4)
 def _clip_bank(root: pathlib.Path) -> _ClipBank:
-    names = _clip_names(root)
+    waves, lengths = _decode_padded(root, _clip_names(root))
+    return _ClipBank(_read_only(waves), _read_only(lengths))
+
+
+def _decode_padded(root: pathlib.Path, names) -> tuple[np.ndarray, np.ndarray]:
+    """The clips ``names`` decoded: zero-padded waves [N, MAX_AUDIO_SAMPLES] and lengths [N]."""
     waves = np.zeros((len(names), MAX_AUDIO_SAMPLES), dtype=np.float32)
     lengths = np.zeros(len(names), dtype=np.int64)
     for i, name in enumerate(names):
         wave = _decode(root / "audio" / f"{name}.flac")
         waves[i, :len(wave)], lengths[i] = wave, len(wave)
-    return _ClipBank(_read_only(waves), _read_only(lengths))
+    return waves, lengths
 
 
 _FEW_CLIPS = 16  # up to this many rows are decoded alone: one Explore sample need not decode all 720 clips
@@ -157,12 +162,7 @@ def _clip_waves(root: pathlib.Path, clip_rows: np.ndarray) -> tuple[np.ndarray, 
         bank = _clip_bank(root)
         return bank.waves[clip_rows], bank.lengths[clip_rows].copy()
     names = _clip_names(root)
-    waves = np.zeros((len(clip_rows), MAX_AUDIO_SAMPLES), dtype=np.float32)
-    lengths = np.zeros(len(clip_rows), dtype=np.int64)
-    for i, row in enumerate(clip_rows):
-        wave = _decode(root / "audio" / f"{names[row]}.flac")
-        waves[i, :len(wave)], lengths[i] = wave, len(wave)
-    return waves, lengths
+    return _decode_padded(root, [names[row] for row in clip_rows])
 
 
 def load_clip(clip: str, root=None) -> np.ndarray:
