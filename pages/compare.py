@@ -12,6 +12,9 @@ from fusion.viz import compare as viz
 from fusion.viz.reading import READING
 from ui import compare as numbers
 from ui.state import current_source, section, show_error, task_models, task_spec
+from ui.frame import run_in_app_frame
+
+run_in_app_frame()
 
 
 def accuracy_section(task: Task, source: str) -> list[dict]:

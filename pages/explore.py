@@ -10,6 +10,9 @@ from fusion.explain.cases import describe, head_encoders
 from fusion.viz.reading import READING
 from ui import explore as ui
 from ui.state import current_source, show_error, task_models, task_spec
+from ui.frame import run_in_app_frame
+
+run_in_app_frame()
 
 
 def page() -> None:

@@ -10,6 +10,9 @@ import streamlit as st
 from fusion.viz.lab import captured_bars, lab_accuracy, lab_emap, pid_comparison, shapley_bars
 from ui.lab import settings_choice, stored_result, task_choice, train_and_measure
 from ui.state import section
+from ui.frame import run_in_app_frame
+
+run_in_app_frame()
 
 st.title("Interaction lab: which information does a task hold?")
 st.markdown(

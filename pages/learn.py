@@ -11,6 +11,9 @@ from fusion.viz.architecture import architecture_figure
 from ui.explore import SWITCH_KEY
 from ui.learn import facts, methods
 from ui.state import current_task, is_dataset_task, show_error, task_models
+from ui.frame import run_in_app_frame
+
+run_in_app_frame()
 
 EXPLANATIONS = {
     "early": (

@@ -4,6 +4,9 @@ import streamlit as st
 
 from fusion.errors import FusionError
 from fusion.training.shipped import shipped_models
+from ui.frame import run_in_app_frame
+
+run_in_app_frame()
 
 
 @st.cache_data

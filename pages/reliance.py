@@ -11,6 +11,9 @@ from fusion.evaluation.reliance import SMALL_GROUP, describe_gap
 from fusion.viz import reliance as viz
 from ui import reliance as numbers
 from ui.state import choice, current_source, current_task, section, show_error
+from ui.frame import run_in_app_frame
+
+run_in_app_frame()
 
 
 def explanation(demo: bool) -> None:

@@ -17,6 +17,9 @@ from fusion.viz.training import training_curves_figure
 from ui.session import demo_limits, session_job_running
 from ui.state import cached_models, current_task, is_dataset_task, show_error
 from ui.text import plain
+from ui.frame import run_in_app_frame
+
+run_in_app_frame()
 
 JOB_KEY = "train_job"
 

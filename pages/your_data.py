@@ -15,6 +15,9 @@ from ui.state import show_error
 from ui.text import plain
 from ui.your_data import FOLDER_KEY, JOB_KEY, K, SWITCH_KEY, choose_encoder, chosen_folder, encoder_rows, progress_panel
 from ui.your_data import read_manifest, unpack, uploader_key
+from ui.frame import run_in_app_frame
+
+run_in_app_frame()
 
 if st.session_state.pop(SWITCH_KEY, False):
     st.switch_page("pages/explore.py")

@@ -56,3 +56,17 @@ def test_explore_side_by_side_renders_three_strategies_without_errors(tmp_path: 
     # offline for real: everything the browser loaded came from the app's own server
     outside = {u for u in requested if urlparse(u).hostname not in ("127.0.0.1", "localhost") and not u.startswith(("data:", "blob:"))}
     assert len(requested) > 20 and not outside, sorted(outside)
+
+
+def test_a_fresh_servers_first_visit_to_a_page_address_shows_the_page_in_the_apps_frame(tmp_path: Path) -> None:
+    """A shared link to a page (here /models) on a server nobody has visited yet: Streamlit's old
+    multipage mode would run the page alone, with no sidebar (ui/frame.py)."""
+    with running_app(env={"FUSION_USER_DIR": str(tmp_path / "runs")}) as (url, _), chromium_page() as page:
+        page.goto(f"{url}/models")
+        page.wait_for_selector('[data-testid="stSidebar"] [data-testid="stSelectbox"]', timeout=60_000)
+        page.wait_for_selector("h3:has-text(\"Task match\")", timeout=60_000)  # the models page's tables
+        page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+        assert urlparse(page.url).path == "/models"
+        assert page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').count() == 2  # task, models
+        assert page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]').count() == 8
+        assert page.locator(ERRORS).count() == 0
