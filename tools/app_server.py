@@ -132,9 +132,11 @@ def open_dataset_side_by_side(page, url: str, task: str, timeout_ms: int = 60_00
 GRADIENTS_SECTION = "Integrated Gradients: gradient attribution"  # the start of Explore's IG toggle
 
 
-def open_gradients(page, count: int, timeout_ms: int = 60_000) -> None:
-    """Switch on Explore's Integrated Gradients and wait until ``count`` IG charts are drawn."""
+def open_gradients(page, count: int, timeout_ms: int = 60_000, title: str = "IG on") -> None:
+    """Switch on Explore's Integrated Gradients and wait until ``count`` charts whose title starts with
+    ``title`` are drawn (Plotly draws them one by one after the page settles)."""
     page.get_by_text(GRADIENTS_SECTION).first.click()
     page.wait_for_function(
-        f"[...document.querySelectorAll('.gtitle')].filter(t => t.textContent.startsWith('IG on')).length >= {count}",
-        timeout=timeout_ms)
+        "([title, count]) => [...document.querySelectorAll('.gtitle')]"
+        ".filter(t => t.textContent.startsWith(title)).length >= count",
+        arg=[title, count], timeout=timeout_ms)

@@ -32,8 +32,7 @@ def test_explore_on_motion_draws_the_frame_strip_without_errors(tmp_path: Path) 
         page.wait_for_timeout(800)  # let Plotly finish drawing
         assert page.locator("video").count() == 1
         assert page.locator("text=/^frames' contributions to P/").count() == 3
-        open_gradients(page, 3, TIMEOUT_MS)
-        page.wait_for_timeout(800)
+        open_gradients(page, 3, TIMEOUT_MS, title="IG on video")
         assert page.locator("text=/^IG on video/").count() == 3
         assert page.locator(ERRORS).count() == 0
         shots.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ def test_a_dataset_task_is_explored_side_by_side_in_the_browser(small_dataset, s
     with running_app(env=env) as (url, _), chromium_page() as page:
         open_dataset_side_by_side(page, url, "digits-small")
         # every head's IG chart is drawn once their section is opened (Plotly draws after the page settles)
-        open_gradients(page, 3)
+        open_gradients(page, 3, title="IG on image")
         assert page.locator("text=IG on image").count() >= 3
         assert page.locator(ERRORS).count() == 0
 
