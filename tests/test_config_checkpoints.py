@@ -60,6 +60,26 @@ def test_unknown_config_keys_raise_a_config_error_naming_them(tiny_config) -> No
         ModelConfig.from_dict({**data, "colour": "red"})
 
 
+def test_hybrid_cross_attention_keys_survive_json_and_old_configs_read_as_encoded(tiny_config) -> None:
+    config = tiny_config("tri", "hybrid", "gated", cross_attention_keys="input")
+    assert ModelConfig.from_dict(json.loads(config.to_json())) == config
+    old = json.loads(tiny_config("tri", "hybrid", "gated").to_json())
+    del old["cross_attention_keys"]  # a config.json written before the option existed
+    assert ModelConfig.from_dict(old).cross_attention_keys == "encoded"
+
+
+@pytest.mark.parametrize(("strategy", "operator", "combiner", "keys", "message"), [
+    pytest.param("hybrid", "gated", None, "raw", "one of encoded, input", id="unknown-value"),
+    pytest.param("hybrid", "gated", None, ["input"], "one of encoded, input", id="not-a-string"),
+    pytest.param("late", None, "mean", "input", "hybrid fusion's cross-modal attention only", id="late"),
+    pytest.param("hybrid", "bottleneck", None, "input", "hybrid fusion's cross-modal attention only", id="bottleneck"),
+])
+def test_bad_cross_attention_keys_raise_a_config_error(tiny_config, strategy, operator, combiner, keys, message) -> None:
+    data = json.loads(tiny_config("duo", strategy, operator, combiner).to_json())
+    with pytest.raises(ConfigError, match=message):
+        ModelConfig.from_dict({**data, "cross_attention_keys": keys})
+
+
 def _unknown(task: str, strategy: str, **changes) -> Callable[[Callable[..., ModelConfig]], FusionModel]:
     return lambda tiny_config: build_model(tiny_config(task, strategy, **changes))
 

@@ -16,7 +16,7 @@ from torch import Tensor
 
 from fusion.modalities.audio import PADDING
 
-from fusion.models.config import ModelConfig
+from fusion.models.config import CROSS_ATTENTION_KEYS, ModelConfig
 from fusion.models.operators import list_operators
 from fusion.models.operators.bottleneck import BOTTLENECK_TOKENS
 from fusion.modalities.audio import padding_tokens
@@ -31,12 +31,16 @@ BATCH = 4
 def _cases() -> Iterator[pytest.param]:
     for kind in KINDS:
         for task in TASKS if kind == "built-in" else ("tri", "duo"):  # heads read embeddings: video adds nothing
-            for strategy in ("early", "hybrid"):
-                for operator in list_operators():
-                    yield pytest.param((task, strategy, operator, None, kind), id=f"{kind}-{task}-{strategy}-{operator}")
+            for operator in list_operators():
+                yield pytest.param((task, "early", operator, None, kind, {}), id=f"{kind}-{task}-early-{operator}")
+                # hybrid's cross-attention keys (the bottleneck operator has no cross-attention)
+                for keys in CROSS_ATTENTION_KEYS if operator != "bottleneck" else ("encoded",):
+                    suffix = "" if keys == "encoded" else f"-{keys}-keys"
+                    yield pytest.param((task, "hybrid", operator, None, kind, {"cross_attention_keys": keys}),
+                                       id=f"{kind}-{task}-hybrid-{operator}{suffix}")
             for strategy in ("late", "unimodal"):
                 for combiner in COMBINERS.names():
-                    yield pytest.param((task, strategy, None, combiner, kind), id=f"{kind}-{task}-{strategy}-{combiner}")
+                    yield pytest.param((task, strategy, None, combiner, kind, {}), id=f"{kind}-{task}-{strategy}-{combiner}")
 
 
 CASES = list(_cases())
@@ -44,15 +48,16 @@ every_model = pytest.mark.parametrize("case", CASES, indirect=True)
 
 
 @pytest.fixture
-def case(request: pytest.FixtureRequest) -> tuple[str, str, str | None, str | None]:
-    """(task, strategy, operator, combiner, kind)"""
+def case(request: pytest.FixtureRequest) -> tuple[str, str, str | None, str | None, str, dict]:
+    """(task, strategy, operator, combiner, kind, other config fields)"""
     return request.param
 
 
 @pytest.fixture
 def model(case, tiny_config) -> FusionModel:
     torch.manual_seed(0)
-    return build_model(tiny_config(*case)).eval()
+    *names, overrides = case
+    return build_model(tiny_config(*names, **overrides)).eval()
 
 
 @pytest.fixture
@@ -220,7 +225,7 @@ def _check_layout(segments: tuple, length: int, model: FusionModel) -> None:
 def test_attention_maps_have_layouts_consistent_with_their_weights(model, run, case) -> None:
     present = every_subset_per_row(model.modalities)
     _, out = run(model, present)
-    _, strategy, operator, _, _ = case
+    _, strategy, operator, _, _, _ = case
     if strategy != "early" or operator == "concat":  # the attention-based paths
         assert out.attention, "attention must be returned, never discarded"
     for name, attention in out.attention.items():
@@ -286,6 +291,26 @@ def test_modality_logits_are_given_per_modality(model, run) -> None:
     assert out.modality_logits is not None and set(out.modality_logits) == set(model.modalities)
     for logits in out.modality_logits.values():
         assert logits.shape == (BATCH, model.config.num_classes) and torch.isfinite(logits).all()
+
+
+HYBRID_CROSS = [c for c in CASES if c.values[0][1] == "hybrid" and c.values[0][2] != "bottleneck"]
+
+
+@pytest.mark.parametrize("case", HYBRID_CROSS, indirect=True)
+def test_cross_attention_reads_the_keys_its_config_names(model, run) -> None:
+    """With ``input`` keys, modality m's cross-attention map does not depend on the other modalities'
+    self-attention stacks (its keys are their embedded input tokens); with ``encoded`` keys it does."""
+    present = uniform(model.modalities, set(model.modalities))
+    _, before = run(model, present)
+    changed = [o for o in model.modalities if o != model.modalities[0]]
+    with torch.no_grad():
+        for o in changed:
+            for parameter in model.encoders[o].parameters():
+                parameter.add_(torch.randn_like(parameter))
+    _, after = run(model, present)
+    same = torch.equal(before.attention[f"cross.{model.modalities[0]}"].weights,
+                       after.attention[f"cross.{model.modalities[0]}"].weights)
+    assert same == (model.config.cross_attention_keys == "input")
 
 
 @cases_where(("late", "unimodal"), combiner="logit_sum")

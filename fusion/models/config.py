@@ -14,6 +14,10 @@ from fusion.modalities import list_modalities
 
 FUSION_STRATEGIES = ("early", "late", "hybrid")
 UNIMODAL = "unimodal"
+# What hybrid fusion's cross-modal attention reads as keys: the other modalities' tokens after their
+# own self-attention stacks ("encoded"), or their embedded input tokens before it ("input"), so that
+# each key is one input token rather than a mixture of them.
+CROSS_ATTENTION_KEYS = ("encoded", "input")
 
 # Bounds on every number of a config, checked before anything is built (a checkpoint's config.json
 # is user input): nothing larger than these is ever allocated.
@@ -100,6 +104,7 @@ class ModelConfig:
     # model then reads embeddings instead of raw inputs. ``classes`` names the classes.
     encoders: tuple[EncoderInput, ...] = ()
     classes: tuple[str, ...] = ()
+    cross_attention_keys: str = "encoded"  # hybrid only: one of CROSS_ATTENTION_KEYS
 
     def __post_init__(self) -> None:
         for name in ("modalities", "vocabulary", "classes", "encoders"):
@@ -128,6 +133,12 @@ class ModelConfig:
             raise ConfigError("a model that reads text needs a vocabulary")
         if self.classes and len(self.classes) != self.num_classes:
             raise ConfigError(f"{len(self.classes)} class names for {self.num_classes} classes")
+        if self.cross_attention_keys not in CROSS_ATTENTION_KEYS:
+            raise ConfigError(f"cross_attention_keys must be one of {', '.join(CROSS_ATTENTION_KEYS)}, "
+                              f"got {_short(self.cross_attention_keys)}")
+        if self.cross_attention_keys != "encoded" and (self.strategy != "hybrid" or self.operator == "bottleneck"):
+            raise ConfigError("cross_attention_keys applies to hybrid fusion's cross-modal attention only "
+                              "(not to other strategies or the bottleneck operator)")
 
     def _check_values(self) -> None:
         """Types and ranges of every field (ConfigError, one line), before anything else reads them."""

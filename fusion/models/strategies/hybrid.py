@@ -1,9 +1,11 @@
 """Hybrid fusion: unimodal layers, then cross-modal attention, then a decision that mixes heads.
 
 1. Each modality has its own self-attention stack (``depth`` blocks) with a [CLS] token.
-2. Cross-modal attention: each modality's [CLS] and tokens attend to the input tokens of the
-   *other* present modalities (one shared block; a learned null key keeps the attention defined
-   when no other modality is present). Its [CLS] then summarises what it found.
+2. Cross-modal attention: each modality's [CLS] and tokens attend to the tokens of the *other*
+   present modalities (one shared block; a learned null key keeps the attention defined when no
+   other modality is present). Its [CLS] then summarises what it found. The keys are those tokens
+   after their own self-attention stack (``cross_attention_keys="encoded"``, the default) or their
+   embedded inputs before it (``"input"``: each key is then one input token, not a mix of them).
 3. The fusion operator combines the per-modality cross-attended [CLS] vectors; a fused head reads it.
 4. Decision: learned softmax weights mix the fused logits with the unimodal heads' logits (the
    unimodal heads read the step-1 [CLS]; absent modalities get weight 0).
@@ -77,11 +79,12 @@ class HybridFusion(FusionModel):
         batch = next(iter(sequences.values())).shape[0]
         crossed = {}
         for m in self.modalities:
-            # Keys: a null token, then the other modalities' input tokens (not their [CLS]), so each
-            # key segment maps back onto that modality's input; absent ones (and audio padding)
-            # are masked out.
+            # Keys: a null token, then the other modalities' tokens (not their [CLS]), so each key
+            # segment maps back onto that modality's input; absent ones (and audio padding) are
+            # masked out.
             others = [o for o in self.modalities if o != m]
-            keys = torch.cat([self.null_key.expand(batch, -1, -1), *[sequences[o][:, 1:] for o in others]], dim=1)
+            keys = torch.cat([self.null_key.expand(batch, -1, -1), *[self.keys(o, tokens, sequences) for o in others]],
+                             dim=1)
             key_valid = torch.cat([torch.ones(batch, 1, dtype=torch.bool), *[tokens[o][1] for o in others]], dim=1)
             key_layout, start = [("null", 0, 1)], 1
             for o in others:
@@ -93,6 +96,12 @@ class HybridFusion(FusionModel):
             attention[f"cross.{m}"] = AttentionMap(weights, query_layout, tuple(key_layout))
             crossed[m] = out[:, 0]
         return crossed
+
+    def keys(self, modality: str, tokens: dict[str, tuple[Tensor, Tensor]], sequences: dict[str, Tensor]) -> Tensor:
+        """``modality``'s key tokens for the other modalities' cross-attention (see the module docstring)."""
+        if self.config.cross_attention_keys == "input":
+            return tokens[modality][0]
+        return sequences[modality][:, 1:]
 
 
 def build_hybrid(config: ModelConfig) -> HybridFusion:
