@@ -1,5 +1,5 @@
 """Print the README's faithfulness table: `python -m fusion faithfulness --task T --json` for digits
-and match (the shipped models, n = 200 test samples, k = 4), as Markdown.
+and match (the shipped models, every test row, k = 4), as Markdown.
 
 Usage: python tools/faithfulness_table.py
 """

@@ -16,13 +16,14 @@ def add_parser(commands) -> argparse.ArgumentParser:
     command = add_analysis_parser(commands, "faithfulness",
                                   "do the attention maps point at what the prediction needs? (deletion test)",
                                   strategy_help="a model name, or all (the task's fusion strategies)")
-    command.add_argument("--n", type=int, default=200, help="test samples (default 200)")
+    command.add_argument("--n", type=int, default=None,
+                         help="test samples, a seeded choice (default: every row of the test split)")
     command.add_argument("--k", type=int, default=4, help="tokens removed per modality and sample (default 4)")
     return command
 
 
 def run(args: argparse.Namespace) -> int:
-    if not 1 <= args.n <= MAX_N:
+    if args.n is not None and not 1 <= args.n <= MAX_N:
         raise ConfigError(f"--n must be in 1..{MAX_N}")
     if args.k < 1:
         raise ConfigError("--k must be at least 1")

@@ -1,8 +1,9 @@
 """Is an attention map faithful? The deletion test: remove the k most-attended tokens of a modality
 and compare the drop in the predicted class's probability with removing k random tokens.
 
-For each of ``n`` test samples (a seeded choice of rows of the task's test split at its standard
-corruption, the rows ``evaluate`` reads) and each modality with an attention map:
+For each test sample (by default every row of the task's test split at its standard corruption,
+the rows ``evaluate`` scores; ``n`` takes a seeded choice of that many) and each modality with an
+attention map:
 
 - the target is the class the model predicts on the whole input, ``p`` its probability;
 - ``attention_drop``: ``p`` minus its probability with the ``k`` tokens of the largest attention
@@ -109,14 +110,18 @@ def sample_drops(model: torch.nn.Module, inputs: Mapping[str, Tensor], k: int = 
     return out
 
 
-def deletion_test(model: torch.nn.Module, split: Any, n: int = 200, k: int = K, draws: int = DRAWS,
+def deletion_test(model: torch.nn.Module, split: Any, n: int | None = None, k: int = K, draws: int = DRAWS,
                   seed: int = 0) -> dict[str, Faithfulness]:
-    """The deletion test over ``n`` seeded rows of ``split`` (a task split: ``inputs`` per
-    modality, every row with every modality), per modality with an attention map."""
+    """The deletion test over ``split`` (a task split: ``inputs`` per modality, every row with
+    every modality), per modality with an attention map: every row, or ``n`` seeded rows.
+
+    Every row by default: on a 200-row subsample, match hybrid's image map had a 95 % interval of
+    [-0.004, +0.086]; on all 360 test rows [+0.027, +0.092] (the same model), so a subsample's
+    interval is too wide to say whether a map beats chance."""
     if model.training:
         raise ValueError("the deletion test reads a model in eval mode; call model.eval() first")
     rng = np.random.default_rng(seed)
-    rows = rng.permutation(len(split))[: max(1, int(n))]
+    rows = rng.permutation(len(split))[: len(split) if n is None else max(1, int(n))]
     found: dict[str, list[tuple[float, float, float, int]]] = {}
     for row in rows:
         inputs = {m: split.inputs[m][row : row + 1] for m in model.modalities}
@@ -137,7 +142,7 @@ class NotMeasured(LookupError):
     """The figures are not on disk yet (``task_faithfulness(..., measure=False)``)."""
 
 
-def task_faithfulness(models: Mapping[str, torch.nn.Module], task: str, n: int = 200, k: int = K, seed: int = 0,
+def task_faithfulness(models: Mapping[str, torch.nn.Module], task: str, n: int | None = None, k: int = K, seed: int = 0,
                       cache_dir: Path | None = None, measure: bool = True) -> dict[str, dict[str, dict[str, Any]]]:
     """``{strategy: {modality: figures}}`` on a built-in task's test split at its standard
     corruption; a model without attention (or a head over frozen encoders) gets ``{}``. Each

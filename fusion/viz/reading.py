@@ -48,7 +48,7 @@ READING = {
         "probability scale and not on the logit scale) and it says nothing about accuracy."
     ),
     "faithfulness": (
-        "**Deletion test**: on 200 test samples (the rows `evaluate` scores), the drop in the predicted class's "
+        "**Deletion test**: on every test sample (the rows `evaluate` scores), the drop in the predicted class's "
         "probability when the k tokens with the most attention are removed, against k random tokens (8 draws per "
         "sample). Audio frames and words are removed through the model's own mask, image patches are set to blank. "
         "A 95 % bootstrap interval of the difference above 0 means the map points at what the prediction needs more "
