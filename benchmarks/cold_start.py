@@ -15,7 +15,7 @@ import os
 import statistics
 import time
 
-from tools.app_server import chromium_page, running_app
+from tools.app_server import DRAWN_CHARTS, chromium_page, running_app
 
 
 def one_cold_start() -> float:
@@ -24,7 +24,7 @@ def one_cold_start() -> float:
         with running_app() as (url, _):
             page.goto(url)
             page.wait_for_selector("text=: probabilities", timeout=60_000)  # the analysis is drawn
-            page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 6")
+            page.wait_for_function(f"{DRAWN_CHARTS} >= 6")  # pictures loaded (or Plotly charts drawn)
             return time.perf_counter() - start
 
 

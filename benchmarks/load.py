@@ -28,14 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from tools.app_server import CHROMIUM, CHROMIUM_ARGS, GRADIENTS_SECTION, ROOT, running_app
+from tools.app_server import CHART_TITLES, CHROMIUM, CHROMIUM_ARGS, GRADIENTS_SECTION, ROOT, running_app
 
 TASK = "digits"
 STRATEGIES = ("early", "late", "hybrid")
 UPLOAD = ROOT / "tests" / "assets" / "digit.png"
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 TITLE = "(p => ((p.layout && p.layout.title && p.layout.title.text) || '').replace(/<[^>]*>/g, ''))"
-PLOTS = f"[...document.querySelectorAll('.js-plotly-plot')].map({TITLE})"  # every chart's title, as text
+PLOTS = f"[...document.querySelectorAll('.js-plotly-plot')].map({TITLE})"  # every Plotly chart's title, as text
 ACCURACY = """() => { const out = {};
   for (const p of document.querySelectorAll('.js-plotly-plot')) {
     const t = TITLE(p);
@@ -97,7 +97,7 @@ async def one_session(browser, url: str, row: int, strategy: str | None, timeout
             await page.wait_for_selector(f"text={name}: probabilities", timeout=timeout_ms)
         await _settled(page, timeout_ms)
         await page.get_by_text(GRADIENTS_SECTION).first.click()  # open the section: every analysis, IG included
-        await page.wait_for_function(f"{PLOTS}.filter(t => t.startsWith('IG on')).length >= {3 * len(shown)}",
+        await page.wait_for_function(f"{CHART_TITLES}.filter(t => t.startsWith('IG on')).length >= {3 * len(shown)}",
                                      timeout=timeout_ms)  # Integrated Gradients on each modality
         await _settled(page, timeout_ms)
         result.seconds["explore"] = time.perf_counter() - start

@@ -131,12 +131,20 @@ def open_dataset_side_by_side(page, url: str, task: str, timeout_ms: int = 60_00
 
 GRADIENTS_SECTION = "Integrated Gradients: gradient attribution"  # the start of Explore's IG toggle
 
+# Every chart's title on the page, as text: Plotly's (Compare, Explore's "interactive charts") and the
+# captions printed above Explore's pictures.
+CHART_TITLES = "[...document.querySelectorAll('.gtitle, [data-testid=\"stCaptionContainer\"]')].map(e => e.textContent)"
+# How many charts are drawn: Plotly charts with their SVG, and pictures that have loaded.
+DRAWN_CHARTS = ("(document.querySelectorAll('.js-plotly-plot .main-svg').length / 2 + [...document.querySelectorAll("
+                "'[data-testid=\"stImage\"] img')].filter(img => img.complete && img.naturalWidth > 0).length)")
+
 
 def open_gradients(page, count: int, timeout_ms: int = 60_000, title: str = "IG on") -> None:
     """Switch on Explore's Integrated Gradients and wait until ``count`` charts whose title starts with
-    ``title`` are drawn (Plotly draws them one by one after the page settles)."""
+    ``title`` are there and every picture has loaded (Plotly draws its charts one by one after the
+    page settles)."""
     page.get_by_text(GRADIENTS_SECTION).first.click()
     page.wait_for_function(
-        "([title, count]) => [...document.querySelectorAll('.gtitle')]"
-        ".filter(t => t.textContent.startsWith(title)).length >= count",
+        f"([title, count]) => {CHART_TITLES}.filter(t => t.startsWith(title)).length >= count"
+        " && [...document.querySelectorAll('img')].every(img => img.complete)",
         arg=[title, count], timeout=timeout_ms)

@@ -20,6 +20,7 @@ from fusion.modalities import get_modality
 from fusion.models.config import FUSION_STRATEGIES
 from fusion.tasks import Sample, Task
 from fusion.viz import choose
+from fusion.viz.raster import Picture
 from ui.state import TASK_KEY, choice, show_error, task_models, task_spec
 from ui.text import plain
 
@@ -108,16 +109,28 @@ def analyse(task: str, source: str, name: str, index: int | None, files: tuple, 
     return explain_model(task_models(task, source)[name], sample, target, gradients=gradients).to_dict(maps=True)
 
 
+@st.cache_data(show_spinner=False, max_entries=64, ttl=30)
+def measured_faithfulness(task: str, source: str, name: str) -> dict | None:
+    """A model's deletion-test figures from disk, or None when they are not measured yet; read
+    again after 30 s (reading costs milliseconds a map, which add up on every click), so figures
+    that Compare measures later show up soon."""
+    from fusion.explain.faithfulness import NotMeasured, task_faithfulness
+
+    try:
+        return task_faithfulness({name: task_models(task, source)[name]}, task, measure=False)[name]
+    except NotMeasured:
+        return None
+
+
 def faithfulness_line(task: str, source: str, name: str, modality: str) -> str:
     """The deletion test's sentence for a model's map, from the figures on disk (Compare and the
     command measure them; measuring here would hold up the first page for seconds per model)."""
-    from fusion.explain.faithfulness import NotMeasured, beats_random_text, task_faithfulness
+    from fusion.explain.faithfulness import beats_random_text
 
     if not task_spec(task, source).is_built_in:
         return beats_random_text(None)
-    try:
-        figures = task_faithfulness({name: task_models(task, source)[name]}, task, measure=False)[name]
-    except NotMeasured:
+    figures = measured_faithfulness(task, source, name)
+    if figures is None:
         return (f"faithfulness not measured yet: Compare's deletion test or `python -m fusion faithfulness --task {task}` "
                 "measures it once")
     return beats_random_text(figures.get(modality))
@@ -239,14 +252,14 @@ def show_errors(errors: dict[str, str]) -> None:
 # ---------------------------------------------------------------------------- the sample
 def show_inputs(task: Task, sample: Sample, views: dict) -> None:
     """One column per modality: what the models see of it (or that it is absent)."""
-    figures = choose.input_figures(views, sample.get("text"), task.is_built_in)
+    figures = choose.input_figures(views, sample.get("text"), task.is_built_in, interactive(task))
     for col, modality in zip(st.columns(len(task.modalities)), task.modalities):
         with col:
             value = sample.get(modality)
             if value is None:
                 st.caption(f"no {modality}: the models see it as absent")
             if modality in figures:
-                st.plotly_chart(figures[modality], key=key(f"in_{modality}"))
+                draw(figures[modality], f"in_{modality}")
             if modality == "audio" and isinstance(value, (str, Path)):
                 st.audio(Path(value).read_bytes())  # a dataset row's file
             elif modality == "audio" and value is not None:
@@ -283,6 +296,13 @@ def show_clip(value: Any, uploaded: bool) -> None:
 
 
 # ---------------------------------------------------------------------------- the results
+def interactive(task: Task) -> bool:
+    """Whether the charts are Plotly (hover, zoom, export) rather than pictures: a built-in task's
+    toggle (drawn with the result controls, below the inputs that already read it); a dataset's
+    heads draw their token maps in Plotly only, so their page stays Plotly throughout."""
+    return bool(st.session_state.get(key("interactive"))) or not task.is_built_in
+
+
 def model_choice(names: list[str]) -> list[str]:
     """The view (side by side by default) and, in the single view, the model; returns the models to show."""
     fusion = [n for n in names if n in FUSION_STRATEGIES] or names
@@ -305,6 +325,9 @@ def target_key(task: str) -> str:
 AUTO = -1  # the class of the sample: its true class, else the first model's prediction
 SCALES = {"probability": "probability", "log-probability": "log_probability"}
 GRADIENTS_TITLE = "Integrated Gradients: gradient attribution along a path from a baseline"
+INTERACTIVE_HELP = ("Off: the charts are pictures drawn on the server, so a click shows its result quickly. On: "
+                    "Plotly charts with hover values, zoom and a PNG / SVG download in their toolbar; each takes the "
+                    "browser about 70 ms to draw, so the page is slower, side by side most.")
 
 
 def target_choice(task: Task, source: str, case: tuple, sample: Sample, first: str) -> int | None:
@@ -334,11 +357,14 @@ def show_results(task: Task, source: str, case: tuple, sample: Sample, views: di
     column explaining the same class; Integrated Gradients below a toggle, computed only when it is
     on. Returns the analyses shown."""
     chosen = model_choice(list(task_models(task.name, source)))
-    controls = st.columns(2)
+    controls = st.columns([2, 2, 1], vertical_alignment="bottom")
     with controls[0]:
         target = target_choice(task, source, case, sample, chosen[0])
     with controls[1]:
         scale = SCALES[choice("Contributions on the scale of", list(SCALES), key("scale"))]
+    if task.is_built_in:
+        with controls[2]:
+            st.toggle("interactive charts", key=key("interactive"), help=INTERACTIVE_HELP)
     with_gradients = bool(st.session_state.get(key("gradients")))  # its toggle is drawn below the maps
     results: dict[str, dict] = {}
     for name, col in zip(chosen, st.columns(len(chosen))):
@@ -348,7 +374,7 @@ def show_results(task: Task, source: str, case: tuple, sample: Sample, views: di
                 st.markdown(headline(name, results[name], task.classes))
             except Exception as error:  # noqa: BLE001 - shown, the other columns stay alive
                 show_error(error)
-    items = {name: choose.result_items(name, result, views, task.classes, sample.label, scale)
+    items = {name: choose.result_items(name, result, views, task.classes, sample.label, scale, interactive(task))
              for name, result in results.items()}
     gradients = {name: {row: item for row, item in each.items() if row[0] == choose.GRADIENTS} for name, each in items.items()}
     others = {name: {row: item for row, item in each.items() if row[0] != choose.GRADIENTS} for name, each in items.items()}
@@ -400,8 +426,12 @@ def grid(name: str, items: list[Any]) -> None:
 
 
 def draw(item: Any, name: str) -> None:
+    """A sentence, a picture (its title above it as text, its note under it) or a Plotly chart."""
     if isinstance(item, str):
         st.caption(item)
+    elif isinstance(item, Picture):
+        st.caption(f"**{plain(item.title)}**")
+        st.image(item.data_uri(), width="stretch", caption=plain(item.note) if item.note else None)
     else:
         st.plotly_chart(item, key=key(name))
 

@@ -1,8 +1,9 @@
 """Which figures show one sample and one model's analysis on the Explore page, and how models'
 columns line up side by side (pure Plotly, no Streamlit).
 
-A built-in model's result is drawn on the 8x8 image, the log-mel spectrogram and the words; a
-head's result (it has ``layouts``) on its encoder's tokens (``fusion.viz.tokens``). Either way a
+A built-in model's result is drawn on the 8x8 image, the log-mel spectrogram and the words (as
+pictures, ``fusion.viz.raster``, or with ``interactive`` as Plotly charts); a head's result (it has
+``layouts``) on its encoder's tokens (``fusion.viz.tokens``, Plotly). Either way a
 result becomes ``{row: figure or sentence}`` with the same row keys, so side-by-side columns show
 the same kind of chart on the same row, and a sentence (``placeholder``) where a model has none.
 """
@@ -14,18 +15,23 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from fusion.viz import explore as viz
-from fusion.viz import video
+from fusion.viz import explore, raster, video
 from fusion.viz.reading import gradients_note
 from fusion.viz.tokens import head_result_figures, picture_figure
 
 Row = tuple[str, str]  # (kind, modality): kind is one of KINDS; modality "" for the first two
 PREDICTION, CONTRIBUTIONS, ATTENTION, GRADIENTS = "prediction", "contributions", "attention", "gradients"
 KINDS = (PREDICTION, CONTRIBUTIONS, ATTENTION, GRADIENTS)
-Item = go.Figure | str
+Item = go.Figure | raster.Picture | str
 
 
-def input_figures(views: Mapping[str, Any], text: str | None = None, built_in: bool = True) -> dict[str, go.Figure]:
+def builders(interactive: bool) -> tuple[Any, Any]:
+    """(charts, video charts): the Plotly builders, or their picture twins of the same names."""
+    return (explore, video) if interactive else (raster, raster)
+
+
+def input_figures(views: Mapping[str, Any], text: str | None = None, built_in: bool = True,
+                  interactive: bool = False) -> dict[str, Item]:
     """What the models see, per modality that has a picture of it: built-in tasks draw their
     preprocessed views (``input_views``); a head's are the given image and the clip's frames that
     ``frames:`` encoders read (``sample_views``: ``{"image": RGB, "video": RGB frames}``)."""
@@ -36,6 +42,7 @@ def input_figures(views: Mapping[str, Any], text: str | None = None, built_in: b
 
             figures["video"] = video.clip_strip_figure(views["video"], FRAMES)
         return figures
+    viz, clips = builders(interactive)
     figures = {}
     if "image" in views:
         figures["image"] = viz.image_figure(views["image"])
@@ -44,17 +51,18 @@ def input_figures(views: Mapping[str, Any], text: str | None = None, built_in: b
     if "text" in views:
         figures["text"] = viz.token_figure(views["text"], title=f"text tokens of “{text}”" if text else "text tokens")
     if "video" in views:
-        figures["video"] = video.frame_strip_figure(views["video"])
+        figures["video"] = clips.frame_strip_figure(views["video"])
     return figures
 
 
 def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any], classes: Sequence[str],
-                 label: int | None = None, scale: str = "probability") -> dict[Row, Item]:
+                 label: int | None = None, scale: str = "probability", interactive: bool = False) -> dict[Row, Item]:
     """One model's figures by row: probabilities, Shapley contributions on ``scale`` (probability
     or log_probability), then attention and, when the result has them, Integrated Gradients per
-    modality (built-in maps or a head's token maps)."""
+    modality (built-in maps or a head's token maps); pictures unless ``interactive``."""
     if "note" in result:
         return {(PREDICTION, ""): result["note"]}
+    viz, clips = builders(interactive)
     predicted = result["predicted"]
     items: dict[Row, Item] = {
         (PREDICTION, ""): viz.probabilities_figure(result["probabilities"], predicted, classes, label,
@@ -62,7 +70,7 @@ def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any],
         (CONTRIBUTIONS, ""): viz.shapley_waterfall(result, classes[result["target"]], scale),
     }
     if "temporal_shapley" in result:
-        items[(CONTRIBUTIONS, "video")] = temporal_figure(result, views, classes[result["target"]])
+        items[(CONTRIBUTIONS, "video")] = temporal_figure(result, views, classes[result["target"]], interactive)
     note = gradients_note(result)
     if note:
         items[(GRADIENTS, "")] = note
@@ -79,9 +87,9 @@ def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any],
     if "text" in attention:
         items[(ATTENTION, "text")] = viz.token_figure(result["words"], attention["text"], title="attention on the words")
     if "video" in attention:
-        items[(ATTENTION, "video")] = video.attention_strip_figure(views["video"], attention["video"], title=video_attention_title(result))
+        items[(ATTENTION, "video")] = clips.attention_strip_figure(views["video"], attention["video"], title=video_attention_title(result))
     if "video" in maps:
-        items[(GRADIENTS, "video")] = video.gradient_strip_figure(views["video"], maps["video"], shares.get("video"),
+        items[(GRADIENTS, "video")] = clips.gradient_strip_figure(views["video"], maps["video"], shares.get("video"),
                                                                   baselines.get("video"))
     if "image" in maps:
         items[(GRADIENTS, "image")] = viz.gradient_image_figure(maps["image"], shares.get("image"), baselines.get("image"))
@@ -93,13 +101,14 @@ def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any],
     return items
 
 
-def temporal_figure(result: Mapping[str, Any], views: Mapping[str, Any], class_name: str) -> go.Figure:
+def temporal_figure(result: Mapping[str, Any], views: Mapping[str, Any], class_name: str,
+                    interactive: bool = False) -> Item:
     """The frames' Shapley values: bars for a built-in model; over the clip's frames for a head over
-    frame tokens when the clip is at hand."""
+    frame tokens when the clip is at hand (Plotly)."""
     frames = result.get("layouts", {}).get("video", {}).get("kind") == "frames"
     if frames and "video" in views:
         return video.segments_strip_figure(views["video"], result["temporal_shapley"], class_name)
-    return video.temporal_shapley_figure(result["temporal_shapley"], class_name)
+    return builders(interactive)[1].temporal_shapley_figure(result["temporal_shapley"], class_name)
 
 
 def video_attention_title(result: Mapping[str, Any]) -> str:
@@ -147,7 +156,14 @@ def single_items(items: Mapping[Row, Item], result: Mapping[str, Any]) -> list[I
     return ordered
 
 
-def row_height(items: Sequence[Item | None], default: int = viz.HEIGHT) -> int:
+def height(item: Item | None) -> int | None:
+    """A chart's height in layout pixels (None for a sentence)."""
+    if isinstance(item, raster.Picture):
+        return item.height
+    return item.layout.height if isinstance(item, go.Figure) else None
+
+
+def row_height(items: Sequence[Item | None], default: int = explore.HEIGHT) -> int:
     """The tallest figure's height on a row (so a placeholder fills as much)."""
-    heights = [item.layout.height for item in items if isinstance(item, go.Figure) and item.layout.height]
+    heights = [h for h in map(height, items) if h]
     return max(heights, default=default)

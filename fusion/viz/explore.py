@@ -168,12 +168,18 @@ def waterfall_parts(result: Mapping[str, Any], scale: str = "probability") -> tu
     return labels, measures, [float(v) for v in values]
 
 
+def shapley_title(class_name: str, scale: str = "probability") -> tuple[str, str]:
+    """(title, value axis) of the Shapley waterfall of ``class_name`` on ``scale``."""
+    axis = SHAPLEY_SCALES[scale][3].format(class_name)
+    return f"modality contributions to {axis} (Shapley)", axis
+
+
 def shapley_waterfall(result: Mapping[str, Any], class_name: str, scale: str = "probability") -> go.Figure:
     """Modality contributions to P(class) (or log P(class), ``scale="log_probability"``): from the
     prior with no modality, through each modality's Shapley value, to the value with all present
     (the parts add up exactly)."""
     labels, measures, values = waterfall_parts(result, scale)
-    axis = SHAPLEY_SCALES[scale][3].format(class_name)
+    title, axis = shapley_title(class_name, scale)
     text = [f"{values[0]:.2f}", *[f"{v:+.2f}" for v in values[1:-1]], f"{values[-1]:.2f}"]
     figure = go.Figure(go.Waterfall(
         x=labels, measure=measures, y=values, text=text, textposition="outside",
@@ -186,7 +192,7 @@ def shapley_waterfall(result: Mapping[str, Any], class_name: str, scale: str = "
     else:  # log-probabilities are <= 0: the axis ends at 0 (certainty)
         low = min(*path, values[-1])
         figure.update_yaxes(range=[low * 1.15 - 0.1, max(0.0, *path) + 0.1 * (1 - low)], title_text=axis)
-    return _layout(figure, f"modality contributions to {axis} (Shapley)")
+    return _layout(figure, title)
 
 
 # --------------------------------------------------------------------------- integrated gradients

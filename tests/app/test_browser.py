@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tools.app_server import CHROMIUM, chromium_page, open_explore_side_by_side, running_app
+from tools.app_server import CHROMIUM, DRAWN_CHARTS, chromium_page, open_explore_side_by_side, running_app
 
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 
@@ -43,7 +43,8 @@ def test_explore_side_by_side_renders_three_strategies_without_errors(tmp_path: 
             "Explore", "Compare", "Reliance", "Learn", "Lab", "Train", "Your data", "Shipped models"]
         predictions = page.locator("[data-testid=stMarkdownContainer]").filter(has_text=" predicts ").all_inner_texts()
         assert {text.split()[0] for text in predictions} >= {"early", "late", "hybrid"}
-        assert page.locator(".js-plotly-plot").count() >= 12  # 3 inputs + per strategy: probs, Shapley, maps
+        # 3 inputs + per strategy: probabilities, Shapley and 3 attention maps, drawn as pictures that loaded
+        assert page.evaluate(DRAWN_CHARTS) == 18 and page.locator(".js-plotly-plot").count() == 0
         assert page.locator(ERRORS).count() == 0
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / "explore-side-by-side.png"), full_page=True)

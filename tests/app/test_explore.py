@@ -22,7 +22,11 @@ ASSETS = ROOT / "tests" / "assets"
 
 
 def explore(**state) -> AppTest:
+    """Explore with ``state`` in its session; its charts interactive (Plotly) unless the state says
+    otherwise: their specs carry the numbers these tests read. The default pictures draw the same
+    numbers (tests/app/test_explore_pictures.py)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    state.setdefault("explore_interactive", True)
     for key, value in state.items():
         at.session_state[key] = value
     return at.run()

@@ -25,7 +25,7 @@ def analysed():
 
 def test_built_in_results_become_the_same_rows(analysed) -> None:
     results, views, sample = analysed
-    items = {name: choose.result_items(name, result, views, DIGITS.classes, sample.label) for name, result in results.items()}
+    items = {name: choose.result_items(name, result, views, DIGITS.classes, sample.label, interactive=True) for name, result in results.items()}
     for name in items:  # every shipped digits strategy has attention (early: one joint transformer)
         assert {(A, m) for m in DIGITS.modalities} <= set(items[name]), name
     rows = choose.aligned_rows(items)
@@ -40,12 +40,12 @@ def test_the_contributions_row_is_on_the_scale_asked_and_an_analysis_without_gra
     results, views, sample = analysed
     result = results["hybrid"]
     for scale, axis in (("probability", "P("), ("log_probability", "log P(")):
-        figure = choose.result_items("hybrid", result, views, DIGITS.classes, sample.label, scale)[(C, "")]
+        figure = choose.result_items("hybrid", result, views, DIGITS.classes, sample.label, scale, interactive=True)[(C, "")]
         assert figure.layout.yaxis.title.text.startswith(axis)
     without = explain_model(load_models("digits", ["hybrid"])["hybrid"], sample, gradients=False).to_dict(maps=True)
     assert not any(key.startswith("integrated_gradients") for key in without)
     assert {key: value for key, value in result.items() if key in without} == without  # the rest is the same
-    rows = choose.result_items("hybrid", without, views, DIGITS.classes, sample.label)
+    rows = choose.result_items("hybrid", without, views, DIGITS.classes, sample.label, interactive=True)
     assert not [row for row in rows if row[0] == G] and (A, "text") in rows
 
 
@@ -54,7 +54,7 @@ def test_a_model_without_attention_gets_a_placeholder_on_the_attention_rows(anal
     results, views, sample = analysed
     note = "this early model fuses with the product operator, which has no attention"
     results = {**results, "early": {**results["early"], "attention": {}, "attention_note": note}}
-    items = {name: choose.result_items(name, result, views, DIGITS.classes, sample.label) for name, result in results.items()}
+    items = {name: choose.result_items(name, result, views, DIGITS.classes, sample.label, interactive=True) for name, result in results.items()}
     assert not {row for row in items["early"] if row[0] == A}
     assert (A, "audio") in choose.aligned_rows(items)  # the row stays, with a placeholder for early
     assert note in choose.placeholder((A, "audio"), results["early"], first=True)
@@ -100,9 +100,12 @@ def test_a_model_without_the_samples_modalities_says_so_in_its_first_row() -> No
 
 def test_inputs_and_row_heights() -> None:
     views = {"image": np.zeros((8, 8)), "audio": np.zeros((32, 60)), "text": ["seven"]}
-    figures = choose.input_figures(views, "seven")
+    figures = choose.input_figures(views, "seven", interactive=True)
     assert list(figures) == ["image", "audio", "text"] and "“seven”" in figures["text"].layout.title.text
     picture = choose.input_figures({"image": np.zeros((4, 4, 3), dtype=np.uint8)}, built_in=False)
     assert picture["image"].data[0].type == "image"
     assert choose.row_height([figures["text"], None, "a sentence"]) == figures["text"].layout.height
-    assert choose.row_height([None]) == choose.viz.HEIGHT
+    assert choose.row_height([None]) == choose.explore.HEIGHT
+    pictures = choose.input_figures(views, "seven")  # the default: pictures, with the same titles and heights
+    assert [pictures[m].title for m in figures] == [figures[m].layout.title.text for m in figures]
+    assert choose.row_height([pictures["text"], pictures["image"]]) == pictures["image"].height == figures["image"].layout.height

@@ -95,7 +95,7 @@ def test_each_strategy_draws_its_own_attention_on_the_strip(tiny_config, strateg
     sample = Sample({"video": FRAMES.astype(np.float32), "text": " ".join(words)})
     result = explain_model(model, sample).to_dict(maps=True)
     views = input_views(sample)
-    items = choose.result_items(strategy, result, views, ("no", "yes"))
+    items = choose.result_items(strategy, result, views, ("no", "yes"), interactive=True)
     attention = items[(choose.ATTENTION, "video")]
     assert attention.layout.title.text.startswith(title)
     assert np.allclose(np.asarray(attention.data[0].z, dtype=float)[:, :16], FRAMES[0], atol=1e-6)  # float32 values
