@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas  # noqa: F401  imported here, once: plotly imports it lazily, and two sessions' first
-import plotly.graph_objects  # noqa: F401  figures at once raced on the half-imported module
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager  # pinned Streamlit; read, never written
 

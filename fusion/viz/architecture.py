@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import plotly.graph_objects as go
+from fusion.viz._plotly import go
 from torch import nn
 
 from fusion.modalities import get_modality, list_modalities

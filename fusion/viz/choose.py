@@ -11,23 +11,29 @@ the same kind of chart on the same row, and a sentence (``placeholder``) where a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import plotly.graph_objects as go
-
-from fusion.viz import explore, raster, video
+from fusion.viz import raster
 from fusion.viz.reading import gradients_note
-from fusion.viz.tokens import head_result_figures, picture_figure
+from fusion.viz.scales import HEIGHT
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 Row = tuple[str, str]  # (kind, modality): kind is one of KINDS; modality "" for the first two
 PREDICTION, CONTRIBUTIONS, ATTENTION, GRADIENTS = "prediction", "contributions", "attention", "gradients"
 KINDS = (PREDICTION, CONTRIBUTIONS, ATTENTION, GRADIENTS)
-Item = go.Figure | raster.Picture | str
+Item = "go.Figure | raster.Picture | str"
 
 
 def builders(interactive: bool) -> tuple[Any, Any]:
-    """(charts, video charts): the Plotly builders, or their picture twins of the same names."""
-    return (explore, video) if interactive else (raster, raster)
+    """(charts, video charts): the Plotly builders (imported when first asked for: they bring
+    pandas), or their picture twins of the same names."""
+    if not interactive:
+        return raster, raster
+    from fusion.viz import explore, video
+
+    return explore, video
 
 
 def input_figures(views: Mapping[str, Any], text: str | None = None, built_in: bool = True,
@@ -36,6 +42,9 @@ def input_figures(views: Mapping[str, Any], text: str | None = None, built_in: b
     preprocessed views (``input_views``); a head's are the given image and the clip's frames that
     ``frames:`` encoders read (``sample_views``: ``{"image": RGB, "video": RGB frames}``)."""
     if not built_in:
+        from fusion.viz import video
+        from fusion.viz.tokens import picture_figure
+
         figures = {"image": picture_figure(views["image"])} if "image" in views else {}
         if "video" in views:
             from fusion.encoders.frames import FRAMES
@@ -75,6 +84,8 @@ def result_items(name: str, result: Mapping[str, Any], views: Mapping[str, Any],
     if note:
         items[(GRADIENTS, "")] = note
     if "layouts" in result:
+        from fusion.viz.tokens import head_result_figures
+
         for (kind, modality), item in head_result_figures(result, views).items():
             items[(ATTENTION if kind == "attention" else GRADIENTS, modality)] = item
         return items
@@ -107,6 +118,8 @@ def temporal_figure(result: Mapping[str, Any], views: Mapping[str, Any], class_n
     frame tokens when the clip is at hand (Plotly)."""
     frames = result.get("layouts", {}).get("video", {}).get("kind") == "frames"
     if frames and "video" in views:
+        from fusion.viz import video
+
         return video.segments_strip_figure(views["video"], result["temporal_shapley"], class_name)
     return builders(interactive)[1].temporal_shapley_figure(result["temporal_shapley"], class_name)
 
@@ -160,10 +173,10 @@ def height(item: Item | None) -> int | None:
     """A chart's height in layout pixels (None for a sentence)."""
     if isinstance(item, raster.Picture):
         return item.height
-    return item.layout.height if isinstance(item, go.Figure) else None
+    return getattr(getattr(item, "layout", None), "height", None)  # a Plotly figure's
 
 
-def row_height(items: Sequence[Item | None], default: int = explore.HEIGHT) -> int:
+def row_height(items: Sequence[Item | None], default: int = HEIGHT) -> int:
     """The tallest figure's height on a row (so a placeholder fills as much)."""
     heights = [h for h in map(height, items) if h]
     return max(heights, default=default)

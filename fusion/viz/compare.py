@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import plotly.graph_objects as go
+from fusion.viz._plotly import go
 from plotly.subplots import make_subplots
 
 FUSION_COLOUR = "#4C78A8"

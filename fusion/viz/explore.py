@@ -11,14 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 
-HEIGHT = 260
-PREDICTED, OTHER, TRUE = "#E45756", "#BAB0AC", "#222222"
-UP, DOWN, TOTAL = "#4C9A2A", "#D62728", "#4C78A8"
-DIVERGING = "RdBu_r"
-ATTENTION = [[0.0, "rgba(255,80,0,0)"], [1.0, "rgba(255,80,0,0.7)"]]
-
+from fusion.viz._plotly import go
+from fusion.viz.scales import (  # noqa: F401  (re-exported: the charts' numbers live there)
+    ATTENTION, ATTENTION_BAR, ATTRIBUTION_BAR, DIVERGING, DOWN, HEIGHT, OTHER, PREDICTED, SHAPLEY_SCALES, TOTAL, TRUE, UP, attention_scale, attention_title, gradient_title, map_spread, shapley_title, symmetric_limit, waterfall_parts)
 
 def _layout(figure: go.Figure, title: str, height: int = HEIGHT, **kwargs: Any) -> go.Figure:
     figure.update_layout(
@@ -28,56 +24,9 @@ def _layout(figure: go.Figure, title: str, height: int = HEIGHT, **kwargs: Any) 
     return figure
 
 
-def map_spread(weights: Sequence | np.ndarray) -> tuple[float, float]:
-    """(max / uniform, normalised entropy) of a non-negative map: how far from flat it is.
-
-    ``max / uniform`` is the largest weight over the mean weight (1 for a flat map, the number of
-    cells for a one-hot map); the entropy of the map normalised to a distribution, over log(cells)
-    (1 flat, 0 one-hot). Both are unchanged when a token's weight is copied onto its pixels.
-    """
-    array = np.clip(np.asarray(weights, dtype=float).reshape(-1), 0.0, None)
-    total = float(array.sum())
-    if array.size < 2 or total <= 0:
-        return 1.0, 1.0
-    p = array / total
-    entropy = float(-(p[p > 0] * np.log(p[p > 0])).sum() / np.log(array.size))
-    return float(array.max() / array.mean()), entropy
-
-
-def attention_title(title: str, weights: Sequence | np.ndarray) -> str:
-    """``title`` with how peaked the map is (a flat map says so in its title)."""
-    ratio, entropy = map_spread(weights)
-    return f"{title} — max {ratio:.1f}× uniform, entropy {entropy:.2f}"
-
-
-def attention_scale(weights: Sequence | np.ndarray) -> tuple[float, float]:
-    """The colour range of an attention map: 0 to its largest weight.
-
-    Why 0..max (not min..max, not one scale for every model): attention weights are non-negative
-    with a meaningful zero, so anchoring the colour at 0 keeps their ratios: a flat map (every
-    weight near 1/T) is evenly bright, a peaked one shows its few bright cells. The old min-max
-    stretch made a map with max/min 1.3 look as peaked as one with 10^3. A scale shared across
-    strategies would not compare like with like either: their maps spread over different numbers
-    of tokens (the uniform level 1/T differs), so each map keeps its own 0..max, the colour bar
-    gives its weights, and the title gives the scale-free max/uniform ratio and entropy.
-    """
-    peak = float(np.max(weights)) if np.size(weights) else 0.0
-    return 0.0, (peak if peak > 0 else 1.0)
-
-
-def _symmetric(values: np.ndarray) -> float:
-    """The colour range of an attribution map: -max|a| .. +max|a| (0 stays white)."""
-    peak = float(np.abs(values).max()) if values.size else 0.0
-    return peak or 1.0
-
-
 def colour_bar(title: str) -> dict[str, Any]:
     """A slim colour bar with its unit."""
     return {"title": {"text": title, "side": "right"}, "thickness": 10, "len": 0.9}
-
-
-ATTENTION_BAR = "attention weight (0..max of this map)"
-ATTRIBUTION_BAR = "attribution (logit; ±max of this map)"
 
 
 # ---------------------------------------------------------------------------------------- inputs
@@ -151,29 +100,6 @@ def probabilities_figure(probabilities: Sequence[float], predicted: int, names: 
     return _layout(figure, title)
 
 
-SHAPLEY_SCALES = {
-    # scale: (values key, empty key, full key, how the axis reads)
-    "probability": ("shapley", "value_empty", "value_full", "P({})"),
-    "log_probability": ("shapley_log_probability", "log_probability_empty", "log_probability_full", "log P({})"),
-}
-
-
-def waterfall_parts(result: Mapping[str, Any], scale: str = "probability") -> tuple[list[str], list[str], list[float]]:
-    """(labels, measures, values): the no-modality prior, each modality's Shapley value, the prediction."""
-    values_key, empty_key, full_key, _ = SHAPLEY_SCALES[scale]
-    modalities = sorted(result[values_key])
-    labels = ["no modality", *modalities, "all present"]
-    measures = ["absolute", *["relative"] * len(modalities), "total"]
-    values = [result[empty_key], *[result[values_key][m] for m in modalities], result[full_key]]
-    return labels, measures, [float(v) for v in values]
-
-
-def shapley_title(class_name: str, scale: str = "probability") -> tuple[str, str]:
-    """(title, value axis) of the Shapley waterfall of ``class_name`` on ``scale``."""
-    axis = SHAPLEY_SCALES[scale][3].format(class_name)
-    return f"modality contributions to {axis} (Shapley)", axis
-
-
 def shapley_waterfall(result: Mapping[str, Any], class_name: str, scale: str = "probability") -> go.Figure:
     """Modality contributions to P(class) (or log P(class), ``scale="log_probability"``): from the
     prior with no modality, through each modality's Shapley value, to the value with all present
@@ -200,12 +126,12 @@ def gradient_image_figure(attribution: Sequence | np.ndarray, share: float | Non
     """IG of the 8x8 pixels, diverging colours centred on 0 (red raises the class, blue lowers it),
     with a colour bar in attribution units; the hover names the baseline."""
     z = np.asarray(attribution, dtype=float)
-    limit = _symmetric(z)
+    limit = symmetric_limit(z)
     figure = go.Figure(go.Heatmap(z=z, colorscale=DIVERGING, zmin=-limit, zmax=limit, showscale=True,
                                   colorbar=colour_bar(ATTRIBUTION_BAR), hovertemplate=_gradient_hover(baseline)))
     figure.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
     figure.update_xaxes(showticklabels=False, constrain="domain")
-    return _layout(figure, _gradient_title("image", share))
+    return _layout(figure, gradient_title("image", share))
 
 
 def gradient_spectrogram_figure(logmel: Sequence | np.ndarray, attribution: Sequence | np.ndarray, share: float | None = None,
@@ -213,14 +139,14 @@ def gradient_spectrogram_figure(logmel: Sequence | np.ndarray, attribution: Sequ
     """IG of the log-mel bins [32, 60] over the spectrogram (gray underneath, diverging on top,
     with a colour bar in attribution units)."""
     z = np.asarray(attribution, dtype=float)
-    limit = _symmetric(z)
+    limit = symmetric_limit(z)
     figure = go.Figure(go.Heatmap(z=np.asarray(logmel, dtype=float), colorscale="gray", zmin=-1, zmax=1, showscale=False,
                                   hoverinfo="skip"))
     figure.add_trace(go.Heatmap(z=z, colorscale=DIVERGING, zmin=-limit, zmax=limit, opacity=0.75, showscale=True,
                                 colorbar=colour_bar(ATTRIBUTION_BAR), name="IG", hovertemplate=_gradient_hover(baseline)))
     figure.update_xaxes(title_text="frame (20 ms)")
     figure.update_yaxes(title_text="mel bin")
-    return _layout(figure, _gradient_title("audio", share))
+    return _layout(figure, gradient_title("audio", share))
 
 
 def gradient_words_figure(words: Sequence[str], attribution: Sequence[float], share: float | None = None,
@@ -232,11 +158,7 @@ def gradient_words_figure(words: Sequence[str], attribution: Sequence[float], sh
                               hovertemplate=_gradient_hover(baseline, "%{y:.4f}")))
     figure.update_xaxes(type="category")
     figure.update_yaxes(title_text="attribution (logit)")
-    return _layout(figure, _gradient_title("text", share))
-
-
-def _gradient_title(modality: str, share: float | None) -> str:
-    return f"IG on {modality}" + (f" — {share:.0%} of the attribution" if share is not None else "")
+    return _layout(figure, gradient_title("text", share))
 
 
 def _gradient_hover(baseline: str | None, value: str = "%{z:.4f}") -> str:

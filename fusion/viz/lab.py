@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import plotly.graph_objects as go
+from fusion.viz._plotly import go
 
 from fusion.viz.compare import _layout, emap_bars, model_colour
 

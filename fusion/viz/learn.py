@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import plotly.graph_objects as go
+from fusion.viz._plotly import go
 
 from fusion.viz.architecture import MODALITY_COLOURS
 

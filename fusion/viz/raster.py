@@ -4,9 +4,9 @@ Why: a browser draws each Plotly chart in about 70 ms on a 2-core machine, and s
 Explore shows some eighteen, so every click took over a second to appear. A picture costs the
 browser almost nothing, and drawing one here takes a few milliseconds. The Plotly builders
 (``fusion.viz.explore``, ``fusion.viz.video``) stay for the page's "interactive charts" switch
-(hover, zoom, export); each function here has the same name and arguments as its Plotly twin and
-reads the same scales and titles from them (``attention_scale``, ``attention_title``, ...), so the
-two kinds of chart state the same numbers.
+(hover, zoom, export); each function here has the same name and arguments as its Plotly twin, and
+both read their scales and titles from ``fusion.viz.scales``, so the two kinds of chart state the
+same numbers. Nothing here imports Plotly (nor pandas with it).
 
 A ``Picture`` carries its title as text (the page prints it above the picture, where a reader and a
 test can read it); the picture holds the axes, the tick values and the colour bar with its unit.
@@ -24,11 +24,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from fusion.viz import explore as plotly_charts
-from fusion.viz import video as plotly_video
-from fusion.viz.explore import (ATTENTION_BAR, ATTRIBUTION_BAR, DOWN, HEIGHT, OTHER, PREDICTED, TOTAL, TRUE, UP,
-                                _gradient_title, _symmetric, attention_scale, attention_title, map_spread,
-                                shapley_title, waterfall_parts)
+from fusion.viz import scales
+from fusion.viz.scales import (ATTENTION_BAR, ATTRIBUTION_BAR, DOWN, HEIGHT, OTHER, PREDICTED, TOTAL, TRUE, UP,
+                               attention_scale, attention_title, gradient_title, map_spread, shapley_title,
+                               symmetric_limit, waterfall_parts)
 
 SCALE = 1.25  # pixels per layout pixel: pictures are drawn larger and shown shrunk, so text stays crisp
 WIDTH = 420  # layout pixels (a side-by-side column is about as wide; a picture is shown at its column's width)
@@ -54,21 +53,22 @@ class Picture:
 
 
 # ------------------------------------------------------------------------------ colours
-def _stops(name: str) -> list[tuple[float, float, float]]:
-    import plotly.colors as colours
-
-    scales = {"gray": ["rgb(0,0,0)", "rgb(255,255,255)"], "viridis": colours.sequential.Viridis,
-              "diverging": colours.diverging.RdBu[::-1]}  # RdBu_r, as the Plotly charts
-    return colours.convert_colors_to_same_type(list(scales[name]), "tuple")[0]  # a copy: it converts in place
+# the Plotly charts' colour scales as RGB stops: gray, Viridis and RdBu reversed (DIVERGING = "RdBu_r")
+STOPS = {
+    "gray": [(0, 0, 0), (255, 255, 255)],
+    "viridis": [(0x44, 0x01, 0x54), (0x48, 0x28, 0x78), (0x3E, 0x49, 0x89), (0x31, 0x68, 0x8E), (0x26, 0x82, 0x8E),
+                (0x1F, 0x9E, 0x89), (0x35, 0xB7, 0x79), (0x6E, 0xCE, 0x58), (0xB5, 0xDE, 0x2B), (0xFD, 0xE7, 0x25)],
+    "diverging": [(5, 48, 97), (33, 102, 172), (67, 147, 195), (146, 197, 222), (209, 229, 240), (247, 247, 247),
+                  (253, 219, 199), (244, 165, 130), (214, 96, 77), (178, 24, 43), (103, 0, 31)],
+}
 
 
 @lru_cache(maxsize=None)
 def lut(name: str) -> np.ndarray:
     """A 256-entry colour table [256, 3] uint8 from a named scale (gray, viridis, diverging)."""
-    stops = np.asarray(_stops(name), dtype=float)
-    at = np.linspace(0, 1, len(stops))
-    x = np.linspace(0, 1, 256)
-    return np.stack([np.interp(x, at, stops[:, c]) for c in range(3)], axis=1).__mul__(255).round().astype(np.uint8)
+    stops = np.asarray(STOPS[name], dtype=float)
+    at, x = np.linspace(0, 1, len(stops)), np.linspace(0, 1, 256)
+    return np.stack([np.interp(x, at, stops[:, c]) for c in range(3)], axis=1).round().astype(np.uint8)
 
 
 def coloured(values: np.ndarray, low: float, high: float, name: str) -> np.ndarray:
@@ -356,19 +356,19 @@ def _baseline_note(baseline: str | None) -> str:
 def gradient_image_figure(attribution: Sequence | np.ndarray, share: float | None = None, baseline: str | None = None) -> Picture:
     """IG of the 8x8 pixels, red raises the class and blue lowers it, on ±max with a colour bar."""
     z = np.asarray(attribution, dtype=float)
-    limit = _symmetric(z)
+    limit = symmetric_limit(z)
     chart = Chart(left=10, right=160, top=6, bottom=6)
     box = _square(chart)
     chart.paste(coloured(z, -limit, limit, "diverging"), box)
     chart.colour_bar("diverging", -limit, limit, ATTRIBUTION_BAR, x=box[2] + 12)
-    return chart.picture(_gradient_title("image", share), _baseline_note(baseline))
+    return chart.picture(gradient_title("image", share), _baseline_note(baseline))
 
 
 def gradient_spectrogram_figure(logmel: Sequence | np.ndarray, attribution: Sequence | np.ndarray, share: float | None = None,
                                 baseline: str | None = None) -> Picture:
     """IG of the log-mel bins [32, frames] over the spectrogram (gray under, diverging at 0.75 opacity)."""
     z = np.asarray(attribution, dtype=float)
-    limit = _symmetric(z)
+    limit = symmetric_limit(z)
     chart = Chart(right=84, bottom=40)
     under = coloured(np.asarray(logmel, dtype=float)[::-1], -1, 1, "gray")
     chart.paste(over(under, coloured(z[::-1], -limit, limit, "diverging"), 0.75), chart.box)
@@ -378,7 +378,7 @@ def gradient_spectrogram_figure(logmel: Sequence | np.ndarray, attribution: Sequ
     chart.x_labels([x0 + (t + 0.5) / z.shape[1] * (x1 - x0) for t in ticks], [number(t) for t in ticks])
     chart.text((x0 + x1) / 2, y1 + 20, "frame (20 ms)", 12, "ma")
     chart.colour_bar("diverging", -limit, limit, "attribution (logit)")
-    return chart.picture(_gradient_title("audio", share), _baseline_note(baseline))
+    return chart.picture(gradient_title("audio", share), _baseline_note(baseline))
 
 
 def _signed_bars(labels: Sequence[str], values: Sequence[float], axis: str, title: str, note: str = "") -> Picture:
@@ -395,20 +395,20 @@ def gradient_words_figure(words: Sequence[str], attribution: Sequence[float], sh
                           baseline: str | None = None) -> Picture:
     """IG per word: green raises the class, red lowers it (axis in attribution units)."""
     return _signed_bars([f"{i + 1}. {w}" for i, w in enumerate(words)], [float(v) for v in attribution],
-                        "attribution (logit)", _gradient_title("text", share), _baseline_note(baseline))
+                        "attribution (logit)", gradient_title("text", share), _baseline_note(baseline))
 
 
 # ----------------------------------------------------------------------------------- video
 def _strip_chart(frames: np.ndarray, rgb: np.ndarray, labels: Sequence[str], axis: str) -> Chart:
-    """A strip of frames (``rgb`` of ``plotly_video.strip``'s shape) at its aspect, a label under each frame."""
+    """A strip of frames (``rgb`` of ``scales.strip``'s shape) at its aspect, a label under each frame."""
     count, height, width = frames.shape
-    chart = Chart(height=plotly_video.STRIP_HEIGHT, left=6, right=6, top=6, bottom=40)
+    chart = Chart(height=scales.STRIP_HEIGHT, left=6, right=6, top=6, bottom=40)
     x0, y0, x1, y1 = chart.box
     strip_width = rgb.shape[1]
     scale = min((x1 - x0) / strip_width, (y1 - y0) / rgb.shape[0])
     box = (x0, y1 - rgb.shape[0] * scale, x0 + strip_width * scale, y1)
     chart.paste(rgb, box)
-    centres = [box[0] + (c + 0.5) * scale for c in plotly_video.frame_centres(count, width)]
+    centres = [box[0] + (c + 0.5) * scale for c in scales.frame_centres(count, width)]
     chart.x_labels(centres, labels, size=11)
     chart.text((x0 + x1) / 2, y1 + 20, axis, 11, "ma")
     return chart
@@ -418,7 +418,7 @@ def frame_strip_figure(frames: Sequence | np.ndarray, title: str | None = None) 
     array = np.asarray(frames, dtype=float)
     count, height, width = array.shape
     title = title or f"video: {count} frames of {height}×{width} px, grey 0 (black) to 1 (white), time →"
-    rgb = coloured(plotly_video.strip(array), 0, 1, "gray")
+    rgb = coloured(scales.strip(array), 0, 1, "gray")
     return _strip_chart(array, rgb, [f"frame {t + 1}" for t in range(count)], "").picture(title)
 
 
@@ -428,8 +428,8 @@ def attention_strip_figure(frames: Sequence | np.ndarray, attention: Sequence | 
     array, weights = np.asarray(frames, dtype=float), np.asarray(attention, dtype=float)
     _, high = attention_scale(weights)
     ratio, entropy = map_spread(weights)
-    rgb = blended(coloured(plotly_video.strip(array), 0, 1, "gray"), plotly_video.strip(weights), high)
-    labels = [f"{t + 1}: {s:.0%}" for t, s in enumerate(plotly_video.frame_shares(weights))]
+    rgb = blended(coloured(scales.strip(array), 0, 1, "gray"), scales.strip(weights), high)
+    labels = [f"{t + 1}: {s:.0%}" for t, s in enumerate(scales.frame_shares(weights))]
     axis = f"frame: share of the attention - colour 0..{high:.3g} (max {ratio:.1f}x uniform, entropy {entropy:.2f})"
     return _strip_chart(array, rgb, labels, axis).picture(title)
 
@@ -438,12 +438,12 @@ def gradient_strip_figure(frames: Sequence | np.ndarray, attribution: Sequence |
                           baseline: str | None = None) -> Picture:
     """IG per pixel [T, H, W] over the frames, red up and blue down on ±max logit; each label a frame's sum."""
     array, values = np.asarray(frames, dtype=float), np.asarray(attribution, dtype=float)
-    limit = _symmetric(values)
-    under = coloured(plotly_video.strip(array), 0, 1, "gray")
-    rgb = over(under, coloured(plotly_video.strip(values), -limit, limit, "diverging"), 0.75)
+    limit = symmetric_limit(values)
+    under = coloured(scales.strip(array), 0, 1, "gray")
+    rgb = over(under, coloured(scales.strip(values), -limit, limit, "diverging"), 0.75)
     labels = [f"{t + 1}: {s:+.2f}" for t, s in enumerate(values.sum(axis=(1, 2)))]
     axis = f"frame: summed IG (logit); colour: blue -{limit:.3g} to red +{limit:.3g} logit per pixel"
-    return _strip_chart(array, rgb, labels, axis).picture(_gradient_title("video", share), _baseline_note(baseline))
+    return _strip_chart(array, rgb, labels, axis).picture(gradient_title("video", share), _baseline_note(baseline))
 
 
 def temporal_shapley_figure(temporal: Mapping[str, Any], class_name: str) -> Picture:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import plotly.graph_objects as go
+from fusion.viz._plotly import go
 from plotly.subplots import make_subplots
 
 from fusion.viz.architecture import MODALITY_COLOURS

@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
-
-from fusion.viz.explore import (ATTENTION, ATTENTION_BAR, ATTRIBUTION_BAR, DIVERGING, DOWN, UP, _gradient_hover,
-                                _gradient_title, _layout, _symmetric, attention_scale, attention_title, colour_bar)
+from fusion.viz._plotly import go
+from fusion.viz.explore import _gradient_hover, _layout, colour_bar
+from fusion.viz.scales import (ATTENTION, ATTENTION_BAR, ATTRIBUTION_BAR, DIVERGING, DOWN, UP, attention_scale,
+                               attention_title, gradient_title, symmetric_limit)
 
 
 def picture_figure(image: np.ndarray, title: str = "image") -> go.Figure:
@@ -56,7 +56,7 @@ def token_weights_figure(
 
         return frame_tokens_figure(clip, values, title, signed, baseline)
     if signed:
-        colours = dict(colorscale=DIVERGING, zmin=-_symmetric(values), zmax=_symmetric(values), colorbar=colour_bar(ATTRIBUTION_BAR),
+        colours = dict(colorscale=DIVERGING, zmin=-symmetric_limit(values), zmax=symmetric_limit(values), colorbar=colour_bar(ATTRIBUTION_BAR),
                        hovertemplate=_gradient_hover(baseline))
     else:  # attention: 0..max, the title says how peaked it is (see ``attention_scale``)
         low, high = attention_scale(values)
@@ -97,7 +97,7 @@ def head_result_figures(result: Mapping[str, Any], views: Mapping[str, Any] | No
         share = result.get("integrated_gradients", {}).get(m)
         attribution = result.get("integrated_gradients_maps", {}).get(m)
         baseline = result.get("integrated_gradients_baselines", {}).get(m)
-        figure = None if attribution is None else token_weights_figure(attribution, layout, _gradient_title(m, share), picture,
+        figure = None if attribution is None else token_weights_figure(attribution, layout, gradient_title(m, share), picture,
                                                                       signed=True, baseline=baseline, clip=clip)
         if figure is not None:
             items[("gradients", m)] = figure

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import plotly.graph_objects as go
+from fusion.viz._plotly import go
 from plotly.subplots import make_subplots
 
 from fusion.training.loop import EpochRecord

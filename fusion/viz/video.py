@@ -17,40 +17,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 
 from fusion.video_io import even_indices
-
-from fusion.viz.explore import (ATTENTION, ATTENTION_BAR, ATTRIBUTION_BAR, DIVERGING, DOWN, HEIGHT, UP, _gradient_hover,
-                                _layout, _symmetric, attention_scale, attention_title, map_spread)
-
-GAP = 1  # pixels between frames in the strip
-STRIP_HEIGHT = 200
-
-
-def strip(frames: Sequence | np.ndarray) -> np.ndarray:
-    """``[T, H, W]`` -> ``[H, T * W + (T - 1) * GAP]``: the frames in a row, NaN between them."""
-    array = np.asarray(frames, dtype=float)
-    if array.ndim != 3 or not array.shape[0]:
-        raise ValueError(f"a frame strip needs [frames, height, width] values, got shape {array.shape}")
-    count, height, width = array.shape
-    out = np.full((height, count * width + (count - 1) * GAP), np.nan)
-    for t in range(count):
-        out[:, t * (width + GAP): t * (width + GAP) + width] = array[t]
-    return out
-
-
-def frame_centres(count: int, width: int) -> list[float]:
-    """The x coordinate of each frame's centre in the strip."""
-    return [t * (width + GAP) + (width - 1) / 2 for t in range(count)]
-
-
-def frame_shares(values: Sequence | np.ndarray) -> np.ndarray:
-    """Each frame's part of a ``[T, H, W]`` map's total (absolute values; equal parts when all are 0)."""
-    totals = np.abs(np.asarray(values, dtype=float)).sum(axis=(1, 2))
-    total = float(totals.sum())
-    return totals / total if total > 0 else np.full(len(totals), 1.0 / len(totals))
-
+from fusion.viz._plotly import go
+from fusion.viz.explore import _gradient_hover, _layout
+from fusion.viz.scales import (ATTENTION, ATTENTION_BAR, ATTRIBUTION_BAR, DIVERGING, DOWN, GAP, HEIGHT,  # noqa: F401
+                               STRIP_HEIGHT, UP, attention_scale, attention_title, frame_centres, frame_shares,
+                               map_spread, strip, symmetric_limit)
 
 def _strip_figure(frames: np.ndarray, labels: Sequence[str], title: str) -> go.Figure:
     count, height, width = frames.shape
@@ -91,7 +64,7 @@ def gradient_strip_figure(frames: Sequence | np.ndarray, attribution: Sequence |
     blue lowers it, on a symmetric scale in logit units (its range stated under the strip; the hover
     names the baseline); each tick is that frame's summed IG."""
     array, values = np.asarray(frames, dtype=float), np.asarray(attribution, dtype=float)
-    limit = _symmetric(values)
+    limit = symmetric_limit(values)
     sums = values.sum(axis=(1, 2))
     title = "IG on video" + (f" — {share:.0%} of the attribution" if share is not None else "")
     figure = _strip_figure(array, [f"{t + 1}: {s:+.2f}" for t, s in enumerate(sums)], title)
@@ -215,7 +188,7 @@ def frame_tokens_figure(clip: Sequence | np.ndarray, values: Sequence[float], ti
     weights = np.asarray(values, dtype=float)
     frames = token_frames(clip, weights.size)
     if signed:
-        limit = _symmetric(weights)
+        limit = symmetric_limit(weights)
         ticks = [f"{t + 1}: {v:+.2f}" for t, v in enumerate(weights)]
         colours = dict(colorscale=DIVERGING, zmin=-limit, zmax=limit, opacity=0.7, colorbar=_strip_colour_bar(ATTRIBUTION_BAR),
                        hovertemplate=_gradient_hover(baseline), name="IG")

@@ -105,7 +105,7 @@ def test_inputs_and_row_heights() -> None:
     picture = choose.input_figures({"image": np.zeros((4, 4, 3), dtype=np.uint8)}, built_in=False)
     assert picture["image"].data[0].type == "image"
     assert choose.row_height([figures["text"], None, "a sentence"]) == figures["text"].layout.height
-    assert choose.row_height([None]) == choose.explore.HEIGHT
+    assert choose.row_height([None]) == choose.HEIGHT
     pictures = choose.input_figures(views, "seven")  # the default: pictures, with the same titles and heights
     assert [pictures[m].title for m in figures] == [figures[m].layout.title.text for m in figures]
     assert choose.row_height([pictures["text"], pictures["image"]]) == pictures["image"].height == figures["image"].layout.height

@@ -57,6 +57,16 @@ def test_each_picture_has_a_plotly_twin_with_the_same_arguments_and_title(name) 
     assert picture.data_uri().startswith("data:image/png;base64,")
 
 
+def test_the_pictures_colour_scales_are_the_plotly_charts() -> None:
+    import plotly.colors
+
+    def rgb(colours: list[str]) -> list[tuple[int, int, int]]:
+        return [tuple(round(c * 255) for c in t) for t in plotly.colors.convert_colors_to_same_type(list(colours), "tuple")[0]]
+
+    assert raster.STOPS["viridis"] == rgb(plotly.colors.sequential.Viridis)
+    assert raster.STOPS["diverging"] == rgb(plotly.colors.diverging.RdBu[::-1]) and charts.DIVERGING == "RdBu_r"
+
+
 def test_colours_follow_the_scales_the_colour_bars_state() -> None:
     assert tuple(raster.lut("viridis")[0]) == (0x44, 0x01, 0x54)  # Plotly's Viridis, dark end first
     assert tuple(raster.lut("gray")[0]) == (0, 0, 0) and tuple(raster.lut("gray")[-1]) == (255, 255, 255)
