@@ -95,14 +95,15 @@ STRATEGY_NAMES = ("early", "late", "hybrid")
 
 def open_explore_side_by_side(page, url: str, timeout_ms: int = 60_000) -> None:
     """Open the app (Explore is the landing page), switch to side-by-side mode and wait until all
-    three strategies have predicted."""
+    three strategies have predicted and the pictures have loaded."""
     page.goto(url)
     page.wait_for_selector("text=What the models make of it", timeout=timeout_ms)
     page.get_by_text("side by side", exact=True).click()
     names = ", ".join(f"'{name}'" for name in STRATEGY_NAMES)
     page.wait_for_function(
         f"[{names}].every(name => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]"
-        ".some(e => e.innerText.startsWith(name + ' predicts ')))",
+        ".some(e => e.innerText.startsWith(name + ' predicts ')))"
+        " && [...document.querySelectorAll('img')].every(img => img.complete)",  # and the pictures are in
         timeout=timeout_ms,
     )
     for name in STRATEGY_NAMES:  # each column's charts are drawn, not just its headline
