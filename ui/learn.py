@@ -10,6 +10,7 @@ import streamlit as st
 from fusion.explain.analysis import shapley_shift
 from fusion.explain.cases import Preset
 from fusion.models.catalog import SHIPPED
+from fusion.models.config import FUSION_STRATEGIES
 from fusion.tasks import get_task
 from fusion.viz.learn import contribution_figure
 from ui.explore import open_in_explore
@@ -230,13 +231,50 @@ def reliance_by_group() -> None:
 
 
 def methods() -> None:
-    """What each explanation on Explore and Compare measures (the same words as beside the charts)."""
+    """What each explanation on Explore and Compare measures (the same words as beside the charts),
+    with the deletion test's figures on the shipped models."""
     from fusion.viz.reading import READING
 
     st.header("What each explanation measures")
-    for name in ("contributions", "attention", "gradients", "emap"):
+    for name in ("contributions", "attention", "faithfulness", "gradients", "emap"):
         with st.container(border=True):
             st.markdown(READING[name])
+            if name == "faithfulness":
+                faithfulness_table()
+
+
+FAITHFULNESS_TASKS = ("digits", "match")  # the built-in tasks whose maps have a target (README)
+
+
+def faithfulness_table() -> None:
+    """The deletion test of every shipped fusion model's maps, read from disk (Compare and ``python -m
+    fusion faithfulness`` measure it); a button measures the tasks that are missing."""
+    from fusion.explain.faithfulness import NotMeasured, faithfulness_rows, task_faithfulness
+
+    rows, missing = [], []
+    for task in FAITHFULNESS_TASKS:
+        try:
+            figures = task_faithfulness(fusion_models(task), task, measure=False)
+        except NotMeasured:
+            missing.append(task)
+            continue
+        rows += [{"task": task, **row} for row in faithfulness_rows(figures)]
+    if rows:
+        st.dataframe(rows, hide_index=True, height=35 * (len(rows) + 1) + 3)  # every row, no scrolling
+        st.caption("Measured on every test row; probabilities, so a drop of 0.1 is 10 percentage points.")
+    if missing:
+        st.caption(f"The deletion test has not been run on {' and '.join(missing)} yet (Compare runs it too).")
+        if st.button("Run it now (about 30 s a task)", key="learn_faithfulness"):
+            with st.spinner("Removing the most attended and random tokens of every test row…"):
+                for task in missing:
+                    task_faithfulness(fusion_models(task), task)
+            st.rerun()
+
+
+def fusion_models(task: str) -> dict:
+    """The shipped fusion models of ``task`` (the maps the README's table and the command measure;
+    Compare also has the unimodal ones)."""
+    return {name: model for name, model in task_models(task, SHIPPED).items() if name in FUSION_STRATEGIES}
 
 
 def interaction_lab() -> None:

@@ -30,7 +30,7 @@ READING = {
     ),
     "gradients": (
         "**Integrated Gradients (IG)**: the gradient of the explained class's logit, accumulated along a straight "
-        "path from a baseline (a blank image, silence, empty word slots; hover a map for its baseline) to the "
+        "path from a baseline (a blank image, silence, empty word slots; each map names its baseline, under the picture or in the interactive chart's hover) to the "
         "input, per pixel, frame or word. Red raises the logit, blue lowers it (colour bar in logit units); each "
         "modality's share is its part of the total absolute attribution. The number of steps doubles until the "
         "attributions add up to the logit's change from the baseline within 1 % (the convergence line says how "

@@ -32,7 +32,7 @@ def test_learn_shows_three_architectures_and_the_facts_with_computed_numbers() -
     from fusion.viz.reading import READING
 
     assert any(h.value == "What each explanation measures" for h in at.header)
-    assert all(READING[k] in text for k in ("contributions", "attention", "gradients", "emap"))  # the words beside the charts
+    assert all(READING[k] in text for k in ("contributions", "attention", "faithfulness", "gradients", "emap"))  # as beside the charts
     assert len([b for b in at.button if b.label == "Open in Explore"]) == 4
 
 
@@ -112,3 +112,29 @@ def test_the_motion_section_shows_measured_numbers_and_opens_a_wrong_direction_r
     assert facts["video digit"] == facts["caption digit"] and facts["video direction"] != facts["caption direction"]
     right = {name: explain_model(model, sample).predicted == sample.label for name, model in models.items()}
     assert right == {"early": True, "late": False, "hybrid": True}
+
+
+def test_learn_shows_the_deletion_test_of_every_shipped_map_once_measured(tmp_path, monkeypatch) -> None:
+    """Not measured (a fresh cache): a sentence and a button; the button measures, and the table then
+    shows exactly the measured figures (a stand-in deletion test, so the test stays fast)."""
+    from fusion.explain import faithfulness
+
+    monkeypatch.setenv("FUSION_CACHE_DIR", str(tmp_path))
+    at = open_learn()
+    assert any("has not been run on digits and match yet" in c.value for c in at.caption)
+    tables = len(at.dataframe)
+    measured = []
+
+    def stand_in(model, split, n=None, k=faithfulness.K, draws=faithfulness.DRAWS, seed=0):
+        measured.append(len(split))
+        return {m: faithfulness.Faithfulness(0.3, 0.1, (0.15, 0.25), len(split), 0.0, k) for m in model.modalities}
+
+    monkeypatch.setattr(faithfulness, "deletion_test", stand_in)
+    at.button(key="learn_faithfulness").click().run()
+    assert not at.exception
+    table = at.dataframe[tables].value
+    shipped = {(r["task"], r["model"]) for r in shipped_models()
+               if r["task"] in ("digits", "match") and r["model"] in ("early", "late", "hybrid")}
+    assert set(zip(table["task"], table["model"])) == shipped and len(measured) == len(shipped)  # every model, once
+    assert (table["n"] == 360).all() and (table["difference 95 % CI"] == "[+0.150, +0.250]").all()
+    assert table["beats random"].all() and not any("has not been run" in c.value for c in at.caption)
