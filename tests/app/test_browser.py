@@ -44,6 +44,8 @@ def test_explore_side_by_side_renders_three_strategies_without_errors(tmp_path: 
         predictions = page.locator("[data-testid=stMarkdownContainer]").filter(has_text=" predicts ").all_inner_texts()
         assert {text.split()[0] for text in predictions} >= {"early", "late", "hybrid"}
         # 3 inputs + per strategy: probabilities, Shapley and 3 attention maps, drawn as pictures that loaded
+        # (a data: picture decodes after it is in the page, so wait for the last ones)
+        page.wait_for_function(f"{DRAWN_CHARTS} >= 18", timeout=30_000)
         assert page.evaluate(DRAWN_CHARTS) == 18 and page.locator(".js-plotly-plot").count() == 0
         assert page.locator(ERRORS).count() == 0
         shots.mkdir(parents=True, exist_ok=True)
