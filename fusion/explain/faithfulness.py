@@ -71,16 +71,14 @@ def bootstrap_interval(values: np.ndarray, seed: int = 0, resamples: int = BOOTS
     return float(np.quantile(means, tail)), float(np.quantile(means, 1.0 - tail))
 
 
-def sample_drops(model: torch.nn.Module, inputs: Mapping[str, Tensor], k: int = K, draws: int = DRAWS,
-                 rng: np.random.Generator | None = None) -> dict[str, tuple[float, float, float, int]]:
-    """One sample (batch 1, every modality present): per modality with an attention map,
-    ``(attention_drop, random_drop, padding_share, k used)``; modalities with fewer than two
-    candidate tokens are left out. The whole input and every deleted variant of every modality go
-    through the model as one batch (a tiny model's time is mostly per call)."""
-    rng = rng if rng is not None else np.random.default_rng(0)
+def _variants(model: torch.nn.Module, inputs: Mapping[str, Tensor], k: int, draws: int,
+              rng: np.random.Generator) -> tuple[dict[str, Tensor], dict[str, tuple[int, int, float, int]]]:
+    """One sample's batch for the deletion test: the whole input, then per modality with an
+    attention map its top-k deletion and ``draws`` random ones; and per modality ``(first row,
+    rows, padding_share, k used)`` in that batch. Modalities with fewer than two candidate tokens
+    are left out."""
     result = AttentionMaps(model).attribute(inputs)
-    variants, rows = [{o: x for o, x in inputs.items()}], {}
-    shares: dict[str, tuple[float, int]] = {}
+    variants, rows, size = [dict(inputs)], {}, 1
     for m, weights in sorted(result.tokens.items()):
         spec = get_modality(m)
         real = spec.real_tokens(inputs[m])[0].numpy()
@@ -97,19 +95,35 @@ def sample_drops(model: torch.nn.Module, inputs: Mapping[str, Tensor], k: int = 
             masks[row, torch.as_tensor(tokens)] = True
         batch = {o: x.expand(len(chosen), *x.shape[1:]) for o, x in inputs.items()}
         batch[m] = spec.delete_tokens(batch[m], masks)
-        rows[m] = (sum(len(next(iter(v.values()))) for v in variants), len(chosen))
         variants.append(batch)
-        shares[m] = (float(weights[~real].sum() / total) if total > 0 else 0.0, used)
-    batch = {o: torch.cat([v[o] for v in variants]) for o in inputs}
-    with torch.no_grad():
-        probabilities = torch.softmax(model(batch).logits.to(torch.float64), -1)
+        rows[m] = (size, len(chosen), float(weights[~real].sum() / total) if total > 0 else 0.0, used)
+        size += len(chosen)
+    return {o: torch.cat([v[o] for v in variants]) for o in inputs}, rows
+
+
+def _drops(probabilities: Tensor, rows: Mapping[str, tuple[int, int, float, int]]) -> dict[str, tuple[float, float, float, int]]:
+    """Per modality ``(attention_drop, random_drop, padding_share, k used)`` from one sample's
+    batch probabilities (row 0: the whole input, whose predicted class is the target)."""
     target = int(probabilities[0].argmax())
     dropped = (probabilities[0, target] - probabilities[:, target]).numpy()
-    out = {}
-    for m, (start, count) in rows.items():
-        padding_share, used = shares[m]
-        out[m] = (float(dropped[start]), float(dropped[start + 1: start + count].mean()), padding_share, used)
-    return out
+    return {m: (float(dropped[start]), float(dropped[start + 1: start + count].mean()), share, used)
+            for m, (start, count, share, used) in rows.items()}
+
+
+def _probabilities(model: torch.nn.Module, batch: Mapping[str, Tensor]) -> Tensor:
+    with torch.no_grad():
+        return torch.softmax(model(dict(batch)).logits.to(torch.float64), -1)
+
+
+def sample_drops(model: torch.nn.Module, inputs: Mapping[str, Tensor], k: int = K, draws: int = DRAWS,
+                 rng: np.random.Generator | None = None) -> dict[str, tuple[float, float, float, int]]:
+    """One sample (batch 1, every modality present): per modality with an attention map,
+    ``(attention_drop, random_drop, padding_share, k used)``."""
+    batch, rows = _variants(model, inputs, k, draws, rng if rng is not None else np.random.default_rng(0))
+    return _drops(_probabilities(model, batch), rows)
+
+
+ROWS_PER_FORWARD = 16  # samples whose variants share one forward (a tiny model's time is mostly per call)
 
 
 def deletion_test(model: torch.nn.Module, split: Any, n: int | None = None, k: int = K, draws: int = DRAWS,
@@ -125,10 +139,16 @@ def deletion_test(model: torch.nn.Module, split: Any, n: int | None = None, k: i
     rng = np.random.default_rng(seed)
     rows = rng.permutation(len(split))[: len(split) if n is None else max(1, int(n))]
     found: dict[str, list[tuple[float, float, float, int]]] = {}
-    for row in rows:
-        inputs = {m: split.inputs[m][row : row + 1] for m in model.modalities}
-        for m, figures in sample_drops(model, inputs, k, draws, rng).items():
-            found.setdefault(m, []).append(figures)
+    for first in range(0, len(rows), ROWS_PER_FORWARD):
+        pending = [_variants(model, {m: split.inputs[m][row: row + 1] for m in model.modalities}, k, draws, rng)
+                   for row in rows[first: first + ROWS_PER_FORWARD]]
+        probabilities = _probabilities(model, {o: torch.cat([batch[o] for batch, _ in pending]) for o in model.modalities})
+        start = 0
+        for batch, where in pending:
+            size = len(next(iter(batch.values())))
+            for m, figures in _drops(probabilities[start: start + size], where).items():
+                found.setdefault(m, []).append(figures)
+            start += size
     out = {}
     for m, figures in found.items():
         table = np.array(figures, dtype=np.float64)
