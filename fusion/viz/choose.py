@@ -1,5 +1,5 @@
 """Which figures show one sample and one model's analysis on the Explore page, and how models'
-columns line up side by side (pure Plotly, no Streamlit).
+columns line up side by side (no Streamlit).
 
 A built-in model's result is drawn on the 8x8 image, the log-mel spectrogram and the words (as
 pictures, ``fusion.viz.raster``, or with ``interactive`` as Plotly charts); a head's result (it has

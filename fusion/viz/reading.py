@@ -88,7 +88,7 @@ def gradients_note(result: Mapping[str, Any]) -> str | None:
 
 
 WHAT_EACH_ANSWERS = (
-    "IG is a gradient attribution of the logit along one straight path from the baseline (hover a map for its "
+    "IG is a gradient attribution of the logit along one straight path from the baseline (each map names its "
     "baseline); Shapley is each modality's marginal contribution to the prediction, averaged over every subset of "
     "the other modalities being present or absent."
 )
