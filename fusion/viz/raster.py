@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -109,14 +110,18 @@ def plain(text: str) -> str:
     return "".join(c if ord(c) < 256 else "?" for c in text.translate(_ASCII))
 
 
+_FONT_LOCK = threading.Lock()  # the cached fonts are shared by every session's thread; FreeType faces are not thread-safe
+
+
 @lru_cache(maxsize=2048)
 def _label(text: str, size: int, anchor: str) -> tuple[Image.Image, tuple[int, int]]:
     """(mask, offset from the anchor point) of ``text``: tick values, class names and axis titles
     repeat from chart to chart, so each is rendered once."""
     face = font(size)
-    left, top, right, bottom = face.getbbox(text, anchor=anchor)
-    mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
-    ImageDraw.Draw(mask).text((-left, -top), text, font=face, anchor=anchor, fill=255)
+    with _FONT_LOCK:
+        left, top, right, bottom = face.getbbox(text, anchor=anchor)
+        mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+        ImageDraw.Draw(mask).text((-left, -top), text, font=face, anchor=anchor, fill=255)
     return mask, (left, top)
 
 
@@ -124,9 +129,10 @@ def _label(text: str, size: int, anchor: str) -> tuple[Image.Image, tuple[int, i
 def _turned(label: str, size: int) -> Image.Image:
     """``label`` drawn and turned a quarter turn (axis titles repeat: each is drawn once)."""
     face = font(size)
-    left, top, right, bottom = face.getbbox(label)
-    strip = Image.new("RGBA", (right - left + 2, bottom - top + 2), (255, 255, 255, 0))
-    ImageDraw.Draw(strip).text((1 - left, 1 - top), label, font=face, fill=INK)
+    with _FONT_LOCK:
+        left, top, right, bottom = face.getbbox(label)
+        strip = Image.new("RGBA", (right - left + 2, bottom - top + 2), (255, 255, 255, 0))
+        ImageDraw.Draw(strip).text((1 - left, 1 - top), label, font=face, fill=INK)
     return strip.rotate(90, expand=True)
 
 
@@ -198,14 +204,13 @@ class Chart:
         for x, label in zip(centres, labels):
             self.text(x, y, label, size, "ma")
 
-    def colour_bar(self, name: str, low: float, high: float, title: str, x: float | None = None,
-                   attention: bool = False) -> None:
-        """A vertical colour bar right of the plot box with ``low..high`` ticks and its unit
-        (``attention``: orange over white at its opacity, as the overlay)."""
+    def colour_bar(self, scale: str | None, low: float, high: float, title: str, x: float | None = None) -> None:
+        """A vertical colour bar right of the plot box with ``low..high`` ticks and its unit, on a
+        named colour ``scale`` (None: the attention overlay, orange over white at its opacity)."""
         x0 = self.box[2] + 10 if x is None else x
         y0, y1 = self.box[1], self.box[3]
         ramp = np.linspace(high, low, 64)[:, None]
-        rgb = blended(np.full((64, 1, 3), 255.0), ramp, high) if attention else coloured(ramp, low, high, name)
+        rgb = blended(np.full((64, 1, 3), 255.0), ramp, high) if scale is None else coloured(ramp, low, high, scale)
         self.paste(rgb, (x0, y0, x0 + 9, y1))
         self.draw.rectangle(self.px(x0, y0, x0 + 9, y1), outline=GRID)
         for value in tick_values(low, high, 3):
@@ -258,7 +263,7 @@ def image_figure(image: Sequence | np.ndarray, overlay: Sequence | np.ndarray | 
     box = _square(chart)
     chart.paste(rgb, box)
     if overlay is not None:
-        chart.colour_bar("", low, high, ATTENTION_BAR, x=box[2] + 12, attention=True)
+        chart.colour_bar(None, low, high, ATTENTION_BAR, x=box[2] + 12)
     return chart.picture(title)
 
 
@@ -300,7 +305,7 @@ def token_figure(words: Sequence[str], weights: Sequence[float] | None = None, t
         chart.draw.rectangle(chart.px(x0 + i * cell + 1.5, y0, x0 + (i + 1) * cell - 1.5, y1), fill=fill)
         chart.text(x0 + (i + 0.5) * cell, (y0 + y1) / 2, word, 14 if len(word) * count < 40 else 11, "mm", fill=(30, 30, 30))
     if weights is not None:
-        chart.colour_bar("", low, high, "attention weight", attention=True)
+        chart.colour_bar(None, low, high, "attention weight")
         title = attention_title(title, z)
     return chart.picture(title)
 
