@@ -23,9 +23,16 @@ def results() -> dict[tuple[str, str], dict]:
 def test_a_shipped_checkpoint_reproduces_its_recorded_metrics(results, task: str, name: str) -> None:
     recorded = read_metrics(checkpoint_dir(shipped_root(), task, name))
     assert recorded is not None, "metrics.json must be recorded beside the checkpoint"
-    measured = results[(task, name)]
-    for key in ("strategy", "accuracy", "n", "nll", "parameters", "corruption"):
+    assert_same_metrics(results[(task, name)], recorded)
+
+
+def assert_same_metrics(measured: dict, recorded: dict) -> None:
+    """Exactly the recorded results, but for nll's last decimal: it is recorded to 4 decimals, and
+    float32 sums run in another order on another CPU (AVX-512 or AVX2 kernels), so a value on a
+    rounding boundary may round one step apart (digits late's 1.05685008 was recorded as 1.0568)."""
+    for key in ("strategy", "accuracy", "n", "parameters", "corruption"):
         assert measured[key] == recorded[key], key
+    assert measured["nll"] == pytest.approx(recorded["nll"], abs=1e-4), "nll"
 
 
 def test_digits_fusion_beats_every_single_modality_by_ten_points(results) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from fusion.models.config import FUSION_STRATEGIES
 from fusion.tasks import Sample, Task
 from fusion.viz import choose
 from fusion.viz.raster import Picture
+from ui.ahead import Ahead
 from ui.state import TASK_KEY, choice, show_error, task_models, task_spec
 from ui.text import plain
 
@@ -367,15 +369,14 @@ def show_results(task: Task, source: str, case: tuple, sample: Sample, views: di
             st.toggle("interactive charts", key=key("interactive"), help=INTERACTIVE_HELP)
     with_gradients = bool(st.session_state.get(key("gradients")))  # its toggle is drawn below the maps
     results: dict[str, dict] = {}
+    items: dict[str, dict] = {}
     for name, col in zip(chosen, st.columns(len(chosen))):
         with col:
             try:
-                results[name] = analyse(task.name, source, name, *case, target, with_gradients)
+                results[name], items[name] = column(task, source, name, case, sample, views, target, with_gradients, scale)
                 st.markdown(headline(name, results[name], task.classes))
             except Exception as error:  # noqa: BLE001 - shown, the other columns stay alive
                 show_error(error)
-    items = {name: choose.result_items(name, result, views, task.classes, sample.label, scale, interactive(task))
-             for name, result in results.items()}
     gradients = {name: {row: item for row, item in each.items() if row[0] == choose.GRADIENTS} for name, each in items.items()}
     others = {name: {row: item for row, item in each.items() if row[0] != choose.GRADIENTS} for name, each in items.items()}
     draw_rows(task, source, chosen, results, others, "maps")
@@ -383,7 +384,61 @@ def show_results(task: Task, source: str, case: tuple, sample: Sample, views: di
               "model's gradient attributions, their convergence and whether they agree with the Shapley values.")
     if with_gradients:
         draw_rows(task, source, chosen, results, gradients, "gradients")
+    look_ahead(task, source, case, chosen, with_gradients, scale)
     return results
+
+
+# ------------------------------------------------------------ a model's column, computed ahead
+AHEAD = Ahead()
+
+
+def column_key(task: Task, source: str, name: str, case: tuple, target: int, gradients: bool, scale: str,
+               charts: bool) -> tuple:
+    """Everything one model's column depends on; the loaded model too (a run trained again is another)."""
+    return (task.name, source, name, id(task_models(task.name, source)[name]), *case, target, gradients, scale, charts)
+
+
+def column(task: Task, source: str, name: str, case: tuple, sample: Sample, views: dict, target: int,
+           gradients: bool, scale: str) -> tuple[dict, dict]:
+    """(analysis, charts by row) of one model: computed ahead (``look_ahead``) or now."""
+    charts = interactive(task)
+    ready = AHEAD.take(column_key(task, source, name, case, target, gradients, scale, charts))
+    if ready is not None:
+        return ready
+    result = analyse(task.name, source, name, *case, target, gradients)
+    return result, choose.result_items(name, result, views, task.classes, sample.label, scale, charts)
+
+
+def computed_column(model: Any, name: str, sample: Sample, views: dict, classes: tuple, target: int,
+                    gradients: bool, scale: str, charts: bool) -> tuple[dict, dict]:
+    """``column``'s work off the page (the same calls as ``analyse`` and the page's charts)."""
+    result = explain_model(model, sample, target, gradients=gradients).to_dict(maps=True)
+    return result, choose.result_items(name, result, views, classes, sample.label, scale, charts)
+
+
+def look_ahead(task: Task, source: str, case: tuple, chosen: list[str], gradients: bool, scale: str) -> None:
+    """After a step to a neighbouring test row, start the next row's columns in the background, in
+    the same direction, with the same levels, removed modalities, target choice and charts. Not on
+    the first row shown (the browser is still loading the page then) nor after a slider or toggle
+    on the same row; built-in tasks only (a dataset's heads would load encoders off the page)."""
+    index, files, levels, removed = case
+    if index is None or not task.is_built_in:
+        return
+    last, size = st.session_state.get(key("last_row")), split_size(task.name, source)
+    st.session_state[key("last_row")] = index
+    step = 1 if last == (index - 1) % size else -1 if last == (index + 1) % size else 0
+    if step == 0:
+        return
+    after = ((index + step) % size, files, levels, removed)
+    sample, views, _ = prepare(task.name, source, *after)
+    picked = st.session_state.get(target_key(task.name), AUTO)
+    target = sample.label if sample is not None and picked == AUTO else picked
+    if sample is None or target is None:
+        return
+    charts, models = interactive(task), task_models(task.name, source)
+    for name in chosen:
+        AHEAD.start(column_key(task, source, name, after, target, gradients, scale, charts),
+                    partial(computed_column, models[name], name, sample, views, task.classes, target, gradients, scale, charts))
 
 
 def draw_rows(task: Task, source: str, chosen: list[str], results: dict[str, dict], items: dict[str, dict],

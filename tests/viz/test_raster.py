@@ -141,3 +141,15 @@ def test_text_outside_the_bundled_font_is_spelled_or_replaced() -> None:
     assert raster.plain("max 3.4× uniform — ΔP → “x”") == 'max 3.4x uniform - dP -> "x"'
     assert raster.plain("数字 7") == "?? 7"
     assert raster.token_figure(["数字", "seven"]).png  # drawn, not an error
+
+
+def test_the_png_writer_is_lossless_and_standard() -> None:
+    noise = RNG.integers(0, 256, (37, 53, 3), dtype=np.uint8)  # odd sizes, every byte value
+    chart = raster.Chart()
+    chart.paste(raster.coloured(LOGMEL, -1, 1, "viridis"), chart.box)
+    chart.text(10, 10, "a chart's text")
+    for rgb in (noise, np.asarray(chart.image)):
+        decoded = Image.open(io.BytesIO(raster.png(rgb)))
+        decoded.load()  # Pillow checks each chunk's CRC and the stream's length
+        assert decoded.mode == "RGB" and decoded.size == (rgb.shape[1], rgb.shape[0])
+        assert np.array_equal(np.asarray(decoded), rgb)

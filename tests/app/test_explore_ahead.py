@@ -1,0 +1,55 @@
+"""Stepping through test rows: Explore computes the next row's columns in the background
+(``ui.ahead``), and what it then shows is what it would have computed on the click."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tests.app.test_explore import explore
+from ui import explore as page
+from ui.ahead import Ahead
+
+
+def test_a_job_is_handed_over_once_and_a_failed_one_not_at_all() -> None:
+    ahead, started = Ahead(size=2), threading.Event()
+    ahead.start("a", lambda: (started.set(), time.sleep(0.2), 41)[2])
+    started.wait(5)
+    ahead.start("a", lambda: 0)  # kept already: not started again
+    assert ahead.take("a") == 41  # waits for the running job
+    assert ahead.take("a") is None  # handed over once
+    ahead.start("bad", lambda: 1 / 0)
+    assert ahead.take("bad") is None  # the page computes it and shows the error itself
+    for name in "xyz":
+        ahead.start(name, lambda name=name: name)
+    assert ahead.keys() == ["y", "z"]  # at most two kept, the oldest dropped
+
+
+def kept_rows() -> set[int]:
+    """The test rows whose columns are computed ahead (a key's fifth item is the row)."""
+    return {key[4] for key in page.AHEAD.keys()}
+
+
+def images(at) -> list[str]:
+    return [image.proto.imgs[0].url for image in at.get("image")]
+
+
+def test_the_next_row_is_computed_ahead_and_shown_as_computed_on_the_click() -> None:
+    for key in page.AHEAD.keys():
+        page.AHEAD.take(key)
+    stepping = explore(explore_interactive=False)
+    assert not kept_rows()  # the first row shown: nothing ahead yet
+    stepping.button(key="explore_next").click().run()
+    assert kept_rows() == {2}  # a step forward: the next row is under way
+    stepping.button(key="explore_next").click().run()
+    assert not stepping.exception and not stepping.error
+    assert kept_rows() == {3}  # row 2's columns were taken; row 3's are under way
+    fresh = explore(explore_interactive=False, explore_index=2)  # row 2 computed on the page itself
+    assert images(stepping) == images(fresh) and len(images(fresh)) == 3 + 3 * 5
+    stepping.button(key="explore_prev").click().run()
+    assert 0 in kept_rows()  # a step back (to row 1) looks back
+
+    before = set(page.AHEAD.keys())
+    stepping.slider(key="explore_level_digits_builtin_image").set_value(0.5).run()
+    assert not stepping.exception
+    assert set(page.AHEAD.keys()) <= before  # a slider on the same row starts nothing
