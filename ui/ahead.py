@@ -50,6 +50,14 @@ class Ahead:
         except Exception:  # noqa: BLE001 - the page computes it again and shows the error itself
             return None
 
+    def drop_waiting(self) -> None:
+        """Cancel the jobs that have not started (a quicker step has passed their row), so the
+        next ones do not queue behind them."""
+        with self._lock:
+            for key, future in list(self._jobs.items()):
+                if future.cancel():
+                    del self._jobs[key]
+
     def keys(self) -> list[Hashable]:
         """The keys of the jobs kept, oldest first."""
         with self._lock:

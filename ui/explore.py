@@ -436,6 +436,7 @@ def look_ahead(task: Task, source: str, case: tuple, chosen: list[str], gradient
     if sample is None or target is None:
         return
     charts, models = interactive(task), task_models(task.name, source)
+    AHEAD.drop_waiting()
     for name in chosen:
         AHEAD.start(column_key(task, source, name, after, target, gradients, scale, charts),
                     partial(computed_column, models[name], name, sample, views, task.classes, target, gradients, scale, charts))

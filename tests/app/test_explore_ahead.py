@@ -24,6 +24,15 @@ def test_a_job_is_handed_over_once_and_a_failed_one_not_at_all() -> None:
         ahead.start(name, lambda name=name: name)
     assert ahead.keys() == ["y", "z"]  # at most two kept, the oldest dropped
 
+    queue, running, release = Ahead(size=4), threading.Event(), threading.Event()
+    queue.start("running", lambda: (running.set(), release.wait())[1])
+    queue.start("waiting", lambda: 2)
+    running.wait(5)
+    queue.drop_waiting()  # a quicker step passed the waiting job's row
+    assert queue.keys() == ["running"]
+    release.set()
+    assert queue.take("running") is True
+
 
 def kept_rows() -> set[int]:
     """The test rows whose columns are computed ahead (a key's fifth item is the row)."""
