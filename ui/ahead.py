@@ -5,7 +5,9 @@ through rows shows each sooner (``benchmarks.interaction``: "next sample").
 Why a thread of our own and not Streamlit's caches: a cached function called outside a script run
 has no page to draw its spinner on. The work is the same call the page would make (same key, same
 function), and a job's result is handed over once, then dropped; a failed job hands over nothing,
-so the page computes the column itself and shows the error as usual.
+so the page computes the column itself and shows the error as usual. One queue serves every
+session of the server (one thread: the look-ahead never takes more than one core); a step in one
+session cancels another's jobs that have not started, which then computes its row on the click.
 """
 
 from __future__ import annotations

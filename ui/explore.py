@@ -430,7 +430,10 @@ def look_ahead(task: Task, source: str, case: tuple, chosen: list[str], gradient
     if step == 0:
         return
     after = ((index + step) % size, files, levels, removed)
-    sample, views, _ = prepare(task.name, source, *after)
+    try:
+        sample, views, _ = prepare(task.name, source, *after)
+    except Exception:  # noqa: BLE001 - only an optimisation: that row shows its own error when it is visited
+        return
     picked = st.session_state.get(target_key(task.name), AUTO)
     target = sample.label if sample is not None and picked == AUTO else picked
     if sample is None or target is None:
