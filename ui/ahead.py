@@ -22,8 +22,8 @@ from fusion.threads import use_app_threads
 
 
 class Ahead:
-    """Jobs by key, run one at a time in a background thread; at most ``size`` kept (the oldest
-    not yet started is cancelled)."""
+    """Jobs by key, run one at a time in a background thread; at most ``size`` kept (beyond that
+    the oldest is dropped, and cancelled if it has not started)."""
 
     def __init__(self, size: int = 8) -> None:
         self.size = size

@@ -104,9 +104,13 @@ def unfamiliar(task: str, source: str, index: int | None, files: tuple, levels: 
 
 @st.cache_data(show_spinner="Analysing…", max_entries=256)
 def analyse(task: str, source: str, name: str, index: int | None, files: tuple, levels: tuple, removed: tuple,
-            target: int | None = None, gradients: bool = False) -> dict:
+            target: int | None = None, gradients: bool = False, _computed: dict | None = None) -> dict:
     """The one adapter from ``explain_model`` to the page's plain dict (``target`` None: the
-    predicted class; Integrated Gradients only when their section is open)."""
+    predicted class; Integrated Gradients only when their section is open). ``_computed``: the
+    same analysis done ahead (``look_ahead``), kept under this key instead of computed again
+    (Streamlit leaves arguments starting with ``_`` out of the key)."""
+    if _computed is not None:
+        return _computed
     sample = prepare(task, source, index, files, levels, removed)[0]
     return explain_model(task_models(task, source)[name], sample, target, gradients=gradients).to_dict(maps=True)
 
@@ -400,12 +404,13 @@ def column_key(task: Task, source: str, name: str, case: tuple, target: int, gra
 
 def column(task: Task, source: str, name: str, case: tuple, sample: Sample, views: dict, target: int,
            gradients: bool, scale: str) -> tuple[dict, dict]:
-    """(analysis, charts by row) of one model: computed ahead (``look_ahead``) or now."""
+    """(analysis, charts by row) of one model: computed ahead (``look_ahead``) or now. An analysis
+    done ahead goes into ``analyse``'s cache, so a later rerun on the row (scale, toggles) reads it."""
     charts = interactive(task)
     ready = AHEAD.take(column_key(task, source, name, case, target, gradients, scale, charts))
+    result = analyse(task.name, source, name, *case, target, gradients, _computed=ready[0] if ready else None)
     if ready is not None:
-        return ready
-    result = analyse(task.name, source, name, *case, target, gradients)
+        return result, ready[1]
     return result, choose.result_items(name, result, views, task.classes, sample.label, scale, charts)
 
 

@@ -43,7 +43,7 @@ def images(at) -> list[str]:
     return [image.proto.imgs[0].url for image in at.get("image")]
 
 
-def test_the_next_row_is_computed_ahead_and_shown_as_computed_on_the_click() -> None:
+def test_the_next_row_is_computed_ahead_and_shown_as_computed_on_the_click(monkeypatch) -> None:
     for key in page.AHEAD.keys():
         page.AHEAD.take(key)
     stepping = explore(explore_interactive=False)
@@ -53,8 +53,20 @@ def test_the_next_row_is_computed_ahead_and_shown_as_computed_on_the_click() -> 
     stepping.button(key="explore_next").click().run()
     assert not stepping.exception and not stepping.error
     assert kept_rows() == {3}  # row 2's columns were taken; row 3's are under way
+    shown = images(stepping)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("analysed again")
+
+    with monkeypatch.context() as patch:  # row 2's analyses, done ahead, are in the page's cache now
+        patch.setattr(page, "explain_model", refuse)
+        stepping.toggle(key="explore_interactive").set_value(True).run()  # the same row, other charts
+        assert not stepping.exception and not stepping.error, [e.value for e in stepping.error]
+        assert len(stepping.get("plotly_chart")) == 3 + 3 * 5
+    stepping.toggle(key="explore_interactive").set_value(False).run()
     fresh = explore(explore_interactive=False, explore_index=2)  # row 2 computed on the page itself
-    assert images(stepping) == images(fresh) and len(images(fresh)) == 3 + 3 * 5
+    assert shown == images(fresh) and len(images(fresh)) == 3 + 3 * 5
+
     stepping.button(key="explore_prev").click().run()
     assert 0 in kept_rows()  # a step back (to row 1) looks back
 
