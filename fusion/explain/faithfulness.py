@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from fusion.explain.attention import AttentionMaps
+from fusion.explain.attention import AttentionMaps, AttentionResult
 from fusion.modalities import get_modality
 
 K = 4
@@ -71,13 +71,12 @@ def bootstrap_interval(values: np.ndarray, seed: int = 0, resamples: int = BOOTS
     return float(np.quantile(means, tail)), float(np.quantile(means, 1.0 - tail))
 
 
-def _variants(model: torch.nn.Module, inputs: Mapping[str, Tensor], k: int, draws: int,
+def _variants(inputs: Mapping[str, Tensor], result: AttentionResult, k: int, draws: int,
               rng: np.random.Generator) -> tuple[dict[str, Tensor], dict[str, tuple[int, int, float, int]]]:
-    """One sample's batch for the deletion test: the whole input, then per modality with an
-    attention map its top-k deletion and ``draws`` random ones; and per modality ``(first row,
-    rows, padding_share, k used)`` in that batch. Modalities with fewer than two candidate tokens
-    are left out."""
-    result = AttentionMaps(model).attribute(inputs)
+    """One sample's batch for the deletion test (``result``: its attention maps): the whole input,
+    then per modality with an attention map its top-k deletion and ``draws`` random ones; and per
+    modality ``(first row, rows, padding_share, k used)`` in that batch. Modalities with fewer than
+    two candidate tokens are left out."""
     variants, rows, size = [dict(inputs)], {}, 1
     for m, weights in sorted(result.tokens.items()):
         spec = get_modality(m)
@@ -119,11 +118,12 @@ def sample_drops(model: torch.nn.Module, inputs: Mapping[str, Tensor], k: int = 
                  rng: np.random.Generator | None = None) -> dict[str, tuple[float, float, float, int]]:
     """One sample (batch 1, every modality present): per modality with an attention map,
     ``(attention_drop, random_drop, padding_share, k used)``."""
-    batch, rows = _variants(model, inputs, k, draws, rng if rng is not None else np.random.default_rng(0))
+    result = AttentionMaps(model).attribute(inputs)
+    batch, rows = _variants(inputs, result, k, draws, rng if rng is not None else np.random.default_rng(0))
     return _drops(_probabilities(model, batch), rows)
 
 
-ROWS_PER_FORWARD = 16  # samples whose variants share one forward (a tiny model's time is mostly per call)
+ROWS_PER_FORWARD = 16  # samples whose maps, then variants, share one forward (a tiny model's time is mostly per call)
 
 
 def deletion_test(model: torch.nn.Module, split: Any, n: int | None = None, k: int = K, draws: int = DRAWS,
@@ -140,8 +140,11 @@ def deletion_test(model: torch.nn.Module, split: Any, n: int | None = None, k: i
     rows = rng.permutation(len(split))[: len(split) if n is None else max(1, int(n))]
     found: dict[str, list[tuple[float, float, float, int]]] = {}
     for first in range(0, len(rows), ROWS_PER_FORWARD):
-        pending = [_variants(model, {m: split.inputs[m][row: row + 1] for m in model.modalities}, k, draws, rng)
-                   for row in rows[first: first + ROWS_PER_FORWARD]]
+        chunk = rows[first: first + ROWS_PER_FORWARD]
+        inputs = {m: split.inputs[m][torch.as_tensor(chunk)] for m in model.modalities}
+        maps = AttentionMaps(model).attribute_each(inputs)
+        pending = [_variants({m: x[i: i + 1] for m, x in inputs.items()}, result, k, draws, rng)
+                   for i, result in enumerate(maps)]
         probabilities = _probabilities(model, {o: torch.cat([batch[o] for batch, _ in pending]) for o in model.modalities})
         start = 0
         for batch, where in pending:

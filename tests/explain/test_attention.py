@@ -365,3 +365,24 @@ def test_rejects_training_mode_batches_and_unknown_methods(tiny_config, make_inp
         AttentionMaps(model).attribute(inputs)
     with pytest.raises(ValueError, match="rollout"):
         AttentionMaps(model, method="grad")
+
+
+@pytest.mark.parametrize(("task", "strategy", "operator"), [
+    ("tri", "early", "concat"), ("tri", "early", "gated"), ("tri", "late", None), ("duo", "hybrid", "gated"),
+    ("tri", "hybrid", "product"), ("duo", "hybrid", "bottleneck"),
+])
+def test_attribute_each_row_of_a_batch_is_attribute_of_that_row_alone(tiny_config, make_inputs, task, strategy, operator):
+    model = model_for(tiny_config, task, strategy, operator) if operator else model_for(tiny_config, task, strategy)
+    inputs = make_inputs(model.modalities, batch=5)
+    each = AttentionMaps(model).attribute_each(inputs)
+    assert len(each) == 5
+    for row, result in enumerate(each):
+        alone = AttentionMaps(model).attribute(one_sample(inputs, row))
+        assert sorted(result.tokens) == sorted(alone.tokens) and result.words == alone.words
+        for name in ("maps", "tokens", "self_maps", "self_tokens"):
+            for m, values in getattr(alone, name).items():
+                np.testing.assert_allclose(getattr(result, name)[m], values, atol=1e-6, err_msg=f"{name}[{m}], row {row}")
+        for name in ("shares", "cls_share", "modality_weights"):
+            assert (getattr(result, name) or {}) == pytest.approx(getattr(alone, name) or {}, abs=1e-6), name
+    rows = [r.tokens[sorted(r.tokens)[0]] for r in each] if each[0].tokens else []
+    assert not rows or not all(np.allclose(rows[0], other) for other in rows[1:])  # the rows differ: no row read twice
