@@ -32,9 +32,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    load = os.getloadavg()[0]  # before the runs: each run loads the machine for the next
     timings = [one_cold_start() for _ in range(args.runs)]
     timings.sort()
-    print(f"machine: {os.cpu_count()} CPUs")
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at start")
     print(f"cold start to a rendered Explore page: median {statistics.median(timings):.2f} s, "
           f"min {timings[0]:.2f} s, max {timings[-1]:.2f} s over {len(timings)} runs")
 

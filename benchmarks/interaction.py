@@ -11,7 +11,9 @@ single view (one model) and side by side (three), for:
 - remove toggle (the audio "remove" toggle, switched on and off),
 - strategy switch (single view only: pick another model).
 
-Prints, per view and interaction, the median and the spread over ``--runs`` repetitions.
+Prints, per view and interaction, the median and the spread over ``--runs`` repetitions. An
+interaction whose re-run is not seen within 30 s is left out of its figures, named on stderr, and
+counted as missed on its line.
 Usage: python -m benchmarks.interaction [--runs 10]
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 
 from tools.app_server import STRATEGY_NAMES, chromium_page, open_explore_side_by_side, running_app
@@ -27,7 +30,7 @@ from tools.app_server import STRATEGY_NAMES, chromium_page, open_explore_side_by
 # Resolves once the app's script has started and finished again after the interaction and every
 # picture has loaded, then waits two animation frames (the charts are painted). Set up before the
 # interaction, so a fast re-run is not missed.
-ARM = """() => { window.__start = null;
+ARM = """() => { window.__start = null; window.__before = document.querySelector('[data-testid="stMain"]').innerText;
   const start = () => { if (window.__start === null) window.__start = performance.now(); };
   document.addEventListener('pointerdown', start, {capture: true, once: true});
   document.addEventListener('keydown', start, {capture: true, once: true});
@@ -50,12 +53,22 @@ ARM = """() => { window.__start = null;
 }); }"""
 
 
-def timed(page, action) -> float:
+MISSED_AFTER_MS = 30_000  # a re-run not seen by then is reported as missed, and the run goes on
+
+
+def timed(page, action) -> float | None:
     """Seconds from the interaction (the browser's pointer-down or key-down event, so Playwright's
-    own checks before it clicks do not count) to the drawn result."""
+    own checks before it clicks do not count) to the drawn result; None when no re-run was seen."""
     page.evaluate(ARM)
     action()
-    end = page.evaluate("Promise.race([window.__rendered, new Promise((_, no) => setTimeout(() => no('no re-run in 120 s'), 120000))])")
+    end = page.evaluate(f"Promise.race([window.__rendered, new Promise(done => setTimeout(() => done(null), {MISSED_AFTER_MS}))])")
+    if end is None:
+        state = page.evaluate("document.querySelector('[data-test-script-state]').getAttribute('data-test-script-state')")
+        event = page.evaluate("window.__start !== null")
+        changed = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').innerText !== window.__before")
+        print(f"    missed: no re-run seen within {MISSED_AFTER_MS // 1000} s (script state {state!r}, input event "
+              f"{'seen' if event else 'not seen'}, page text {'changed' if changed else 'unchanged'})", file=sys.stderr, flush=True)
+        return None
     return (end - page.evaluate("window.__start")) / 1000
 
 
@@ -78,8 +91,8 @@ def interactions(page, single: bool) -> dict:
     return steps
 
 
-def run_view(page, single: bool, runs: int) -> dict[str, list[float]]:
-    timings: dict[str, list[float]] = {}
+def run_view(page, single: bool, runs: int) -> dict[str, list[float | None]]:
+    timings: dict[str, list[float | None]] = {}
     strategies = iter((STRATEGY_NAMES[1:] + STRATEGY_NAMES[:1]) * runs)  # each click picks another model
     for name, act in interactions(page, single).items():
         timings[name] = []
@@ -90,14 +103,20 @@ def run_view(page, single: bool, runs: int) -> dict[str, list[float]]:
                 strategy = next(strategies)
                 act = lambda s=strategy: page.get_by_text(s, exact=True).first.click()  # noqa: E731
             timings[name].append(timed(page, act))
+            if timings[name][-1] is None:
+                print(f"    ({'single view' if single else 'side by side'} · {name}, run {i + 1})", file=sys.stderr, flush=True)
     return timings
 
 
-def report(view: str, timings: dict[str, list[float]]) -> None:
-    for name, values in timings.items():
-        values = sorted(values)
+def report(view: str, timings: dict[str, list[float | None]]) -> None:
+    for name, found in timings.items():
+        values = sorted(v for v in found if v is not None)
+        missed = f", {len(found) - len(values)} missed" if len(values) < len(found) else ""
+        if not values:
+            print(f"  {view:>12} · {name:<16} no re-run seen in {len(found)} runs")
+            continue
         print(f"  {view:>12} · {name:<16} median {statistics.median(values):.2f} s  "
-              f"(min {values[0]:.2f}, max {values[-1]:.2f}; {len(values)} runs)")
+              f"(min {values[0]:.2f}, max {values[-1]:.2f}; {len(values)} runs{missed})")
 
 
 def main() -> None:
