@@ -398,8 +398,9 @@ AHEAD = Ahead()
 
 def column_key(task: Task, source: str, name: str, case: tuple, target: int, gradients: bool, scale: str,
                charts: bool) -> tuple:
-    """Everything one model's column depends on; the loaded model too (a run trained again is another)."""
-    return (task.name, source, name, id(task_models(task.name, source)[name]), *case, target, gradients, scale, charts)
+    """Everything one model's column depends on; the loaded model itself too (a run trained again is
+    another), held, not its ``id``: a freed model's id can be a new model's, the object cannot."""
+    return (task.name, source, name, task_models(task.name, source)[name], *case, target, gradients, scale, charts)
 
 
 def column(task: Task, source: str, name: str, case: tuple, sample: Sample, views: dict, target: int,

@@ -74,3 +74,23 @@ def test_the_next_row_is_computed_ahead_and_shown_as_computed_on_the_click(monke
     stepping.slider(key="explore_level_digits_builtin_image").set_value(0.5).run()
     assert not stepping.exception
     assert set(page.AHEAD.keys()) <= before  # a slider on the same row starts nothing
+
+
+def test_a_column_key_holds_its_model_so_a_new_model_never_takes_an_old_column(monkeypatch) -> None:
+    import gc
+    import weakref
+
+    class Model:  # stands in for a loaded model (identity hashing, as torch modules)
+        pass
+
+    task = type("T", (), {"name": "digits"})()
+    old = Model()
+    monkeypatch.setattr(page, "task_models", lambda task, source: {"early": old})
+    key = page.column_key(task, "shipped", "early", (3, (), (), ()), 0, False, "probability", False)
+    alive = weakref.ref(old)
+    del old
+    gc.collect()
+    assert alive() is not None  # the kept key keeps its model: its id cannot be reused
+    new = Model()
+    monkeypatch.setattr(page, "task_models", lambda task, source: {"early": new})
+    assert page.column_key(task, "shipped", "early", (3, (), (), ()), 0, False, "probability", False) != key
