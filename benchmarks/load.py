@@ -34,7 +34,7 @@ TASK = "digits"
 STRATEGIES = ("early", "late", "hybrid")
 UPLOAD = ROOT / "tests" / "assets" / "digit.png"
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
-TITLE = "(p => ((p.layout && p.layout.title && p.layout.title.text) || '').replace(/<[^>]*>/g, ''))"
+TITLE = "(p => ((p.layout && p.layout.title && p.layout.title.text) || '').replace(/<br>/g, ' ').replace(/<[^>]*>/g, ''))"
 PLOTS = f"[...document.querySelectorAll('.js-plotly-plot')].map({TITLE})"  # every Plotly chart's title, as text
 ACCURACY = """() => { const out = {};
   for (const p of document.querySelectorAll('.js-plotly-plot')) {

@@ -55,8 +55,9 @@ def progress_panel() -> None:
         st.markdown(f"Run **`{job.run_name}`** is now selectable in the sidebar's **Models** select "
                     f"(task `{state.task}`).")
         if not st.session_state.get("train_refreshed"):
-            # New weights under a run name the cache may have seen: load them afresh; redraw the sidebar.
-            cached_models.clear()
+            # New weights under a run name the cache may have seen: load that run afresh (only that
+            # one: other sessions keep their models loaded); redraw the sidebar.
+            cached_models.clear(state.task, job.run_name)
             st.session_state["train_refreshed"] = True
             st.rerun(scope="app")
     else:

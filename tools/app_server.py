@@ -132,9 +132,11 @@ def open_dataset_side_by_side(page, url: str, task: str, timeout_ms: int = 60_00
 
 GRADIENTS_SECTION = "Integrated Gradients: gradient attribution"  # the start of Explore's IG toggle
 
-# Every chart's title on the page, as text: Plotly's (Compare, Explore's "interactive charts") and the
-# captions printed above Explore's pictures.
-CHART_TITLES = "[...document.querySelectorAll('.gtitle, [data-testid=\"stCaptionContainer\"]')].map(e => e.textContent)"
+# Every chart's title on the page, as text: Plotly's (Compare, Explore's "interactive charts"; a long
+# one is drawn as lines, joined here by spaces) and the captions printed above Explore's pictures.
+CHART_TITLES = ("[...document.querySelectorAll('.gtitle, [data-testid=\"stCaptionContainer\"]')].map(e => "
+                "e.querySelector('tspan.line') ? [...e.querySelectorAll('tspan.line')].map(l => l.textContent).join(' ') "
+                ": e.textContent)")
 # How many charts are drawn: Plotly charts with their SVG, and pictures that have loaded.
 DRAWN_CHARTS = ("(document.querySelectorAll('.js-plotly-plot .main-svg').length / 2 + [...document.querySelectorAll("
                 "'[data-testid=\"stImage\"] img')].filter(img => img.complete && img.naturalWidth > 0).length)")

@@ -140,6 +140,6 @@ def progress_panel() -> None:
 
 def open_in_explore(task: str, run: str) -> None:
     """Button callback (runs before the sidebar widgets): choose the new dataset and run there."""
-    cached_models.clear()
+    cached_models.clear(task, run)  # this run's models only: other sessions keep theirs loaded
     st.session_state[TASK_KEY], st.session_state[SOURCE_KEY] = task, run
     st.session_state[SWITCH_KEY] = True

@@ -19,6 +19,12 @@ pytestmark = pytest.mark.skipif(
     reason=f"{CHROMIUM} is not installed (apt-get install chromium); CI installs it",
 )
 CHEAP = {"image": "pixels", "audio": "logmel", "text": "words"}
+# The Plotly charts whose title runs past the chart's edge (Plotly cuts it there), as their titles.
+CUT_TITLES = """[...document.querySelectorAll('.js-plotly-plot')].filter(plot => {
+  const title = plot.querySelector('.gtitle'), chart = plot.getBoundingClientRect();
+  const box = title ? title.getBoundingClientRect() : chart;
+  return box.left < chart.left - 1 || box.right > chart.right + 1;
+}).map(plot => plot.querySelector('.gtitle').textContent)"""
 
 
 def test_a_dataset_task_is_explored_side_by_side_in_the_browser(small_dataset, session_cache, tmp_path) -> None:
@@ -33,6 +39,9 @@ def test_a_dataset_task_is_explored_side_by_side_in_the_browser(small_dataset, s
         open_gradients(page, 3, title="IG on image")
         assert page.locator("text=IG on image").count() >= 3
         assert page.locator(ERRORS).count() == 0
+        # side by side, every chart's title fits its column (long ones are drawn in lines)
+        assert page.locator(".js-plotly-plot .gtitle").count() >= 12
+        assert page.evaluate(CUT_TITLES) == []
 
         page.get_by_role("link", name="Your data").click()
         page.get_by_role("textbox", name="Dataset folder on this machine").fill(str(small_dataset))

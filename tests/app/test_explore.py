@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from fusion.errors import InputError
 from fusion.tasks import sample_from_files
+from fusion.viz.explore import one_line
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ROOT / "tests" / "assets"
@@ -41,7 +42,7 @@ def charts(at: AppTest) -> list[dict]:
 
 
 def titles(at: AppTest) -> list[str]:
-    return [spec["layout"]["title"]["text"] for spec in charts(at)]
+    return [one_line(spec["layout"]["title"]["text"]) for spec in charts(at)]
 
 
 def upload(at: AppTest, modality: str, name: str, mime: str, prefix: str = "explore_") -> None:
@@ -66,7 +67,7 @@ def result_rows(at: AppTest, columns: int = 3) -> list[tuple[set[str], int]]:
         kinds, placeholders = set(), 0
         for column in kids:
             specs = [json.loads(c.proto.spec) for c in column.get("plotly_chart")]
-            kinds |= {chart_kind(spec["layout"]["title"]["text"]) for spec in specs}
+            kinds |= {chart_kind(one_line(spec["layout"]["title"]["text"])) for spec in specs}
             placeholders += not specs and bool(column.get("caption"))
         if kinds:
             rows.append((kinds, placeholders))

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from fusion.embeddings.cache import EmbeddingCache
 from fusion.embeddings.runs import load_dataset, train_head
+from fusion.viz.explore import one_line
 from tests.app.test_explore import ASSETS, predictions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +51,7 @@ def test_a_test_row_is_explored_side_by_side_without_corruption_sliders(explore)
     assert [t.label for t in at.toggle][:3] == ["remove the audio", "remove the image", "remove the text"]
     assert at.segmented_control(key="explore_view").value == "side by side"
     assert [p.split("**")[1] for p in predictions(at)] == ["early", "late", "hybrid"]
-    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    titles = [one_line(json.loads(c.proto.spec)["layout"]["title"]["text"]) for c in at.get("plotly_chart")]
     assert sum(t.startswith("IG on image") for t in titles) == 3
     assert any("line" in m.value and "manifest.csv" in m.value for m in at.markdown)
 

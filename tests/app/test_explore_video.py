@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from fusion.viz.explore import one_line
 from tests.app.test_explore import charts, explore, predictions, titles
 from tools import drawn_clips as clips
 
@@ -18,11 +19,11 @@ def videos(at) -> list:
 
 
 def strip_ticks(at, prefix: str) -> list[list[str]]:
-    return [spec["layout"]["xaxis"]["ticktext"] for spec in charts(at) if spec["layout"]["title"]["text"].startswith(prefix)]
+    return [spec["layout"]["xaxis"]["ticktext"] for spec in charts(at) if one_line(spec["layout"]["title"]["text"]).startswith(prefix)]
 
 
 def yes_probability(at, model: str) -> float:
-    spec = next(s for s in charts(at) if s["layout"]["title"]["text"] == f"{model}: probabilities")
+    spec = next(s for s in charts(at) if one_line(s["layout"]["title"]["text"]) == f"{model}: probabilities")
     return float(spec["data"][0]["y"][1])
 
 

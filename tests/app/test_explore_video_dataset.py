@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from fusion.embeddings.cache import EmbeddingCache
 from fusion.embeddings.runs import load_dataset, train_head
 from fusion.viz import video
-from fusion.viz.explore import ATTENTION_BAR, ATTRIBUTION_BAR
+from fusion.viz.explore import ATTENTION_BAR, ATTRIBUTION_BAR, one_line
 from tests.app.test_explore import predictions
 from tests.embeddings.test_video_dataset import video_dataset  # noqa: F401 - pytest fixture
 from tools import drawn_clips as clips
@@ -45,7 +45,7 @@ def explore(runs, monkeypatch, task: str) -> AppTest:
 def strips(at, start: str) -> list[dict]:
     """The figures whose title starts with ``start`` that are drawn on the clip's frame strip."""
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return [s for s in specs if s["layout"]["title"]["text"].startswith(start) and s["data"][0]["type"] == "image"]
+    return [s for s in specs if one_line(s["layout"]["title"]["text"]).startswith(start) and s["data"][0]["type"] == "image"]
 
 
 def check_on_the_strip(spec: dict, bar: str, frames: int = 8) -> None:

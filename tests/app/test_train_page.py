@@ -8,6 +8,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from fusion.models.catalog import model_sources
+from fusion.names import SHIPPED
+from ui.state import cached_models
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_a_tiny_run_trains_and_appears_in_the_sidebar(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("FUSION_USER_DIR", str(tmp_path))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    shipped = cached_models("digits", SHIPPED)  # loaded by the first page (Explore), shared by every session
     at.switch_page("pages/train.py").run()
     assert not at.exception
     at.selectbox(key="train_strategy").set_value("early")
@@ -30,6 +33,7 @@ def test_a_tiny_run_trains_and_appears_in_the_sidebar(tmp_path, monkeypatch) -> 
     at.run()
     assert not at.exception
     assert any("now selectable" in m.value for m in at.markdown)
+    assert cached_models("digits", SHIPPED) is shipped  # the new run is loaded afresh, nothing else
 
 
 def test_an_invalid_run_name_is_shown_as_an_error(tmp_path, monkeypatch) -> None:

@@ -12,7 +12,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fusion.models.catalog import model_sources
+from fusion.names import SHIPPED
 from fusion.tasks import DATASET, list_tasks
+from fusion.viz.explore import one_line
+from ui.state import cached_models
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = "mini"
@@ -60,8 +63,10 @@ def test_heads_trained_on_the_page_open_in_explore_and_compare(folders, small_da
     assert [t.name for t in list_tasks() if t.kind == DATASET] == ["digits-small"] and model_sources("digits-small") == [RUN]
     at.run()
     assert not at.exception
+    shipped = cached_models("digits", SHIPPED)  # loaded by the first page, shared by every session
     at.button(key="data_open").click().run()  # "Open in Explore": chooses the dataset and run, switches page
     assert not at.exception
+    assert cached_models("digits", SHIPPED) is shipped  # other sessions' models stay loaded
     assert at.session_state["task"] == "digits-small" and at.session_state["source"] == RUN
     assert at.title[0].value == "Explore"
     explore = at
@@ -69,7 +74,7 @@ def test_heads_trained_on_the_page_open_in_explore_and_compare(folders, small_da
     explore.switch_page("pages/explore.py").run()  # AppTest reruns its own page unless told: stay on Explore
     predicted = [m.value for m in explore.markdown if " predicts " in m.value]
     assert predicted and any(f"**{d}**" in predicted[0] for d in "0123456789")
-    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in explore.get("plotly_chart")]
+    titles = [one_line(json.loads(c.proto.spec)["layout"]["title"]["text"]) for c in explore.get("plotly_chart")]
     assert any(t.startswith("IG on image") for t in titles)
 
     explore.session_state["task"], explore.session_state["source"] = "digits-small", RUN

@@ -11,6 +11,7 @@ from fusion.explain.analysis import explain_model, input_views
 from fusion.models.checkpoints import load_models
 from fusion.tasks import get_task
 from fusion.viz import choose
+from fusion.viz.explore import one_line
 
 DIGITS = get_task("digits")
 A, C, G = choose.ATTENTION, choose.CONTRIBUTIONS, choose.GRADIENTS
@@ -101,11 +102,11 @@ def test_a_model_without_the_samples_modalities_says_so_in_its_first_row() -> No
 def test_inputs_and_row_heights() -> None:
     views = {"image": np.zeros((8, 8)), "audio": np.zeros((32, 60)), "text": ["seven"]}
     figures = choose.input_figures(views, "seven", interactive=True)
-    assert list(figures) == ["image", "audio", "text"] and "“seven”" in figures["text"].layout.title.text
+    assert list(figures) == ["image", "audio", "text"] and "“seven”" in one_line(figures["text"].layout.title.text)
     picture = choose.input_figures({"image": np.zeros((4, 4, 3), dtype=np.uint8)}, built_in=False)
     assert picture["image"].data[0].type == "image"
     assert choose.row_height([figures["text"], None, "a sentence"]) == figures["text"].layout.height
     assert choose.row_height([None]) == choose.HEIGHT
     pictures = choose.input_figures(views, "seven")  # the default: pictures, with the same titles and heights
-    assert [pictures[m].title for m in figures] == [figures[m].layout.title.text for m in figures]
+    assert [pictures[m].title for m in figures] == [one_line(figures[m].layout.title.text) for m in figures]
     assert choose.row_height([pictures["text"], pictures["image"]]) == pictures["image"].height == figures["image"].layout.height

@@ -30,7 +30,7 @@ def test_image_figure_is_a_gray_8x8_heatmap_with_an_optional_overlay() -> None:
     assert (overlaid.data[1].zmin, overlaid.data[1].zmax) == (0.0, pytest.approx(weights.max()))
     assert overlaid.data[1].showscale and "attention weight" in overlaid.data[1].colorbar.title.text
     ratio, entropy = viz.map_spread(weights)
-    assert f"max {ratio:.1f}× uniform, entropy {entropy:.2f}" in overlaid.layout.title.text
+    assert f"max {ratio:.1f}× uniform, entropy {entropy:.2f}" in viz.one_line(overlaid.layout.title.text)
     assert plain.layout.height == overlaid.layout.height == viz.HEIGHT
 
 
@@ -92,7 +92,7 @@ def test_the_waterfall_goes_from_the_prior_through_the_contributions_to_the_pred
     values = list(trace.y)
     assert values[0] == empty
     assert values[0] + sum(values[1:-1]) == pytest.approx(values[-1]) == pytest.approx(result["value_full"])
-    assert "P(7)" in figure.layout.title.text
+    assert "P(7)" in viz.one_line(figure.layout.title.text)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -106,13 +106,13 @@ def test_the_log_probability_waterfall_adds_up_and_stays_below_zero(seed: int) -
     figure = viz.shapley_waterfall(result, "7", "log_probability")
     trace = figure.data[0]
     assert trace.y[0] + sum(trace.y[1:-1]) == pytest.approx(trace.y[-1])
-    assert "log P(7)" in figure.layout.title.text and figure.layout.yaxis.range[0] <= min(np.cumsum(trace.y[:-1]))
+    assert "log P(7)" in viz.one_line(figure.layout.title.text) and figure.layout.yaxis.range[0] <= min(np.cumsum(trace.y[:-1]))
 
 
 def test_gradient_figures_are_diverging_and_centred_on_zero() -> None:
     image = viz.gradient_image_figure(RNG.normal(size=(8, 8)), share=0.25)
     assert trace_types(image) == ["heatmap"] and image.data[0].zmid is None
-    assert image.data[0].zmin == -image.data[0].zmax and "25%" in image.layout.title.text
+    assert image.data[0].zmin == -image.data[0].zmax and "25%" in viz.one_line(image.layout.title.text)
     assert image.data[0].showscale and "attribution" in image.data[0].colorbar.title.text
     audio = viz.gradient_spectrogram_figure(LOGMEL, RNG.normal(size=(32, 60)), share=0.5)
     assert trace_types(audio) == ["heatmap", "heatmap"]
@@ -122,3 +122,22 @@ def test_gradient_figures_are_diverging_and_centred_on_zero() -> None:
     assert list(words.data[0].marker.color) == [viz.UP, viz.DOWN, viz.UP, viz.UP, viz.DOWN]
     zero = viz.gradient_image_figure(np.zeros((8, 8)))  # all-zero attributions do not divide by zero
     assert zero.data[0].zmax == 1.0
+
+
+@pytest.mark.parametrize("title", [
+    "image (8×8) — max 2.2× uniform, entropy 0.94",
+    "attention on the audio tokens — max 1.5× uniform, entropy 0.98",
+    "video: 8 frames of 16×16 px, grey 0 (black) to 1 (white), time →",
+    "early: probabilities",
+])
+def test_a_long_title_is_drawn_in_lines_that_fit_a_side_by_side_chart(title: str) -> None:
+    """Plotly cuts a title at its chart's edge, so ``_layout`` breaks a long one (after its dash first)
+    and makes room above the chart for each line; the words are unchanged."""
+    figure = viz.probabilities_figure([0.5, 0.5], 0, ["a", "b"], title=title)
+    text = figure.layout.title.text
+    lines = text.split("<br>")
+    assert viz.one_line(text) == title and all(len(line) <= viz.TITLE_LINE for line in lines)
+    assert (len(lines) > 1) == (len(title) > viz.TITLE_LINE)
+    if " — " in title and len(title) > viz.TITLE_LINE:
+        assert lines[0] == title.split(" — ")[0] + " —"
+    assert figure.layout.margin.t == 22 + 18 * len(lines) and figure.layout.height == viz.HEIGHT

@@ -13,6 +13,7 @@ from PIL import Image
 from fusion.viz import explore as charts
 from fusion.viz import raster
 from fusion.viz import video
+from fusion.viz.explore import one_line
 
 RNG = np.random.default_rng(0)
 IMAGE, LOGMEL = RNG.uniform(0.05, 0.95, (8, 8)), RNG.uniform(-1, 1, (32, 60))
@@ -50,7 +51,7 @@ def test_each_picture_has_a_plotly_twin_with_the_same_arguments_and_title(name) 
     twin, args = CASES[name]
     assert list(inspect.signature(getattr(raster, name)).parameters) == list(inspect.signature(getattr(twin, name)).parameters)
     picture, figure = getattr(raster, name)(*args), getattr(twin, name)(*args)
-    assert picture.title == figure.layout.title.text
+    assert picture.title == one_line(figure.layout.title.text)
     image = Image.open(io.BytesIO(picture.png))
     assert image.format == "PNG" and image.size == (round(picture.width * raster.SCALE), round(picture.height * raster.SCALE))
     assert picture.height == figure.layout.height  # side by side, rows line up as with the Plotly charts

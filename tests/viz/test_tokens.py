@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from fusion.viz.tokens import head_result_figures, token_weights_figure
+from fusion.viz.explore import one_line
 
 GRID = {"kind": "grid", "grid": [2, 3], "labels": [], "seconds": []}
 
@@ -19,7 +20,7 @@ def test_a_grid_is_stretched_over_the_picture_cell_by_cell() -> None:
     # the real weights on a 0..max scale with a colour bar, and how peaked the map is in the title
     assert np.asarray(heatmap.z).tolist() == [[1, 2, 3], [4, 5, 6]] and (heatmap.zmin, heatmap.zmax) == (0.0, 6.0)
     assert heatmap.showscale and "attention weight" in heatmap.colorbar.title.text
-    assert "max 1.7× uniform" in figure.layout.title.text
+    assert "max 1.7× uniform" in one_line(figure.layout.title.text)
 
 
 def test_signed_attributions_keep_their_sign_and_scale() -> None:

@@ -13,6 +13,7 @@ from fusion.viz.explore import ATTENTION_BAR, ATTRIBUTION_BAR
 from fusion.viz.video import (GAP, PICTURE_GAP, THUMBNAIL, attention_strip_figure, clip_strip_figure, frame_centres,
                               frame_shares, frame_strip_figure, frame_tokens_figure, gradient_strip_figure, picture_strip,
                               segments_strip_figure, strip, temporal_shapley_figure, token_frames)
+from fusion.viz.explore import one_line
 
 FRAMES = np.random.default_rng(0).random((8, 16, 16))
 
@@ -30,7 +31,7 @@ def test_the_strip_puts_frame_t_at_its_place_with_gaps_between() -> None:
 
 def test_the_input_strip_states_its_scale() -> None:
     figure = frame_strip_figure(FRAMES)
-    assert figure.layout.title.text.startswith("video: 8 frames of 16×16 px, grey 0 (black) to 1 (white)")
+    assert one_line(figure.layout.title.text).startswith("video: 8 frames of 16×16 px, grey 0 (black) to 1 (white)")
     heatmap = figure.data[0]
     assert (heatmap.zmin, heatmap.zmax) == (0, 1) and list(figure.layout.xaxis.ticktext) == [f"frame {t}" for t in range(1, 9)]
 
@@ -57,7 +58,7 @@ def test_gradient_ticks_are_each_frames_summed_attribution_on_a_symmetric_logit_
     assert ticks == [f"{t + 1}: {attribution[t].sum():+.2f}" for t in range(8)]
     overlay = figure.data[1]
     assert overlay.zmin == -overlay.zmax == -np.abs(attribution).max()
-    assert figure.layout.title.text == "IG on video — 40% of the attribution"
+    assert one_line(figure.layout.title.text) == "IG on video — 40% of the attribution"
     limit = np.abs(attribution).max()
     assert figure.layout.xaxis.title.text == (f"frame: summed IG (logit); colour: blue −{limit:.3g} to red +{limit:.3g} "
                                               "logit per pixel")
@@ -71,7 +72,7 @@ def test_the_frames_contributions_figure_draws_the_values_it_is_given() -> None:
     assert list(bars.x) == ["frames 1–2", "frames 3–4", "frames 5–6", "frames 7–8"]
     assert list(bars.y) == temporal["values"] and list(bars.text) == ["+0.10", "-0.05", "+0.20", "+0.00"]
     assert figure.layout.xaxis.title.text == "P = 0.50 with black frames (all pixels 0) → 0.75 with the clip"
-    assert figure.layout.title.text == "frames' contributions to P(yes) (Shapley)"
+    assert one_line(figure.layout.title.text) == "frames' contributions to P(yes) (Shapley)"
     assert figure.layout.yaxis.title.text == "ΔP(yes)"
 
 
@@ -97,7 +98,7 @@ def test_each_strategy_draws_its_own_attention_on_the_strip(tiny_config, strateg
     views = input_views(sample)
     items = choose.result_items(strategy, result, views, ("no", "yes"), interactive=True)
     attention = items[(choose.ATTENTION, "video")]
-    assert attention.layout.title.text.startswith(title)
+    assert one_line(attention.layout.title.text).startswith(title)
     assert np.allclose(np.asarray(attention.data[0].z, dtype=float)[:, :16], FRAMES[0], atol=1e-6)  # float32 values
     shares = [float(t.split(": ")[1].rstrip("%")) for t in attention.layout.xaxis.ticktext]
     expected = frame_shares(np.asarray(result["attention"]["video"]))
@@ -151,7 +152,7 @@ def test_frame_token_attention_colours_each_frame_with_its_weight_and_bar_in_uni
     overlay = figure.data[1]
     assert (overlay.zmin, overlay.zmax) == (0.0, pytest.approx(0.4)) and overlay.colorbar.title.text == ATTENTION_BAR
     assert list(figure.layout.xaxis.ticktext) == [f"{t + 1}: {w:.0%}" for t, w in enumerate(weights)]
-    assert figure.layout.title.text.startswith("attention on the video tokens — max 3.2× uniform")
+    assert one_line(figure.layout.title.text).startswith("attention on the video tokens — max 3.2× uniform")
 
 
 def test_frame_token_ig_is_signed_per_frame_on_a_symmetric_logit_scale() -> None:
@@ -171,5 +172,5 @@ def test_segment_shapley_values_colour_their_frames() -> None:
     assert overlay_values(figure) == pytest.approx([0.1, 0.1, -0.05, -0.05, 0.2, 0.2, 0.0, 0.0])
     assert list(figure.layout.xaxis.ticktext) == ["1–2: +0.10", "3–4: -0.05", "5–6: +0.20", "7–8: +0.00"]
     assert figure.data[1].colorbar.title.text == "ΔP(up) (Shapley; ±max)" and figure.data[1].zmax == pytest.approx(0.2)
-    assert figure.layout.title.text == "frames' contributions to P(up) (Shapley)"
+    assert one_line(figure.layout.title.text) == "frames' contributions to P(up) (Shapley)"
     assert figure.layout.xaxis.title.text == "tokens: ΔP · P = 0.50 with the mean embedding → 0.75"
