@@ -11,10 +11,10 @@ Usage: python -m benchmarks.cold_start [--runs 5]
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 
+from benchmarks.machine import machine_line
 from tools.app_server import DRAWN_CHARTS, chromium_page, running_app
 
 
@@ -32,10 +32,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    load = os.getloadavg()[0]  # before the runs: each run loads the machine for the next
+    print(machine_line(), flush=True)  # before the runs: each run loads the machine for the next
     timings = [one_cold_start() for _ in range(args.runs)]
     timings.sort()
-    print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at start")
     print(f"cold start to a rendered Explore page: median {statistics.median(timings):.2f} s, "
           f"min {timings[0]:.2f} s, max {timings[-1]:.2f} s over {len(timings)} runs")
 

@@ -20,11 +20,11 @@ Usage: python -m benchmarks.interaction [--runs 10]
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 
+from benchmarks.machine import machine_line
 from tools.app_server import STRATEGY_NAMES, chromium_page, open_explore_side_by_side, running_app
 
 # Resolves once the app's script has started and finished again after the interaction and every
@@ -123,7 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="repetitions of each interaction")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
+    print(machine_line(), flush=True)
     with running_app() as (url, _), chromium_page(width=1500, height=1400) as page:
         open_explore_side_by_side(page, url)
         print("Explore interactions, click to drawn result:")
