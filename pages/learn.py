@@ -18,8 +18,13 @@ run_in_app_frame()
 EXPLANATIONS = {
     "early": (
         "**Early fusion** combines low-level features of every modality *before* one shared network. "
-        "Each modality's tokens are squeezed to a vector, a fusion operator combines the vectors, and one "
-        "network reads the result, so it can learn interactions between modalities from the start."
+        "This model concatenates every modality's tokens and reads them with one transformer (joint "
+        "self-attention), so every layer can mix modalities from the start."
+    ),
+    "early, vector operator": (
+        "**Early fusion** combines low-level features of every modality *before* one shared network. "
+        "This model squeezes each modality's tokens to one vector, a fusion operator combines the vectors, and "
+        "one network reads the result, so it can learn interactions between modalities from the start."
     ),
     "late": (
         "**Late fusion** gives each modality its own network, all the way to its own class prediction; a "
@@ -46,11 +51,13 @@ def architectures(task: str) -> None:
     for strategy in ("early", "late", "hybrid"):
         with st.container(border=True):
             st.subheader(f"{strategy.capitalize()} fusion")
-            st.markdown(EXPLANATIONS[strategy])
             model = models.get(strategy)
             if model is None:
+                st.markdown(EXPLANATIONS[strategy])
                 st.info(f"No shipped {strategy} model for task {task}.")
                 continue
+            vector = strategy == "early" and getattr(model.config, "operator", "concat") != "concat"
+            st.markdown(EXPLANATIONS["early, vector operator" if vector else strategy])
             st.plotly_chart(architecture_figure(model), key=f"learn_arch_{strategy}")
 
 

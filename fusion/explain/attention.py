@@ -273,9 +273,10 @@ class AttentionMaps(Explainer):
             source[m] = f"cross-attention of [CLS] of {', '.join(queries)} → {m} tokens{mean}"
         note = None
         if lonely:
+            names = " and ".join(lonely)
             note = (
-                f"no other modality is present to attend to {', '.join(lonely)}, so there is no "
-                "cross-attention map; its own self-attention is in self_maps"
+                f"no other modality is present to attend to the {names}, so there is no cross-attention map; "
+                f"the {names} network's own self-attention is in the analysis's JSON download (`self_maps`)"
             )
         return AttentionResult(
             maps=maps, tokens=tokens, source=source, shares=shares, cls_share=cls_share, words=words,

@@ -40,11 +40,17 @@ def one_line(text: str) -> str:
     return text.replace("<br>", " ")
 
 
+TITLE_LINE_PX = 18  # each further line of a title makes the figure this much taller, not its plot smaller
+
+
 def _layout(figure: go.Figure, title: str, height: int = HEIGHT, **kwargs: Any) -> go.Figure:
+    """Title, fixed height and margins; ``height`` is that of a one-line title, so a chart's plot
+    is as large whatever its title's length (a half-height token row stays readable)."""
     text = wrapped(title)
+    extra = TITLE_LINE_PX * text.count("<br>")
     figure.update_layout(
-        title={"text": text, "font": {"size": 14}}, height=height,
-        margin={"l": 10, "r": 10, "t": 22 + 18 * (text.count("<br>") + 1), "b": 10}, showlegend=False, **kwargs,
+        title={"text": text, "font": {"size": 14}}, height=height + extra,
+        margin={"l": 10, "r": 10, "t": 40 + extra, "b": 10}, showlegend=False, **kwargs,
     )
     return figure
 
@@ -84,7 +90,8 @@ def spectrogram_figure(logmel: Sequence | np.ndarray, frame_weights: Sequence[fl
         figure.add_trace(go.Scatter(y=weights, mode="lines", line={"color": "#FF5000", "width": 3}, name="attention",
                                     yaxis="y2", hovertemplate="frame %{x}: attention weight %{y:.4f}<extra></extra>"))
         figure.update_layout(yaxis2={"title": {"text": "attention weight"}, "overlaying": "y", "side": "right",
-                                     "range": [low, high * 1.05], "showgrid": False})
+                                     "range": [low, high * 1.05], "showgrid": False,
+                                     "tickmode": "auto", "nticks": 4})  # its own round ticks, not the mel bins
         title = attention_title(title, weights)
     figure.update_xaxes(title_text="frame (20 ms)")
     figure.update_layout(yaxis_title_text="mel bin")  # the first axis only (the weights keep theirs)

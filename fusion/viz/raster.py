@@ -148,6 +148,17 @@ def tick_values(low: float, high: float, count: int = 4) -> list[float]:
     return [float(v) for v in np.arange(start, high + step * 1e-6, step)]
 
 
+def colour_bar_ticks(low: float, high: float) -> list[float]:
+    """Round values for a colour bar, at least three where the range allows: a ±max bar whose ends
+    fall just short of a round step (±0.4 with steps of 0.5) would otherwise show only its 0."""
+    ticks = [low]
+    for count in (3, 4, 5, 6, 8):
+        ticks = tick_values(low, high, count)
+        if len(ticks) >= 3:
+            break
+    return ticks
+
+
 def number(value: float) -> str:
     """A tick's value in three significant digits (0, not -0)."""
     return f"{value:.3g}" if abs(value) > 1e-12 else "0"
@@ -214,7 +225,7 @@ class Chart:
         rgb = blended(np.full((64, 1, 3), 255.0), ramp, high) if scale is None else coloured(ramp, low, high, scale)
         self.paste(rgb, (x0, y0, x0 + 9, y1))
         self.draw.rectangle(self.px(x0, y0, x0 + 9, y1), outline=GRID)
-        for value in tick_values(low, high, 3):
+        for value in colour_bar_ticks(low, high):
             y = y1 - (value - low) / ((high - low) or 1.0) * (y1 - y0)
             self.text(x0 + 12, y, number(value), 11, "lm")
         self.vertical_text(x0 + 56, (y0 + y1) / 2, title, 11)

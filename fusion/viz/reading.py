@@ -10,14 +10,14 @@ from typing import Any
 READING = {
     "probabilities": (
         "**Probabilities**: the model's softmax over the classes for this sample; the highlighted bar is its "
-        "prediction, the outlined one the true class. They sum to 100 %."
+        "prediction, and \"true ▼\" marks the true class when the sample has one. They sum to 100 %."
     ),
     "contributions": (
         "**Modality contributions (Shapley values)**: how much each modality moves the probability of the explained "
         "class, averaged over every order of adding the modalities, from the model's answer with no modality (its "
-        "prior) to its answer with all of them. The bars add up exactly to that difference. The second chart plays "
-        "the same game on the log-probability (log-softmax of every subset's output, so both ends are ≤ 0): it "
-        "weighs a move from 1 % to 10 % as much as one from 10 % to 100 %. This answers: *what does each modality "
+        "prior) to its answer with all of them. The bars add up exactly to that difference. Switched to "
+        "*log-probability*, the chart plays the same game on the log-probability (log-softmax of every subset's "
+        "output, so both ends are ≤ 0): it weighs a move from 1 % to 10 % as much as one from 10 % to 100 %. This answers: *what does each modality "
         "add to this prediction?* — not which pixels or words matter (that is Integrated Gradients)."
     ),
     "attention": (
@@ -25,8 +25,9 @@ READING = {
         "of the audio, words). It is the weight the model gives each part when it mixes them, which is not always "
         "what decides the prediction. The colour runs from 0 to the map's largest weight (the colour bar gives the "
         "weights), so a flat map looks flat; the title gives its largest weight over the uniform one (1× = flat) "
-        "and its normalised entropy (1 = flat, 0 = all on one part). An early model with a vector operator has no "
-        "attention."
+        "and its normalised entropy (1 = flat, 0 = all on one part). An early model with a vector operator (sum, "
+        "product, …: each modality squeezed to one vector first) has no attention; one that concatenates the "
+        "tokens (operator `concat`, as the built-in digits, match and motion models do) has."
     ),
     "gradients": (
         "**Integrated Gradients (IG)**: the gradient of the explained class's logit, accumulated along a straight "

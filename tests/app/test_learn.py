@@ -34,6 +34,8 @@ def test_learn_shows_three_architectures_and_the_facts_with_computed_numbers() -
     assert any(h.value == "What each explanation measures" for h in at.header)
     assert all(READING[k] in text for k in ("contributions", "attention", "faithfulness", "gradients", "emap"))  # as beside the charts
     assert len([b for b in at.button if b.label == "Open in Explore"]) == 4
+    # the early text describes the drawn model: digits' early model concatenates tokens (joint attention)
+    assert "concatenates every modality's tokens" in text and "squeezes each modality" not in text
 
 
 def test_learn_shows_the_reliance_demonstration_with_computed_numbers() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from fusion.tasks import get_task
 from fusion.viz import explore as viz
+from fusion.viz.reading import READING
 
 RNG = np.random.default_rng(0)
 IMAGE, LOGMEL = RNG.random((8, 8)), RNG.uniform(-1, 1, (32, 60))
@@ -31,7 +32,8 @@ def test_image_figure_is_a_gray_8x8_heatmap_with_an_optional_overlay() -> None:
     assert overlaid.data[1].showscale and "attention weight" in overlaid.data[1].colorbar.title.text
     ratio, entropy = viz.map_spread(weights)
     assert f"max {ratio:.1f}× uniform, entropy {entropy:.2f}" in viz.one_line(overlaid.layout.title.text)
-    assert plain.layout.height == overlaid.layout.height == viz.HEIGHT
+    # the same plot area (the overlaid map's longer title adds a line above it)
+    assert plain.layout.height - plain.layout.margin.t == overlaid.layout.height - overlaid.layout.margin.t == viz.HEIGHT - 40
 
 
 def test_spectrogram_figure_draws_frame_weights_as_a_line_over_the_bins() -> None:
@@ -40,6 +42,7 @@ def test_spectrogram_figure_draws_frame_weights_as_a_line_over_the_bins() -> Non
     assert np.asarray(figure.data[0].z).shape == (32, 60)
     assert len(figure.data[1].y) == 60 and figure.data[1].yaxis == "y2"  # its own axis, in attention weight
     assert figure.layout.yaxis2.range[0] == 0 and "attention weight" in figure.layout.yaxis2.title.text
+    assert figure.layout.yaxis2.tickmode == "auto"  # round ticks from 0, not the mel bins' ticks carried over
     assert trace_types(viz.spectrogram_figure(LOGMEL)) == ["heatmap"]
 
 
@@ -75,6 +78,9 @@ def test_probabilities_highlight_the_prediction_and_mark_the_true_label(label: i
     assert colours[7] == viz.PREDICTED and colours.count(viz.PREDICTED) == 1
     if label is not None:
         assert list(figure.data[1].x) == ["3"]
+        # the page's "how to read" says what the chart draws: a "true" label over a down triangle
+        assert list(figure.data[1].text) == ["true"] and figure.data[1].marker.symbol == "triangle-down"
+        assert '"true ▼" marks the true class' in READING["probabilities"] and "outline" not in READING["probabilities"]
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -140,4 +146,5 @@ def test_a_long_title_is_drawn_in_lines_that_fit_a_side_by_side_chart(title: str
     assert (len(lines) > 1) == (len(title) > viz.TITLE_LINE)
     if " — " in title and len(title) > viz.TITLE_LINE:
         assert lines[0] == title.split(" — ")[0] + " —"
-    assert figure.layout.margin.t == 22 + 18 * len(lines) and figure.layout.height == viz.HEIGHT
+    extra = viz.TITLE_LINE_PX * (len(lines) - 1)  # the title grows the figure, not into its plot
+    assert figure.layout.margin.t == 40 + extra and figure.layout.height == viz.HEIGHT + extra

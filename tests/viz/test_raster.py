@@ -54,7 +54,8 @@ def test_each_picture_has_a_plotly_twin_with_the_same_arguments_and_title(name) 
     assert picture.title == one_line(figure.layout.title.text)
     image = Image.open(io.BytesIO(picture.png))
     assert image.format == "PNG" and image.size == (round(picture.width * raster.SCALE), round(picture.height * raster.SCALE))
-    assert picture.height == figure.layout.height  # side by side, rows line up as with the Plotly charts
+    # side by side, rows line up as with the Plotly charts, whose long titles add lines above the plot
+    assert picture.height == figure.layout.height - charts.TITLE_LINE_PX * figure.layout.title.text.count("<br>")
     assert picture.data_uri().startswith("data:image/png;base64,")
 
 
@@ -80,6 +81,16 @@ def test_colours_follow_the_scales_the_colour_bars_state() -> None:
     laid = raster.blended(white, np.array([[0.0, 0.5, 1.0]]), 1.0)
     assert tuple(laid[0, 0]) == (255, 255, 255)  # no attention: untouched
     np.testing.assert_allclose(laid[0, 2], [255 * 0.3 + c * 0.7 for c in raster.ORANGE], atol=1)  # the max: 70 % orange
+
+
+@pytest.mark.parametrize("limit", [0.012, 0.04, 0.4, 0.45, 0.7, 0.99, 1.0, 3.3, 37.0])
+def test_a_colour_bar_shows_values_on_both_sides_of_zero(limit: float) -> None:
+    """A ±max bar (Integrated Gradients) whose ends fall short of a round step still has a scale."""
+    ticks = raster.colour_bar_ticks(-limit, limit)
+    assert len(ticks) >= 3 and min(ticks) < 0 < max(ticks) and 0 in ticks
+    assert all(-limit - 1e-9 <= t <= limit + 1e-9 for t in ticks) and len(ticks) <= 9
+    attention = raster.colour_bar_ticks(0.0, limit)  # an attention bar, 0..max
+    assert len(attention) >= 3 and attention[0] == 0
 
 
 def test_tick_values_are_round_and_inside_the_axis() -> None:
