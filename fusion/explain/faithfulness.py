@@ -167,16 +167,57 @@ class NotMeasured(LookupError):
     """The figures are not on disk yet (``task_faithfulness(..., measure=False)``)."""
 
 
+# Beside a shipped checkpoint: its deletion test (``tools/record_faithfulness.py`` writes it), so a
+# fresh checkout shows every shipped map's figures at once instead of "not measured yet".
+RECORD = "faithfulness.json"
+
+
+def deletion_settings(task: str, n: int | None = None, k: int = K, seed: int = 0) -> dict[str, Any]:
+    """Everything a model's figures depend on besides its weights and the program."""
+    return {"task": task, "n": n, "k": k, "draws": DRAWS, "seed": seed}
+
+
+def measured_figures(model: torch.nn.Module, settings: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{modality: figures}`` of one built-in task's model, measured now."""
+    from fusion.tasks import get_task
+
+    split = get_task(settings["task"]).split(model, "test", None, 0)
+    found = deletion_test(model, split, settings["n"], settings["k"], settings["draws"], seed=settings["seed"])
+    return {m: f.to_dict() for m, f in found.items()}
+
+
+def recorded_figures(name: str, model: torch.nn.Module, settings: Mapping[str, Any]) -> dict[str, dict[str, Any]] | None:
+    """The figures recorded beside the shipped checkpoint ``task/name`` when they are this model's
+    (the same weights) under these settings, else None (a retrained or other model measures its
+    own). ``tests/explain/test_faithfulness_shipped.py`` checks every record against a fresh
+    measurement, so a record is what this program measures."""
+    from fusion.errors import FusionError
+    from fusion.evaluation.result_cache import fingerprint
+    from fusion.io import read_json
+    from fusion.models.checkpoints import checkpoint_dir, shipped_root
+
+    path = checkpoint_dir(shipped_root(), settings["task"], name) / RECORD
+    if not path.is_file():
+        return None
+    try:
+        record = read_json(path, "a recorded deletion test", max_depth=6)
+        if record["settings"] != dict(settings) or record["fingerprint"] != fingerprint(model):
+            return None
+        return {str(m): dict(f) for m, f in record["figures"].items()}
+    except (FusionError, TypeError, KeyError, AttributeError, ValueError):
+        return None  # damaged: measured as if there were none
+
+
 def task_faithfulness(models: Mapping[str, torch.nn.Module], task: str, n: int | None = None, k: int = K, seed: int = 0,
                       cache_dir: Path | None = None, measure: bool = True) -> dict[str, dict[str, dict[str, Any]]]:
     """``{strategy: {modality: figures}}`` on a built-in task's test split at its standard
     corruption; a model without attention (or a head over frozen encoders) gets ``{}``. Each
-    model's figures are measured once (per weights, settings and program) and then read from disk
-    (``fusion.evaluation.result_cache``). ``measure=False`` only reads: ``NotMeasured`` if a model's
-    figures are not on disk."""
+    model's figures are read from disk (``fusion.evaluation.result_cache``, per weights, settings
+    and program), else from the shipped checkpoint's record (``recorded_figures``), else measured
+    once. ``measure=False`` only reads: ``NotMeasured`` if neither has them."""
     from fusion.evaluation.result_cache import cached_result
-    from fusion.tasks import get_task
 
+    settings = deletion_settings(task, n, k, seed)
     out = {}
     for name, model in models.items():
         if getattr(model.config, "encoders", ()):  # a head reads encoder tokens: nothing to delete
@@ -184,13 +225,14 @@ def task_faithfulness(models: Mapping[str, torch.nn.Module], task: str, n: int |
             continue
 
         def compute(model: torch.nn.Module = model, name: str = name) -> dict[str, dict[str, Any]]:
+            recorded = recorded_figures(name, model, settings)
+            if recorded is not None:
+                return recorded
             if not measure:
                 raise NotMeasured(f"the deletion test of {name} on {task} has not been run yet")
-            split = get_task(task).split(model, "test", None, 0)
-            return {m: f.to_dict() for m, f in deletion_test(model, split, n, k, seed=seed).items()}
+            return measured_figures(model, settings)
 
-        out[name] = cached_result("faithfulness", {name: model}, {"task": task, "n": n, "k": k, "draws": DRAWS, "seed": seed},
-                                  compute, cache_dir=cache_dir)
+        out[name] = cached_result("faithfulness", {name: model}, settings, compute, cache_dir=cache_dir)
     return out
 
 

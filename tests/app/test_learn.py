@@ -116,12 +116,30 @@ def test_the_motion_section_shows_measured_numbers_and_opens_a_wrong_direction_r
     assert right == {"early": True, "late": False, "hybrid": True}
 
 
+def test_a_fresh_checkout_shows_the_recorded_deletion_test_of_every_shipped_map(tmp_path, monkeypatch) -> None:
+    """An empty result cache: the table shows the figures recorded beside the checkpoints at once."""
+    from fusion.explain.faithfulness import deletion_settings, recorded_figures
+    from fusion.models.checkpoints import checkpoint_dir, load_checkpoint, shipped_root
+
+    monkeypatch.setenv("FUSION_CACHE_DIR", str(tmp_path))
+    at = open_learn()
+    assert not any("has not been run" in c.value for c in at.caption)
+    table = next(d.value for d in at.dataframe if "difference 95 % CI" in d.value.columns)
+    for task, name, modality, ci in zip(table["task"], table["model"], table["modality"], table["difference 95 % CI"]):
+        recorded = recorded_figures(name, load_checkpoint(checkpoint_dir(shipped_root(), task, name)), deletion_settings(task))
+        low, high = recorded[modality]["difference_ci"]
+        assert ci == f"[{low:+.3f}, {high:+.3f}]"
+    assert {(t, m) for t, m in zip(table["task"], table["model"])} == {
+        (t, m) for t in ("digits", "match") for m in ("early", "late", "hybrid")}
+
+
 def test_learn_shows_the_deletion_test_of_every_shipped_map_once_measured(tmp_path, monkeypatch) -> None:
-    """Not measured (a fresh cache): a sentence and a button; the button measures, and the table then
-    shows exactly the measured figures (a stand-in deletion test, so the test stays fast)."""
+    """Not measured (a fresh cache, no records): a sentence and a button; the button measures, and the
+    table then shows exactly the measured figures (a stand-in deletion test, so the test stays fast)."""
     from fusion.explain import faithfulness
 
     monkeypatch.setenv("FUSION_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(faithfulness, "RECORD", "not-recorded.json")  # as if the checkpoints had no records
     at = open_learn()
     assert any("has not been run on digits and match yet" in c.value for c in at.caption)
     tables = len(at.dataframe)

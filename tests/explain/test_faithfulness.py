@@ -10,7 +10,9 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from fusion.explain.faithfulness import bootstrap_interval, beats_random_text, deletion_test, sample_drops
+from fusion.explain.faithfulness import (NotMeasured, RECORD, beats_random_text, bootstrap_interval, deletion_settings,
+                                         deletion_test, recorded_figures, sample_drops, task_faithfulness)
+from fusion.models.checkpoints import checkpoint_dir, load_checkpoint, shipped_root
 from fusion.modalities.audio import padding_tokens
 from fusion.modalities.image import NUM_PATCHES, to_patches
 from fusion.models.strategies import build_model
@@ -124,3 +126,24 @@ def test_the_text_beside_a_map_says_what_was_measured() -> None:
     assert "does worse than" in beats_random_text({**figures, "difference_ci": [-0.2, -0.1]})
     assert "does not clearly beat" in beats_random_text({**figures, "difference_ci": [-0.1, 0.1]})
     assert beats_random_text(None) == "no deletion test for this map"
+
+
+def test_a_shipped_record_is_read_on_an_empty_cache_for_its_own_weights_and_settings_only(tmp_path, monkeypatch) -> None:
+    """A fresh checkout shows the shipped maps' figures; a retrained model or other settings are
+    not given a record that is not theirs, and a damaged record counts as none."""
+    model = load_checkpoint(checkpoint_dir(shipped_root(), "digits", "early"))
+    found = task_faithfulness({"early": model}, "digits", cache_dir=tmp_path / "cold", measure=False)["early"]
+    assert set(found) == {"audio", "image", "text"} and found["image"]["n"] == 360
+    assert recorded_figures("early", model, deletion_settings("digits", k=2)) is None
+    changed = load_checkpoint(checkpoint_dir(shipped_root(), "digits", "early"))
+    with torch.no_grad():
+        next(changed.parameters()).add_(1e-3)
+    assert recorded_figures("early", changed, deletion_settings("digits")) is None
+    with pytest.raises(NotMeasured):
+        task_faithfulness({"early": changed}, "digits", cache_dir=tmp_path / "cold2", measure=False)
+
+    damaged = tmp_path / "root" / "digits" / "early"
+    damaged.mkdir(parents=True)
+    (damaged / RECORD).write_text('{"fingerprint": [', encoding="utf-8")
+    monkeypatch.setattr("fusion.models.checkpoints.shipped_root", lambda: tmp_path / "root")
+    assert recorded_figures("early", model, deletion_settings("digits")) is None
