@@ -35,6 +35,21 @@ def key(name: str) -> str:
     return f"{K}{name}"
 
 
+# Explore's choices that outlive a visit to another page. Streamlit forgets a widget's value at the
+# end of a run that does not draw the widget (any other page's), unless the value is written back
+# first: ``keep_choices``, which the frame calls before every page. Buttons, uploads and the
+# microphone cannot be written back (Streamlit refuses), so your own files do not last.
+KEPT = ("kind", "index", "view", "strategy", "scale", "interactive", "gradients", "text")
+KEPT_PREFIXES = ("remove_", "level_", "target_")
+
+
+def keep_choices() -> None:
+    """Write Explore's choices back into themselves, so the run of another page keeps them."""
+    names, prefixes = {key(n) for n in KEPT}, tuple(key(p) for p in KEPT_PREFIXES)
+    for name in [k for k in st.session_state if k in names or k.startswith(prefixes)]:
+        st.session_state[name] = st.session_state[name]
+
+
 def level_key(task: str, kind: str, modality: str) -> str:
     return f"{K}level_{task}_{'builtin' if kind == ROW else 'own'}_{modality}"
 

@@ -16,6 +16,7 @@ from streamlit.runtime.pages_manager import PagesManager  # pinned Streamlit; re
 from fusion.paths import ASSETS
 from fusion.tasks import list_tasks
 from fusion import threads
+from ui.explore import keep_choices
 from ui.session import run_name_label, session_files
 from ui.state import SOURCE_KEY, TASK_KEY, restore_sidebar_from_link, source_choices, source_note
 
@@ -41,6 +42,7 @@ def draw_frame():
     threads.use_app_threads()  # in this run's thread: tiny models, shared cores
     # A local icon: a ":material/...:" page icon makes the browser fetch its SVG from a font CDN.
     st.set_page_config(page_title="Fusion Explorer", page_icon=str(ASSETS / "app" / "icon.png"), layout="wide")
+    keep_choices()  # Explore's sample, levels and view survive a visit to another page
     pages = app_pages()
     # The sidebar's page links are drawn here, not by Streamlit: its own navigation first lists the raw
     # files of pages/ ("app", "compare", ...) until this script has run (seconds on a cold server).

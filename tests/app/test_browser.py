@@ -13,6 +13,7 @@ import pytest
 from tools.app_server import CHROMIUM, DRAWN_CHARTS, chromium_page, open_explore_side_by_side, running_app
 
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+SAMPLE_SHOWN = "document.querySelector('input[aria-label^=\"test sample\"]').value"  # Explore's row number
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists() and not os.environ.get("CI"),
@@ -51,10 +52,23 @@ def test_explore_side_by_side_renders_three_strategies_without_errors(tmp_path: 
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / "explore-side-by-side.png"), full_page=True)
 
+        # a case set up in Explore (row 2, the image removed) ...
+        for row in ("1", "2"):  # one click at a time: Streamlit merges two clicks of a button queued behind one run
+            page.get_by_role("button", name="next ▶").click()
+            page.wait_for_function(f"{SAMPLE_SHOWN} === '{row}' && location.search.includes('sample={row}')", timeout=30_000)
+        page.get_by_text("remove the image", exact=True).click()
+        page.wait_for_function(f"{SAMPLE_SHOWN} === '2' && location.search.includes('removed=image')", timeout=30_000)
+
         # another page renders in the same browser session without errors
         page.get_by_role("link", name="Compare").click()
         page.wait_for_selector("text=Confusion", timeout=90_000)
         assert page.locator(ERRORS).count() == 0
+
+        # ... is still there on coming back, and in the address to share
+        page.get_by_role("link", name="Explore").click()
+        page.wait_for_selector("text=What the models make of it", timeout=60_000)
+        page.wait_for_function(f"{SAMPLE_SHOWN} === '2' && location.search.includes('sample=2')", timeout=30_000)
+        assert page.get_by_label("remove the image").is_checked() and "removed=image" in page.url
     assert (shots / "explore-side-by-side.png").stat().st_size > 10_000
     # offline for real: everything the browser loaded came from the app's own server
     outside = {u for u in requested if urlparse(u).hostname not in ("127.0.0.1", "localhost") and not u.startswith(("data:", "blob:"))}
