@@ -22,6 +22,7 @@ from fusion.models.config import FUSION_STRATEGIES
 from fusion.tasks import Sample, Task
 from fusion.viz import choose
 from fusion.viz.raster import Picture
+from fusion.wav import pcm16_wav
 from ui.ahead import Ahead
 from ui.state import TASK_KEY, choice, show_error, task_models, task_spec
 from ui.text import plain
@@ -224,10 +225,12 @@ def modality_controls(task: Task, kind: str) -> tuple[tuple, tuple]:
     'remove' toggle per modality."""
     levels, removed, starts = [], [], default_levels(task, kind)
     for col, modality in zip(st.columns(len(task.modalities)), task.modalities):
+        gone = bool(st.session_state.get(key(f"remove_{modality}")))  # its toggle, drawn below
         if has_corruption(task):
             level = level_key(task.name, kind, modality)
             st.session_state.setdefault(level, starts[modality])
-            levels.append((modality, col.slider(f"{modality} corruption", 0.0, 1.0, step=0.05, key=level)))
+            levels.append((modality, col.slider(f"{modality} corruption", 0.0, 1.0, step=0.05, key=level, disabled=gone,
+                                                help=f"the {modality} is removed" if gone else None)))
         if col.toggle(f"remove the {modality}", key=key(f"remove_{modality}")):
             removed.append(modality)
     return tuple(levels), tuple(removed)
@@ -261,8 +264,10 @@ def download(task: Task, source: str, case: tuple, sample: Sample, results: dict
 
 
 def sample_warnings(sample: Sample) -> list[str]:
-    """The sample's warnings; a silent recording also gets the microphone advice (an uploaded file does not)."""
-    return recording_advice(sample.warnings, recorded=st.session_state.get(key("recorded"), False))
+    """The sample's warnings as sentences (the library's notes start in lower case, to follow a
+    prefix); a silent recording also gets the microphone advice (an uploaded file does not)."""
+    warnings = recording_advice(sample.warnings, recorded=st.session_state.get(key("recorded"), False))
+    return [w[:1].upper() + w[1:] for w in warnings]
 
 
 def show_errors(errors: dict[str, str]) -> None:
@@ -283,8 +288,8 @@ def show_inputs(task: Task, sample: Sample, views: dict) -> None:
                 draw(figures[modality], f"in_{modality}")
             if modality == "audio" and isinstance(value, (str, Path)):
                 st.audio(Path(value).read_bytes())  # a dataset row's file
-            elif modality == "audio" and value is not None:
-                st.audio(value, sample_rate=None if isinstance(value, bytes) else SAMPLE_RATE)
+            elif modality == "audio" and value is not None:  # our own WAV: Streamlit's divides a silent clip by 0
+                st.audio(value if isinstance(value, bytes) else pcm16_wav(value), format="audio/wav")
             if modality == "video" and value is not None:
                 show_clip(value, sample.index is None)
             if modality == "text" and value is not None and not task.is_built_in:

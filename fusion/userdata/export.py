@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from fusion.data.avdigits import GROUPS, SPLITS, STANDARD_CORRUPTION, TaskSplit, load_task, split_groups
-from fusion.formats import SAMPLE_RATE
 from fusion.io import AUDIO_PEAK
+from fusion.wav import pcm16_wav
 from fusion.userdata._staging import check_free, staged_folder
 from fusion.userdata.manifest import MANIFEST_NAME
 
@@ -47,12 +47,7 @@ def _png(image: np.ndarray, path: Path) -> None:
 
 
 def _wav(wave: np.ndarray, path: Path) -> None:
-    import soundfile as sf
-
-    peak = float(np.max(np.abs(wave)))
-    scaled = wave * (AUDIO_PEAK / peak) if peak > 0 else wave
-    pcm = np.round(np.asarray(scaled, dtype=np.float64) * 32767).astype(np.int16)
-    sf.write(path, pcm, SAMPLE_RATE, subtype="PCM_16", format="WAV")
+    path.write_bytes(pcm16_wav(wave, AUDIO_PEAK))
 
 
 def _write_split(data: TaskSplit, folder: Path, writer, bar, limit: int | None = None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -280,6 +281,26 @@ def test_an_input_unlike_the_training_data_gets_a_notice() -> None:
     at.run()
     assert not at.exception
     assert any(w.value.startswith("The image is unlike the training data") for w in at.warning)
+
+
+def test_a_silent_upload_is_analysed_with_a_warning_as_a_sentence_without_microphone_advice() -> None:
+    at = explore()
+    at.radio(key="explore_kind").set_value("my own files").run()
+    upload(at, "audio", "silent.wav", "audio/wav")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # its player: no 0 / 0 (Streamlit's scaling of a silent wave)
+        at.run()
+    assert not at.exception and predictions(at)  # analysed, not refused
+    assert len(at.get("audio")) == 1
+    silent = [w.value for w in at.warning if "silent" in w.value]
+    assert len(silent) == 1 and silent[0].startswith("The clip is silent") and "microphone" not in silent[0]
+
+
+def test_a_removed_modalitys_corruption_slider_is_disabled() -> None:
+    at = explore()
+    assert not any(s.disabled for s in at.slider)
+    at.toggle(key="explore_remove_audio").set_value(True).run()
+    assert [s.disabled for s in at.slider] == [True, False, False]  # audio, image, text
 
 
 @pytest.mark.parametrize("task", ["digits", "match", "motion"])
