@@ -21,6 +21,11 @@ SEARCHED_ROWS = 120  # test rows searched for the contribution example
 AT_CHANCE = 0.05  # within this many accuracy points of chance counts as "at chance"
 
 
+def points(difference: float) -> str:
+    """A difference of two accuracies in percentage points ("+23.3 points"), not a relative "%"."""
+    return f"{difference * 100:+.1f} points"
+
+
 def explore_button(label_key: str, task: str, strategy: str, sample: int, corruption: dict[str, float] | None = None,
                    removed: list[str] | None = None) -> None:
     preset = Preset(sample, strategy, corruption=dict(corruption or {}), removed=tuple(removed or ()))
@@ -84,7 +89,7 @@ def fusion_beats_single_modalities(accuracy: dict[tuple[str, str], float]) -> No
             st.markdown(
                 f"The best single modality (**{best_single}**) reaches {best_single_acc:.1%}; "
                 f"{', '.join(beats) if beats else 'no fusion strategy'} fusion beat{'s' if len(beats) == 1 else ''} it "
-                f"(best: **{best_fused}**, {fused[best_fused]:.1%}, +{fused[best_fused] - best_single_acc:.1%} points). "
+                f"(best: **{best_fused}**, {fused[best_fused]:.1%}, {points(fused[best_fused] - best_single_acc)}). "
                 "The modalities carry complementary evidence."
             )
             explore_button("fusion", "digits", best_fused, example_row("digits", tuple(fused), tuple(singles)), removed=[])
@@ -100,7 +105,7 @@ def late_fusion_at_chance(accuracy: dict[tuple[str, str], float]) -> None:
         if all(v is not None for v in match.values()):
             cols = st.columns(4)
             for col, (name, value) in zip(cols, match.items()):
-                col.metric(name, f"{value:.1%}", f"{value - chance:+.1%} vs chance", delta_color="off")
+                col.metric(name, f"{value:.1%}", f"{points(value - chance)} vs chance", delta_color="off")
             cols[3].metric("chance", f"{chance:.0%}")
             late_at_chance = abs(match["late"] - chance) < AT_CHANCE
             others = [s for s in ("early", "hybrid") if match[s] - chance >= AT_CHANCE]
@@ -181,8 +186,8 @@ def time_needs_frame_order(accuracy: dict[tuple[str, str], float]) -> None:
         shuffled = shuffled_accuracy(best)
         cols = st.columns(5)
         for col, (name, value) in zip(cols, motion.items()):
-            col.metric(f"motion {name}", f"{value:.1%}", f"{value - chance:+.1%} vs chance", delta_color="off")
-        cols[3].metric(f"shuffled ({best})", f"{shuffled:.1%}", f"{shuffled - motion[best]:+.1%}",
+            col.metric(f"motion {name}", f"{value:.1%}", f"{points(value - chance)} vs chance", delta_color="off")
+        cols[3].metric(f"shuffled ({best})", f"{shuffled:.1%}", points(shuffled - motion[best]),
                        delta_color="off", help=f"the {best} model with each test clip's frames in a random order")
         cols[4].metric("motion chance", f"{chance:.0%}")
         st.markdown(
@@ -190,7 +195,7 @@ def time_needs_frame_order(accuracy: dict[tuple[str, str], float]) -> None:
             f"Every frame shows the digit, but no single frame shows the direction: only the frames' **order** does. "
             f"Shuffling each test clip's frames keeps every frame and loses when each was shown; the best model "
             f"(**{best}**) then falls from {motion[best]:.1%} to {shuffled:.1%} "
-            f"({(shuffled - motion[best]) * 100:+.1f} points). Late fusion scores {motion['late']:.1%} against a chance "
+            f"({points(shuffled - motion[best])}). Late fusion scores {motion['late']:.1%} against a chance "
             f"of {chance:.0%}: its video network sees the clip without the caption and its text network the caption "
             f"without the clip, so neither can tell whether they agree, and a mean of two guesses stays a guess. "
             "Early and hybrid fusion see both before deciding; in Explore the hybrid model's text → video "

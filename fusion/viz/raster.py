@@ -28,7 +28,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from fusion.viz import scales
 from fusion.viz.scales import (ATTENTION_BAR, ATTRIBUTION_BAR, DOWN, HEIGHT, OTHER, PREDICTED, TOTAL, TRUE, UP,
-                               attention_scale, attention_title, gradient_title, map_spread, shapley_title,
+                               attention_scale, attention_title, gradient_title, shapley_title,
                                symmetric_limit, waterfall_parts)
 
 SCALE = 1.25  # pixels per layout pixel: pictures are drawn larger and shown shrunk, so text stays crisp
@@ -459,10 +459,9 @@ def attention_strip_figure(frames: Sequence | np.ndarray, attention: Sequence | 
     """Attention [T, H, W] in translucent orange over the frames, 0..max; each label a frame's share."""
     array, weights = np.asarray(frames, dtype=float), np.asarray(attention, dtype=float)
     _, high = attention_scale(weights)
-    ratio, entropy = map_spread(weights)
     rgb = blended(coloured(scales.strip(array), 0, 1, "gray"), scales.strip(weights), high)
     labels = [f"{t + 1}: {s:.0%}" for t, s in enumerate(scales.frame_shares(weights))]
-    axis = f"frame: share of the attention - colour 0..{high:.3g} (max {ratio:.1f}x uniform, entropy {entropy:.2f})"
+    axis = f"frame: share of the attention - colour 0..{high:.3g} ({scales.spread_text(weights)})"
     return _strip_chart(array, rgb, labels, axis).picture(title)
 
 

@@ -6,6 +6,7 @@ pictures never import it (nor pandas, which Plotly needs first: ``fusion.viz._pl
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,10 +37,16 @@ def map_spread(weights: Sequence | np.ndarray) -> tuple[float, float]:
     return float(array.max() / array.mean()), entropy
 
 
+def spread_text(weights: Sequence | np.ndarray) -> str:
+    """How peaked a map is, in words: its largest weight over the uniform one and its normalised
+    entropy, rounded down, so that only a flat map reads "entropy 1.00" (0.996 reads 0.99)."""
+    ratio, entropy = map_spread(weights)
+    return f"max {ratio:.1f}× uniform, entropy {math.floor(entropy * 100 + 1e-9) / 100:.2f}"
+
+
 def attention_title(title: str, weights: Sequence | np.ndarray) -> str:
     """``title`` with how peaked the map is (a flat map says so in its title)."""
-    ratio, entropy = map_spread(weights)
-    return f"{title} — max {ratio:.1f}× uniform, entropy {entropy:.2f}"
+    return f"{title} — {spread_text(weights)}"
 
 
 def attention_scale(weights: Sequence | np.ndarray) -> tuple[float, float]:

@@ -23,7 +23,7 @@ from fusion.viz._plotly import go
 from fusion.viz.explore import _gradient_hover, _layout
 from fusion.viz.scales import (ATTENTION, ATTENTION_BAR, ATTRIBUTION_BAR, DIVERGING, DOWN, GAP, HEIGHT,  # noqa: F401
                                STRIP_HEIGHT, UP, attention_scale, attention_title, frame_centres, frame_shares,
-                               map_spread, strip, symmetric_limit)
+                               map_spread, spread_text, strip, symmetric_limit)
 
 def _strip_figure(frames: np.ndarray, labels: Sequence[str], title: str) -> go.Figure:
     count, height, width = frames.shape
@@ -49,10 +49,9 @@ def attention_strip_figure(frames: Sequence | np.ndarray, attention: Sequence | 
     array, weights = np.asarray(frames, dtype=float), np.asarray(attention, dtype=float)
     shares = frame_shares(weights)
     low, high = attention_scale(weights)
-    ratio, entropy = map_spread(weights)
     figure = _strip_figure(array, [f"{t + 1}: {s:.0%}" for t, s in enumerate(shares)], title)
     figure.update_xaxes(title_font_size=11, title_text=f"frame: share of the attention · colour 0..{high:.3g} "
-                                                       f"(max {ratio:.1f}× uniform, entropy {entropy:.2f})")
+                                                       f"({spread_text(weights)})")
     figure.add_trace(go.Heatmap(z=strip(weights), colorscale=ATTENTION, zmin=low, zmax=high, showscale=False,
                                 hovertemplate="attention weight %{z:.4f}<extra></extra>", name="attention"))
     return figure

@@ -24,6 +24,8 @@ def test_learn_shows_three_architectures_and_the_facts_with_computed_numbers() -
     assert len(charts) == 5  # three architectures + the contribution shift + reliance by accent
     accuracy = {(r["task"], r["model"]): r["test accuracy"] for r in shipped_models()}
     metrics = {m.label: m.value for m in at.metric}
+    deltas = [m.delta for m in at.metric if m.delta]  # differences of accuracies: points, never a relative %
+    assert deltas and all(d.endswith(("points", "points vs chance")) and "%" not in d for d in deltas), deltas
     assert metrics["hybrid (fusion)"] == f"{accuracy[('digits', 'hybrid')]:.1%}"
     assert metrics["audio only"] == f"{accuracy[('digits', 'audio')]:.1%}"
     assert metrics["late"] == f"{accuracy[('match', 'late')]:.1%}"

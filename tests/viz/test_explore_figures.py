@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -31,7 +33,7 @@ def test_image_figure_is_a_gray_8x8_heatmap_with_an_optional_overlay() -> None:
     assert (overlaid.data[1].zmin, overlaid.data[1].zmax) == (0.0, pytest.approx(weights.max()))
     assert overlaid.data[1].showscale and "attention weight" in overlaid.data[1].colorbar.title.text
     ratio, entropy = viz.map_spread(weights)
-    assert f"max {ratio:.1f}× uniform, entropy {entropy:.2f}" in viz.one_line(overlaid.layout.title.text)
+    assert f"max {ratio:.1f}× uniform, entropy {math.floor(entropy * 100) / 100:.2f}" in viz.one_line(overlaid.layout.title.text)
     # the same plot area (the overlaid map's longer title adds a line above it)
     assert plain.layout.height - plain.layout.margin.t == overlaid.layout.height - overlaid.layout.margin.t == viz.HEIGHT - 40
 
@@ -52,6 +54,15 @@ def test_token_figure_has_one_cell_per_word() -> None:
     assert list(figure.data[0].text[0]) == WORDS and len(figure.data[0].z[0]) == 5
     assert len(viz.token_figure(WORDS).data[0].z[0]) == 5
     assert figure.data[0].zmin == 0 and figure.data[0].zmax == pytest.approx(0.5) and figure.data[0].showscale
+
+
+def test_only_a_flat_map_reads_entropy_one() -> None:
+    """The title's entropy is rounded down: a slightly peaked map (0.996) must not read as flat."""
+    assert viz.attention_title("t", np.ones(64)).endswith("max 1.0× uniform, entropy 1.00")
+    nearly = np.r_[np.full(63, 1.0), 1.6]
+    ratio, entropy = viz.map_spread(nearly)
+    assert 0.995 < entropy < 1 and ratio > 1.5
+    assert viz.attention_title("t", nearly).endswith("entropy 0.99")
 
 
 def test_map_spread_tells_a_flat_map_from_a_peaked_one() -> None:
