@@ -245,7 +245,8 @@ def beats_random_text(figures: Mapping[str, Any] | None) -> str:
     difference = figures["attention_drop"] - figures["random_drop"]
     verdict = "beats" if low > 0 else ("does worse than" if high < 0 else "does not clearly beat")
     return (f"this map {verdict} random deletion by {difference:+.3f} in probability (95 % CI {low:+.3f} to "
-            f"{high:+.3f}; top {figures['k']} vs {figures['k']} random tokens removed, {figures['n']} test samples)")
+            f"{high:+.3f}; the top k vs k random tokens removed, k = {figures['k']} or half a sample's tokens if fewer, "
+            f"{figures['n']} test samples)")
 
 
 def faithfulness_rows(strategies: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:

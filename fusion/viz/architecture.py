@@ -128,12 +128,37 @@ def _place(blocks: list[Block], modalities: list[str]) -> dict[str, tuple[float,
     return positions
 
 
+LINE = 20  # characters of a block's label per line (a box is about 100 px wide): a longer one runs out of its box into the next
+
+
+def _lines(text: str, separator: str = " ") -> list[str]:
+    """``text`` (it may hold ``<br>``) in lines of at most ``LINE`` characters, broken at ``separator``."""
+    out = []
+    for part in text.split("<br>"):
+        line = ""
+        for word in part.split(separator):
+            joined = f"{line}{separator}{word}" if line else word
+            if line and len(joined) > LINE:
+                out.append(line.rstrip() if separator == " " else line + separator.rstrip())
+                line = word
+            else:
+                line = joined
+        out.append(line)
+    return out
+
+
+def _shape_lines(text: str) -> list[str]:
+    """A parameter and its shape ("+ null_key (1, 1, 30)"): too long, the shape goes on its own line."""
+    head, bracket, shape = text.rpartition(" (")
+    return [head, f"({shape}"] if bracket and len(text) > LINE else [text]
+
+
 def _label(block: Block) -> str:
     title = block.classes[0] + (f" [{block.modality}]" if block.modality else "")
-    lines = [f"<b>{title}</b>", block.label]
+    lines = [*(f"<b>{line}</b>" for line in _lines(title)), *_lines(block.label)]
     if len(block.classes) > 1:
-        lines.append(f"<span style='font-size:10px'>{block.classes[1]}</span>")
-    lines.extend(f"<span style='font-size:10px'>{e}</span>" for e in block.extra)
+        lines.extend(f"<span style='font-size:10px'>{line}</span>" for line in _lines(block.classes[1], " · "))
+    lines.extend(f"<span style='font-size:10px'>{line}</span>" for e in block.extra for line in _shape_lines(e))
     lines.append(f"{block.parameters:,} params")
     return "<br>".join(lines)
 
@@ -203,5 +228,6 @@ def _box(fig: go.Figure, x: float, y: float, half_w: float, half_h: float, colou
 
 
 def block_labels(fig: go.Figure) -> list[str]:
-    """Every text on the diagram (block labels and notes), for tests and accessibility."""
-    return [a.text for a in fig.layout.annotations if a.text]
+    """Every text on the diagram (block labels and notes), each on one line (the boxes break them
+    into lines), for tests and accessibility."""
+    return [a.text.replace("<br>", " ") for a in fig.layout.annotations if a.text]

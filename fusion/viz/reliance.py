@@ -66,6 +66,7 @@ def shares_by_group(report: Mapping[str, Any]) -> go.Figure:
                       margin=dict(l=40, r=20, t=120, b=40))
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(title="share of mean |Shapley| (%)", row=1, col=1)
+    fig.update_xaxes(tickangle=-90)  # upright group names, side by side: slanted, long ones overlap
     return fig
 
 

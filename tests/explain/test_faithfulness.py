@@ -123,6 +123,7 @@ def test_the_text_beside_a_map_says_what_was_measured() -> None:
                "padding_share": 0.0}
     text = beats_random_text(figures)
     assert text.startswith("this map beats random deletion by +0.250") and "200 test samples" in text
+    assert "k = 4 or half a sample's tokens if fewer" in text  # k is a cap (a 3-word caption loses 1 word)
     assert "does worse than" in beats_random_text({**figures, "difference_ci": [-0.2, -0.1]})
     assert "does not clearly beat" in beats_random_text({**figures, "difference_ci": [-0.1, 0.1]})
     assert beats_random_text(None) == "no deletion test for this map"

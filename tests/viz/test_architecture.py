@@ -76,3 +76,20 @@ def test_a_config_is_built_and_drawn() -> None:
     fig = architecture_figure(config)
     assert fig.layout.meta["flow"] == "early-joint"
     assert fig.layout.meta["total_parameters"] == build_model(config).num_parameters()
+
+
+@pytest.mark.parametrize("strategy", ["early", "late", "hybrid"])
+def test_every_line_of_a_block_fits_its_box(strategy: str) -> None:
+    """A block's label is broken into lines of at most ``LINE`` characters (a longer line ran out of
+    its box and over the next one), words and class names kept whole."""
+    from fusion.models.checkpoints import checkpoint_dir, load_checkpoint, shipped_root
+    from fusion.viz.architecture import LINE
+
+    model = load_checkpoint(checkpoint_dir(shipped_root(), "digits", strategy))
+    labels = [a.text for a in architecture_figure(model).layout.annotations if a.text]
+    lines = [re.sub(r"<[^>]+>", "", line) for label in labels for line in label.split("<br>")]
+    too_long = [line for line in lines if len(line) > LINE and " " in line.strip(" ·") and not line.startswith("(")]
+    assert lines and not too_long, too_long  # a word, or a shape like "(1, 1, 30)", is not broken
+    assert any(line.startswith("params") or line.endswith(" params") for line in lines)
+    if strategy == "hybrid":  # the block that ran over: its class names are all still there
+        assert {"3× LayerNorm ·", "MultiheadAttention ·", "Sequential · Dropout", "+ null_key", "(1, 1, 30)"} <= set(lines)

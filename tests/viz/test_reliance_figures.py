@@ -35,6 +35,7 @@ def test_accuracy_bars_carry_the_intervals_and_flag_small_groups():
 def test_stacked_shares_sum_to_one_per_group_and_model():
     fig = shares_by_group(REPORT)
     assert fig.layout.barmode == "stack"
+    assert all(fig.layout[axis].tickangle == -90 for axis in ("xaxis", "xaxis2"))  # long names never overlap
     totals: dict[tuple[str, str], float] = {}
     for trace in fig.data:
         for x, y in zip(trace.x, trace.y):
