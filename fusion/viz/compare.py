@@ -8,6 +8,8 @@ import numpy as np
 from fusion.viz._plotly import go
 from plotly.subplots import make_subplots
 
+from fusion.viz.architecture import MODALITY_COLOURS
+
 FUSION_COLOUR = "#4C78A8"
 BASELINE_COLOUR = "#F58518"
 # One colour per model name, stable across figures (names not listed cycle through the rest).
@@ -20,7 +22,8 @@ MODEL_COLOURS = {
     "text": "#9D755D",
 }
 _EXTRA = ("#72B7B2", "#EECA3B", "#FF9DA6", "#BAB0AC")
-MISSING_COLOURS = {"all present": "#4C78A8", "audio": "#F58518", "image": "#E45756", "text": "#9D755D"}
+# "without image" in the image's colour, as on every page (the modality specs' colours); all present in grey
+MISSING_COLOURS = {"all present": "#8C8C8C", **MODALITY_COLOURS}
 
 
 def model_colour(name: str, index: int = 0) -> str:
