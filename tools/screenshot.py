@@ -24,7 +24,7 @@ def main() -> None:
             open_dataset_side_by_side(page, url, args.dataset)
         else:
             open_explore_side_by_side(page, url)
-        page.mouse.move(0, 0)  # off the charts: Plotly shows its toolbar over the chart under the pointer
+        page.mouse.move(750, 2)  # the empty top edge: Plotly shows its toolbar over a chart under the pointer, the sidebar its collapse button
         page.wait_for_timeout(500)  # the toolbar fades out
         page.screenshot(path=str(args.out))
     print(f"saved {args.out}")
