@@ -29,6 +29,7 @@ def test_a_silent_or_out_of_range_wave_gives_a_valid_clip_without_warnings() -> 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # Streamlit's own encoding warns (0 / 0) on silence
         silent, _ = decoded(pcm16_wav(np.zeros(1600, dtype=np.float32), peak=0.9))
-        loud, _ = decoded(pcm16_wav(np.array([2.0, -3.0, np.nan, 0.25])))
+        loud, _ = decoded(pcm16_wav(np.array([2.0, -3.0, np.nan, 0.75])))
     assert not silent.any() and len(silent) == 1600
-    assert list(loud) == [32767, -32767, 0, round(0.25 * 32767)]  # clipped to ±1, NaN as 0
+    # louder than full scale (a corrupted clip): scaled down by its peak, not clipped; NaN as 0
+    assert list(loud) == [round(2 / 3 * 32767), -32767, 0, round(0.25 * 32767)]

@@ -77,12 +77,14 @@ def apply_preset(task: Task) -> None:
     st.session_state[key("view")] = preset.view
     if preset.strategy:
         st.session_state[key("strategy")] = preset.strategy
-    for modality, level in preset.corruption.items():
+    # the whole case, not only what the preset names: choices kept from earlier (``keep_choices``) must
+    # not change the case a Learn button or a link opens
+    for modality, level in {**default_levels(task, ROW), **preset.corruption}.items():
         st.session_state[level_key(task.name, ROW, modality)] = level
     for modality, removed in preset.removed_flags(task.modalities).items():
         st.session_state[key(f"remove_{modality}")] = removed
-    if preset.target is not None and 0 <= preset.target < len(task.classes):
-        st.session_state[target_key(task.name)] = preset.target
+    in_range = preset.target is not None and 0 <= preset.target < len(task.classes)
+    st.session_state[target_key(task.name)] = preset.target if in_range else AUTO
 
 
 # ------------------------------------------------------------------------------ cached work

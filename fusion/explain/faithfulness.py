@@ -203,18 +203,29 @@ def recorded_figures(name: str, model: torch.nn.Module, settings: Mapping[str, A
         record = read_json(path, "a recorded deletion test", max_depth=6)
         if record["settings"] != dict(settings) or record["fingerprint"] != fingerprint(model):
             return None
-        return {str(m): dict(f) for m, f in record["figures"].items()}
+        return {str(m): _checked(f) for m, f in record["figures"].items()}
     except (FusionError, TypeError, KeyError, AttributeError, ValueError):
-        return None  # damaged: measured as if there were none
+        return None  # damaged or of another shape: measured as if there were none
+
+
+def _checked(figures: Mapping[str, Any]) -> dict[str, Any]:
+    """A recorded map's figures with every field there and of its type (else TypeError, KeyError or
+    ValueError), so a page never meets half a record."""
+    low, high = figures["difference_ci"]
+    return Faithfulness(float(figures["attention_drop"]), float(figures["random_drop"]), (float(low), float(high)),
+                        int(figures["n"]), float(figures["padding_share"]), int(figures["k"])).to_dict()
 
 
 def task_faithfulness(models: Mapping[str, torch.nn.Module], task: str, n: int | None = None, k: int = K, seed: int = 0,
-                      cache_dir: Path | None = None, measure: bool = True) -> dict[str, dict[str, dict[str, Any]]]:
+                      cache_dir: Path | None = None, measure: bool = True,
+                      records: bool = True) -> dict[str, dict[str, dict[str, Any]]]:
     """``{strategy: {modality: figures}}`` on a built-in task's test split at its standard
-    corruption; a model without attention (or a head over frozen encoders) gets ``{}``. Each
-    model's figures are read from disk (``fusion.evaluation.result_cache``, per weights, settings
-    and program), else from the shipped checkpoint's record (``recorded_figures``), else measured
-    once. ``measure=False`` only reads: ``NotMeasured`` if neither has them."""
+    corruption; a model without attention (or a head over frozen encoders) gets ``{}``. A shipped
+    model's figures come from its checkpoint's record (``recorded_figures``; ``records=False``
+    skips them, as the command does, which measures what this program does now); the others' are
+    read from disk (``fusion.evaluation.result_cache``, per weights, settings and program), else
+    measured once. Records are never copied into that cache, so a record written anew is read at
+    once. ``measure=False`` only reads: ``NotMeasured`` if the figures are in neither."""
     from fusion.evaluation.result_cache import cached_result
 
     settings = deletion_settings(task, n, k, seed)
@@ -223,11 +234,12 @@ def task_faithfulness(models: Mapping[str, torch.nn.Module], task: str, n: int |
         if getattr(model.config, "encoders", ()):  # a head reads encoder tokens: nothing to delete
             out[name] = {}
             continue
+        recorded = recorded_figures(name, model, settings) if records else None
+        if recorded is not None:
+            out[name] = recorded
+            continue
 
         def compute(model: torch.nn.Module = model, name: str = name) -> dict[str, dict[str, Any]]:
-            recorded = recorded_figures(name, model, settings)
-            if recorded is not None:
-                return recorded
             if not measure:
                 raise NotMeasured(f"the deletion test of {name} on {task} has not been run yet")
             return measured_figures(model, settings)

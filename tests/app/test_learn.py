@@ -160,3 +160,25 @@ def test_learn_shows_the_deletion_test_of_every_shipped_map_once_measured(tmp_pa
     assert set(zip(table["task"], table["model"])) == shipped and len(measured) == len(shipped)  # every model, once
     assert (table["n"] == 360).all() and (table["difference 95 % CI"] == "[+0.150, +0.250]").all()
     assert table["beats random"].all() and not any("has not been run" in c.value for c in at.caption)
+
+
+def test_a_learn_case_opens_whole_whatever_explore_kept_from_before() -> None:
+    """Explore keeps its choices across pages; a Learn button still opens exactly its case: the
+    task's standard corruption except the preset's levels, and the true class as the target."""
+    from fusion.tasks import get_task
+    from fusion.explain.cases import ROW
+    from ui.explore import AUTO, level_key, target_key
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.slider(key=level_key("digits", ROW, "image")).set_value(0.2)
+    at.selectbox(key=target_key("digits")).set_value(3)
+    at.run()
+    assert not at.exception and at.session_state[target_key("digits")] == 3
+    at.switch_page("pages/learn.py").run()
+    next(b for b in at.button if b.key == "explore_shift").click().run()  # digits, audio fully corrupted
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception
+    standard = get_task("digits").standard_corruption
+    assert at.session_state[level_key("digits", ROW, "image")] == standard["image"]  # not the kept 0.2
+    assert at.session_state[level_key("digits", ROW, "audio")] == 1.0  # the preset's
+    assert at.session_state[target_key("digits")] == AUTO

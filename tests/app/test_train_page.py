@@ -30,10 +30,12 @@ def test_a_tiny_run_trains_and_appears_in_the_sidebar(tmp_path, monkeypatch) -> 
     assert job.join(60), job.progress().message
     assert job.progress().status == "finished", job.progress().message
     assert "tiny-1" in model_sources("digits")
+    stale = cached_models("digits", "tiny-1")  # as if the run's name had been loaded before
     at.run()
     assert not at.exception
     assert any("now selectable" in m.value for m in at.markdown)
     assert cached_models("digits", SHIPPED) is shipped  # the new run is loaded afresh, nothing else
+    assert cached_models("digits", "tiny-1") is not stale
 
 
 def test_an_invalid_run_name_is_shown_as_an_error(tmp_path, monkeypatch) -> None:

@@ -64,9 +64,11 @@ def test_heads_trained_on_the_page_open_in_explore_and_compare(folders, small_da
     at.run()
     assert not at.exception
     shipped = cached_models("digits", SHIPPED)  # loaded by the first page, shared by every session
+    stale = cached_models("digits-small", RUN)  # as if the run's name had been loaded before
     at.button(key="data_open").click().run()  # "Open in Explore": chooses the dataset and run, switches page
     assert not at.exception
     assert cached_models("digits", SHIPPED) is shipped  # other sessions' models stay loaded
+    assert cached_models("digits-small", RUN) is not stale  # the run's own entry is loaded afresh
     assert at.session_state["task"] == "digits-small" and at.session_state["source"] == RUN
     assert at.title[0].value == "Explore"
     explore = at

@@ -3,6 +3,7 @@ counts attention on padding, and its interval is a real bootstrap interval."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,8 +144,22 @@ def test_a_shipped_record_is_read_on_an_empty_cache_for_its_own_weights_and_sett
     with pytest.raises(NotMeasured):
         task_faithfulness({"early": changed}, "digits", cache_dir=tmp_path / "cold2", measure=False)
 
-    damaged = tmp_path / "root" / "digits" / "early"
-    damaged.mkdir(parents=True)
-    (damaged / RECORD).write_text('{"fingerprint": [', encoding="utf-8")
+    # records in another root: a damaged one, or one of another shape, counts as none (a page never
+    # meets half a record); one written anew is read at once (records are never copied into the cache)
+    folder = tmp_path / "root" / "digits" / "early"
+    folder.mkdir(parents=True)
     monkeypatch.setattr("fusion.models.checkpoints.shipped_root", lambda: tmp_path / "root")
-    assert recorded_figures("early", model, deletion_settings("digits")) is None
+    good = json.loads((checkpoint_dir(shipped_root(), "digits", "early") / RECORD).read_text())
+    for damaged in ('{"fingerprint": [', json.dumps({**good, "figures": {"image": {"n": 1}}}),
+                    json.dumps({**good, "figures": {"image": {**good["figures"]["image"], "difference_ci": "xy"}}})):
+        (folder / RECORD).write_text(damaged, encoding="utf-8")
+        assert recorded_figures("early", model, deletion_settings("digits")) is None
+        with pytest.raises(NotMeasured):
+            task_faithfulness({"early": model}, "digits", cache_dir=tmp_path / "cold3", measure=False)
+    for drop in (0.5, 0.25):
+        figures = {**good["figures"], "image": {**good["figures"]["image"], "attention_drop": drop}}
+        (folder / RECORD).write_text(json.dumps({**good, "figures": figures}), encoding="utf-8")
+        found = task_faithfulness({"early": model}, "digits", cache_dir=tmp_path / "cold4", measure=False)
+        assert found["early"]["image"]["attention_drop"] == drop
+    with pytest.raises(NotMeasured):  # the command's way: no records, only what this program measured
+        task_faithfulness({"early": model}, "digits", cache_dir=tmp_path / "cold4", measure=False, records=False)
