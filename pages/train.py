@@ -58,6 +58,10 @@ def progress_panel() -> None:
             # New weights under a run name the cache may have seen: load that run afresh (only that
             # one: other sessions keep their models loaded); redraw the sidebar.
             cached_models.clear(state.task, job.run_name)
+            # Analyses and Compare's numbers are cached by names: a model trained over one of the run's
+            # ("Overwrite") must not be shown with the old one's numbers. Recomputing is cheap (the
+            # slow numbers are on disk, keyed by the weights).
+            st.cache_data.clear()
             st.session_state["train_refreshed"] = True
             st.rerun(scope="app")
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from fusion.models.catalog import model_sources
@@ -31,11 +32,20 @@ def test_a_tiny_run_trains_and_appears_in_the_sidebar(tmp_path, monkeypatch) -> 
     assert job.progress().status == "finished", job.progress().message
     assert "tiny-1" in model_sources("digits")
     stale = cached_models("digits", "tiny-1")  # as if the run's name had been loaded before
+    computed: list[int] = []
+
+    @st.cache_data
+    def by_name(run: str) -> int:  # stands for an analysis or a Compare number, cached by names
+        computed.append(1)
+        return len(computed)
+
+    assert by_name("tiny-1") == by_name("tiny-1") == 1
     at.run()
     assert not at.exception
     assert any("now selectable" in m.value for m in at.markdown)
     assert cached_models("digits", SHIPPED) is shipped  # the new run is loaded afresh, nothing else
     assert cached_models("digits", "tiny-1") is not stale
+    assert by_name("tiny-1") == 2  # numbers cached by the run's name are computed again (a model may be new)
 
 
 def test_an_invalid_run_name_is_shown_as_an_error(tmp_path, monkeypatch) -> None:
