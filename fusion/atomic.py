@@ -1,6 +1,6 @@
-"""Write a folder all at once: build it in a hidden temporary sibling, rename it into place when
+"""Write a folder or a file all at once: build it in a temporary sibling, rename it into place when
 complete. A crash or an error half-way leaves the destination as it was, never half-written, and a
-reader sees either the old folder or the new one (for a replacement, briefly neither)."""
+reader sees either the old folder or file or the new one (for a folder's replacement, briefly neither)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import errno
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,3 +44,18 @@ def move_into_place(staging: Path, dest: Path, replace: bool) -> None:
     os.rename(dest, old)
     os.rename(staging, dest)
     shutil.rmtree(old, ignore_errors=True)
+
+
+PARTIAL_SUFFIX = ".part"  # a file being written (``write_text_atomic``); a crash may leave one behind
+
+
+def write_text_atomic(path: Path | str, text: str) -> None:
+    """Write ``path`` whole: into a sibling named for this process and thread (so concurrent writers
+    of one path never share a temporary file), then one rename."""
+    path = Path(path)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}{PARTIAL_SUFFIX}")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

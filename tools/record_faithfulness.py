@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
+from fusion.atomic import write_text_atomic
 from fusion.evaluation.result_cache import fingerprint
 from fusion.explain.faithfulness import RECORD, deletion_settings, measured_figures
 from fusion.models.checkpoints import checkpoint_dir, load_checkpoint, shipped_root
@@ -28,9 +28,7 @@ def record(task: str, name: str) -> dict:
     model = load_checkpoint(folder)
     settings = deletion_settings(task)
     entry = {"fingerprint": fingerprint(model), "settings": settings, "figures": measured_figures(model, settings)}
-    partial = folder / f"{RECORD}.part"
-    partial.write_text(json.dumps(entry, indent=1) + "\n", encoding="utf-8")
-    os.replace(partial, folder / RECORD)  # atomic: a reader never sees half a record
+    write_text_atomic(folder / RECORD, json.dumps(entry, indent=1) + "\n")  # a reader never sees half a record
     return entry
 
 

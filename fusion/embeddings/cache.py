@@ -20,13 +20,14 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load, save_file
 
+from fusion.atomic import PARTIAL_SUFFIX, write_text_atomic
 from fusion.encoders.base import Encoder, Encoding, TokenLayout
 from fusion.errors import FusionError
 from fusion.io import read_file
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 MAX_ENTRY_BYTES = 256 * 1024 * 1024  # one item's embeddings; a larger file is not an entry we wrote
-ENTRY_SUFFIX, PARTIAL_SUFFIX = ".safetensors", ".part"
+ENTRY_SUFFIX = ".safetensors"
 ENCODER_RECORD = "encoder.json"
 
 
@@ -109,6 +110,4 @@ class EmbeddingCache:
         record = folder / ENCODER_RECORD
         if record.is_file():
             return
-        partial = record.with_name(f"{record.name}.{os.getpid()}.{threading.get_ident()}{PARTIAL_SUFFIX}")
-        partial.write_text(json.dumps({"name": encoder.name, "modality": encoder.modality, "version": encoder.version}))
-        os.replace(partial, record)
+        write_text_atomic(record, json.dumps({"name": encoder.name, "modality": encoder.modality, "version": encoder.version}))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import platform
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any, TypeVar
 
 import torch
 
+from fusion.atomic import write_text_atomic
 from fusion.paths import ASSETS, REPO
 
 T = TypeVar("T")
@@ -87,9 +87,7 @@ def cached_result(kind: str, models: Mapping[str, torch.nn.Module], settings: Ma
         raise TypeError(f"a {kind} result must be JSON-ready to be cached: {error}") from None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.part")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)  # atomic: a reader never sees half a file
+        write_text_atomic(path, text)  # a reader never sees half a file
     except OSError:
         pass  # a read-only folder: compute again next time
     return json.loads(text)["value"]  # the same JSON form as a read from disk (lists, string keys)
